@@ -1,0 +1,70 @@
+"""An example partner website (a town hall page) that embeds the pnav banner.
+
+Run it on its own against a running pnav server:
+
+    python examples/partner_site/app.py --server http://127.0.0.1:8400 --partner demo
+
+``pnav demo`` starts it for you next to the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from flask import Flask, Response, request
+
+from pnav.sdk import embed_snippet
+
+PAGE = """<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mairie de Saint-Exemple</title>
+</head>
+<body>
+<header><h1>Mairie de Saint-Exemple</h1></header>
+<main>
+  <h2>Horaires d'ouverture</h2>
+  <p>Du lundi au vendredi, de 8 h 30 à 17 h. Le samedi matin, de 9 h à 12 h.</p>
+  <h2>Vous êtes victime ou témoin de violences ?</h2>
+  <p>Parlez-en, gratuitement et anonymement, 24 h/24, avec une personne formée :
+  cliquez sur le bandeau en bas de la page. En cas de danger immédiat, appelez le 17
+  ou le 112, ou envoyez un SMS au 114.</p>
+</main>
+{snippet}
+</body>
+</html>
+"""
+
+NEUTRAL = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Météo</title></head>
+<body><h1>Météo du jour</h1><p>Ensoleillé, 18 °C.</p></body></html>
+"""
+
+
+def create_app(server_url: str, partner: str, exit_path: str = "/meteo") -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/")
+    def home() -> Response:
+        # The neutral page lives on this site here; a real partner picks an ordinary
+        # page elsewhere (a weather or search site).
+        exit_url = request.host_url.rstrip("/") + exit_path
+        snippet = embed_snippet(server_url, partner, lang="fr", exit_url=exit_url)
+        return Response(PAGE.replace("{snippet}", snippet), mimetype="text/html")
+
+    @app.get(exit_path)
+    def neutral() -> Response:
+        return Response(NEUTRAL, mimetype="text/html")
+
+    return app
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--server", default="http://127.0.0.1:8400")
+    parser.add_argument("--partner", default="demo")
+    parser.add_argument("--port", type=int, default=8401)
+    args = parser.parse_args()
+    create_app(args.server, args.partner).run(host="127.0.0.1", port=args.port)

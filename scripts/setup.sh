@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up a working copy: a virtualenv in .venv with pnav installed editable, and the
+# widget built into the package. With --test, also Debian's Chromium for browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium for the browser tests" >&2
+  sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev,postgres,redis,translate,deploy]'
+
+npm --prefix widget ci --no-audit --no-fund --loglevel=error
+npm --prefix widget run build --silent

@@ -1,0 +1,177 @@
+"""The store backend interface and the records it keeps.
+
+A store holds ciphertext and the minimal metadata an operator needs to triage a
+conversation: never a message text, never a key that opens one.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+__all__ = [
+    "CONVERSATION_STATES",
+    "OUTCOMES",
+    "PERSON_STATES",
+    "WHAT",
+    "WHO",
+    "Conversation",
+    "DeskKey",
+    "NewConversation",
+    "Operator",
+    "Store",
+    "StoredMessage",
+]
+
+WHO = ("victim", "relative", "witness", "professional")
+WHAT = (
+    "sexual",
+    "sexist",
+    "domestic",
+    "intra_family",
+    "cyber_harassment",
+    "discrimination",
+    "other",
+)
+OUTCOMES = ("information", "referral", "report", "emergency", "person_left")
+CONVERSATION_STATES = ("waiting", "active", "closed")
+PERSON_STATES = ("connected", "disconnected", "quick_exit")
+ROLES = ("operator", "supervisor")
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    partner: str
+    who: str
+    what: str
+    danger: bool
+    lang: str
+    sealed_key: bytes
+    desk_key: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    partner: str
+    who: str
+    what: str
+    danger: bool
+    lang: str
+    sealed_key: bytes
+    desk_key: str
+    state: str
+    person: str
+    operator_id: int | None
+    outcome: str | None
+    created_at: float
+    assigned_at: float | None
+    closed_at: float | None
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    conv: str
+    seq: int
+    sender: str  # "person" | "operator"
+    client_id: str
+    body: bytes
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: int
+    username: str
+    role: str
+    salt: bytes
+    kdf_ops: int
+    kdf_mem: int
+    auth_hash: bytes
+    removed: bool
+
+
+@dataclass(frozen=True)
+class DeskKey:
+    id: str
+    public: bytes
+    created_at: float
+
+
+class Store(abc.ABC):
+    """Where conversations, ciphertext and operator records live.
+
+    Every method is safe to call from several threads at once.
+    """
+
+    # -- conversations -------------------------------------------------
+    @abc.abstractmethod
+    def create_conversation(self, new: NewConversation) -> Conversation: ...
+
+    @abc.abstractmethod
+    def get_conversation(self, conv_id: str) -> Conversation | None: ...
+
+    @abc.abstractmethod
+    def waiting_conversations(self) -> list[Conversation]:
+        """Waiting conversations, danger first, then oldest first."""
+
+    @abc.abstractmethod
+    def operator_conversations(self, operator_id: int) -> list[Conversation]:
+        """The operator's active conversations, oldest first."""
+
+    @abc.abstractmethod
+    def assign(self, conv_id: str, operator_id: int) -> bool:
+        """Give a waiting conversation to an operator; False if it was not waiting."""
+
+    @abc.abstractmethod
+    def close_conversation(self, conv_id: str, outcome: str) -> bool:
+        """Close an active or waiting conversation; False if it was already closed."""
+
+    @abc.abstractmethod
+    def set_person_state(self, conv_id: str, state: str) -> None: ...
+
+    # -- messages ------------------------------------------------------
+    @abc.abstractmethod
+    def append_message(
+        self, conv_id: str, sender: str, client_id: str, body: bytes
+    ) -> tuple[StoredMessage, bool]:
+        """Store a message under the next sequence number.
+
+        Returns the stored message and whether it is new: a client id already
+        stored for this conversation and sender returns the first copy, unchanged.
+        """
+
+    @abc.abstractmethod
+    def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]: ...
+
+    # -- operators and desk keys --------------------------------------
+    @abc.abstractmethod
+    def add_operator(
+        self, username: str, role: str, salt: bytes, kdf_ops: int, kdf_mem: int, auth_hash: bytes
+    ) -> Operator: ...
+
+    @abc.abstractmethod
+    def get_operator(self, operator_id: int) -> Operator | None: ...
+
+    @abc.abstractmethod
+    def find_operator(self, username: str) -> Operator | None: ...
+
+    @abc.abstractmethod
+    def list_operators(self) -> list[Operator]: ...
+
+    @abc.abstractmethod
+    def add_desk_key(self, key: DeskKey) -> None: ...
+
+    @abc.abstractmethod
+    def current_desk_key(self) -> DeskKey | None: ...
+
+    @abc.abstractmethod
+    def put_desk_key_wrap(self, operator_id: int, desk_key: str, wrapped: bytes) -> None: ...
+
+    @abc.abstractmethod
+    def desk_key_wraps(self, operator_id: int) -> dict[str, bytes]:
+        """Desk key id -> that desk secret key, wrapped for this operator."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

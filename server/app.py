@@ -1,0 +1,63 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from pnav.sdk.store import Store
+
+from . import console, headers, person
+from .chat import ChatService
+from .hub import Hub
+from .settings import Settings
+from .sqlite_store import SQLiteStore
+from .state import AppState
+from .tokens import Tokens
+
+__all__ = ["create_app"]
+
+# simple-websocket refuses (closes with 1009) frames over this; smaller oversized frames
+# get a `too_large` error frame and the socket stays open (frames.MAX_FRAME_CHARS).
+_HARD_FRAME_LIMIT = 1024 * 1024
+_PING_SECONDS = 25
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Flask:
+    """Build the pnav server. A ``store`` instance, when given, wins over the settings."""
+    # root_path and instance_path are given: Flask cannot find them for a package mapped
+    # by setuptools' package-dir (the namespace `pnav` has no single location).
+    app = Flask(
+        "pnav.server",
+        static_folder=None,
+        root_path=str(Path(__file__).parent),
+        instance_path=str(settings.data_dir.resolve()),
+    )
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        "max_message_size": _HARD_FRAME_LIMIT,
+        "ping_interval": _PING_SECONDS,
+    }
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = store or SQLiteStore(settings.database_path)
+    tokens = Tokens(
+        settings.secret_key,
+        settings.ticket_max_age,
+        settings.person_token_max_age,
+        settings.console_session_max_age,
+    )
+    hub = Hub()
+    app.extensions["pnav"] = AppState(
+        settings=settings,
+        store=store,
+        hub=hub,
+        tokens=tokens,
+        chat=ChatService(store, hub, tokens, settings.max_body_chars),
+    )
+    headers.init_app(app)
+    app.register_blueprint(person.bp)
+    app.register_blueprint(console.bp)
+    logging.getLogger("pnav").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,178 @@
+"""The ``pnav`` command: serve, demo, operator add."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib.util
+import logging
+import os
+import secrets
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import create_app
+from .desk import DeskError, enrol_operator
+from .settings import Settings, SettingsError
+from .sqlite_store import SQLiteStore
+from .state import missing_assets
+
+__all__ = ["main"]
+
+log = logging.getLogger("pnav")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its access log: no IPs, paths or user agents in logs."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+def _server(app: Any, host: str, port: int) -> BaseWSGIServer:
+    return make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return Settings.load(getattr(args, "config", None), **overrides)
+
+
+def _check_assets() -> None:
+    missing = missing_assets()
+    if missing:
+        raise SystemExit(
+            "pnav: the widget is not built (missing "
+            + ", ".join(missing)
+            + "). Run: npm --prefix widget ci && npm --prefix widget run build"
+        )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _check_assets()
+    settings = _settings(args)
+    server = _server(create_app(settings), args.host, args.port)
+    log.info("pnav serving on http://%s:%d", args.host, server.server_port)
+    server.serve_forever()
+    return 0
+
+
+def _partner_example() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "examples" / "partner_site" / "app.py"
+    if not path.is_file():
+        path = Path.cwd() / "examples" / "partner_site" / "app.py"
+    if not path.is_file():
+        raise SystemExit("pnav demo runs from a source checkout (examples/partner_site is missing)")
+    spec = importlib.util.spec_from_file_location("pnav_example_partner_site", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _check_assets()
+    data_dir = Path(args.data_dir)
+    partner_url = f"http://{args.host}:{args.partner_port}"
+    server_url = f"http://{args.host}:{args.port}"
+    settings = Settings.load(
+        None, data_dir=data_dir, partners={"demo": [partner_url]}, public_url=server_url
+    )
+    login_file = data_dir / "demo-operator.txt"
+    store = SQLiteStore(settings.database_path)
+    if store.find_operator("demo") is None:
+        password = secrets.token_urlsafe(12)
+        enrol_operator(store, "demo", password, role="supervisor")
+        fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password + "\n")
+    password = login_file.read_text().strip()
+    app = create_app(settings, store=store)
+    site = _partner_example().create_app(server_url=server_url, partner="demo")
+    server = _server(app, args.host, args.port)
+    partner = _server(site, args.host, args.partner_port)
+    threading.Thread(target=partner.serve_forever, daemon=True).start()
+    print(
+        f"pnav demo is running (data in {data_dir})\n"
+        f"  partner page : {partner_url}/\n"
+        f"  console      : {server_url}/console\n"
+        f"  operator     : demo / {password}\n"
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_operator_add(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = SQLiteStore(settings.database_path)
+    password = os.environ.get("PNAV_NEW_PASSWORD") or getpass.getpass(
+        f"Password for {args.username}: "
+    )
+    unlock = None
+    if args.unlock_user:
+        unlock_pw = os.environ.get("PNAV_UNLOCK_PASSWORD") or getpass.getpass(
+            f"Password of {args.unlock_user} (to unlock the desk key): "
+        )
+        unlock = (args.unlock_user, unlock_pw)
+    op = enrol_operator(store, args.username, password, role=args.role, unlock_with=unlock)
+    print(f"operator {op.username!r} added (role {op.role})")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pnav", description="pnav victim-support chat server")
+    parser.add_argument("--config", help="TOML settings file (PNAV_* variables override it)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8400)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="server + example partner page + a demo operator")
+    demo.add_argument("--data-dir", default="pnav-demo-data")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8400)
+    demo.add_argument("--partner-port", type=int, default=8401)
+    demo.set_defaults(func=cmd_demo)
+
+    operator = sub.add_parser("operator", help="manage operator accounts")
+    op_sub = operator.add_subparsers(dest="action", required=True)
+    add = op_sub.add_parser(
+        "add",
+        help="add an operator (password from PNAV_NEW_PASSWORD or a prompt)",
+    )
+    add.add_argument("username")
+    add.add_argument("--role", default="operator", choices=["operator", "supervisor"])
+    add.add_argument(
+        "--unlock-user",
+        help="an enrolled operator whose credentials unlock the desk key "
+        "(password from PNAV_UNLOCK_PASSWORD or a prompt)",
+    )
+    add.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    add.set_defaults(func=cmd_operator_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (SettingsError, DeskError) as exc:
+        print(f"pnav: {exc}", file=sys.stderr)
+        return 2
+    return code

@@ -1,0 +1,171 @@
+"""The operator console: its page, login, and the operator socket.
+
+The server checks the operator's auth key and hands back the desk key wrapped for
+them; only the console, which knows the wrap key, can open it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from pnav.sdk import crypto
+from pnav.sdk.store import Operator
+
+from .desk import prelogin_salt, verify_login
+from .frames import FrameError, parse
+from .headers import CONSOLE_CSP
+from .hub import Connection
+from .person import sock
+from .state import public_base, state, static_file
+from .tokens import TokenError
+
+__all__ = ["COOKIE", "bp"]
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+COOKIE = "pnav_console"
+
+
+@bp.get("")
+def page() -> Response:
+    response = static_file("console", "index.html")
+    response.headers["Content-Security-Policy"] = CONSOLE_CSP
+    return response
+
+
+@bp.get("/<name>")
+def asset(name: str) -> Response:
+    if name not in ("console.js", "console.css"):
+        abort(404)
+    return static_file("console", name)
+
+
+def _same_origin() -> bool:
+    return request.headers.get("Origin", "").rstrip("/") == public_base()
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+@bp.get("/api/prelogin")
+def prelogin() -> Response:
+    username = request.args.get("username", "")
+    if not username or len(username) > 64:
+        return _error(400, "username is required")
+    st = state()
+    salt, ops, mem = prelogin_salt(st.store, st.settings.secret_key, username)
+    return jsonify(
+        {"salt": crypto.b64encode(salt), "kdf": {"alg": "argon2id13", "ops": ops, "mem": mem}}
+    )
+
+
+@bp.post("/api/login")
+def login() -> Response:
+    if not _same_origin():
+        return _error(403, "login is only accepted from the console page")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _error(400, 'body must be JSON {"username", "auth"}')
+    username, auth = data.get("username"), data.get("auth")
+    if not isinstance(username, str) or not isinstance(auth, str):
+        return _error(400, "username and auth are required")
+    try:
+        auth_key = crypto.b64decode(auth)
+    except crypto.CryptoError:
+        return _error(400, "auth must be base64")
+    st = state()
+    op = verify_login(st.store, username, auth_key)
+    if op is None:
+        return _error(401, "wrong username or password")
+    wraps = st.store.desk_key_wraps(op.id)
+    desk = st.store.current_desk_key()
+    response = jsonify(
+        {
+            "operator": {"id": op.id, "username": op.username, "role": op.role},
+            "desk_keys": [
+                {
+                    "id": key_id,
+                    "public": crypto.b64encode(desk.public) if desk and desk.id == key_id else None,
+                    "wrapped": crypto.b64encode(wrapped),
+                }
+                for key_id, wrapped in wraps.items()
+            ],
+        }
+    )
+    response.set_cookie(
+        COOKIE,
+        st.tokens.console(op.id),
+        max_age=st.settings.console_session_max_age,
+        path="/console",
+        secure=st.settings.secure_cookies,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@bp.post("/api/logout")
+def logout() -> Response:
+    response = Response(status=204)
+    response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="Strict")
+    return response
+
+
+def current_operator() -> Operator:
+    st = state()
+    try:
+        op_id = st.tokens.read_console(request.cookies.get(COOKIE))
+    except TokenError:
+        abort(401)
+    op = st.store.get_operator(op_id)
+    if op is None or op.removed:
+        abort(401)
+    return op
+
+
+@sock.route("/ws", bp=bp)
+def operator_socket(ws: Any) -> None:
+    chat = state().chat
+    conn = Connection(ws)
+    try:
+        if not _same_origin():
+            raise FrameError("forbidden", "the console socket only accepts the console page")
+        op = current_operator()
+    except (FrameError, HTTPException) as err:
+        message = err.message if isinstance(err, FrameError) else "log in first"
+        conn.send({"t": "error", "code": "unauthorised", "message": message})
+        return
+    chat.operator_connect(op, conn)
+    handlers = {
+        "accept": lambda f: chat.operator_accept(op, f, conn),
+        "sync": lambda f: chat.operator_sync(op, f, conn),
+        "msg": lambda f: chat.operator_message(op, f, conn),
+        "close": lambda f: chat.operator_close(op, f),
+        "ping": lambda f: conn.send({"t": "pong"}),
+    }
+    try:
+        while True:
+            raw = ws.receive()
+            if raw is None:
+                continue
+            frame: dict[str, Any] = {}
+            try:
+                frame = parse(raw)
+                handler = handlers.get(frame["t"])
+                if handler is None:
+                    raise FrameError("unknown_type", f"unknown frame type {frame['t']!r}")
+                handler(frame)
+            except FrameError as err:
+                out = err.frame()
+                if isinstance(frame.get("conv"), str):
+                    out["conv"] = frame["conv"]  # so the console shows it in that conversation
+                conn.send(out)
+    finally:
+        conn.open = False
+        chat.hub.leave_operator(op.id, conn)
+

@@ -1,0 +1,117 @@
+"""Operator accounts and the desk key: who may unlock conversations, and how.
+
+The desk secret key exists in plaintext only in memory: in the console of a logged-in
+operator, or for the duration of one CLI command that enrols a new operator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import nacl.exceptions
+import nacl.pwhash.argon2id
+
+from pnav.sdk import crypto
+from pnav.sdk.store import ROLES, DeskKey, Operator, Store
+
+__all__ = ["DeskError", "enrol_operator", "prelogin_salt", "verify_login"]
+
+# Hash the auth key (already the output of a slow KDF) with libsodium's interactive cost.
+_HASH_OPS = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+_HASH_MEM = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+_DUMMY_HASH = nacl.pwhash.argon2id.str(b"pnav-dummy", opslimit=_HASH_OPS, memlimit=_HASH_MEM)
+
+
+class DeskError(ValueError):
+    """An account or desk-key operation was refused; the message says why."""
+
+
+def _hash_auth(auth: bytes) -> bytes:
+    return bytes(nacl.pwhash.argon2id.str(auth, opslimit=_HASH_OPS, memlimit=_HASH_MEM))
+
+
+def _check(auth_hash: bytes, auth: bytes) -> bool:
+    try:
+        return bool(nacl.pwhash.argon2id.verify(auth_hash, auth))
+    except nacl.exceptions.InvalidkeyError:
+        return False
+
+
+def verify_login(store: Store, username: str, auth: bytes) -> Operator | None:
+    """The operator whose auth key this is, or None; as slow for unknown names as for known."""
+    op = store.find_operator(username)
+    if op is None or op.removed:
+        _check(_DUMMY_HASH, auth)
+        return None
+    return op if _check(op.auth_hash, auth) else None
+
+
+def prelogin_salt(store: Store, secret_key: bytes, username: str) -> tuple[bytes, int, int]:
+    """Salt and KDF cost for a username; unknown names get a stable, fake salt."""
+    op = store.find_operator(username)
+    if op is not None and not op.removed:
+        return op.salt, op.kdf_ops, op.kdf_mem
+    fake = hmac.new(secret_key, b"pnav.prelogin\0" + username.encode(), hashlib.sha256).digest()
+    return fake[: crypto.SALT_BYTES], crypto.KDF_OPS, crypto.KDF_MEM
+
+
+def _unlock(store: Store, username: str, password: str) -> dict[str, bytes]:
+    op = store.find_operator(username)
+    if op is None or op.removed:
+        raise DeskError(f"no active operator named {username!r} to unlock the desk key")
+    keys = crypto.derive_operator_keys(password, op.salt, op.kdf_ops, op.kdf_mem)
+    if not _check(op.auth_hash, keys.auth):
+        raise DeskError(f"wrong password for {username!r}")
+    try:
+        return {
+            key_id: crypto.unwrap_desk_key(wrapped, keys.wrap)
+            for key_id, wrapped in store.desk_key_wraps(op.id).items()
+        }
+    except crypto.CryptoError as exc:
+        raise DeskError(f"the desk key stored for {username!r} does not open: {exc}") from exc
+
+
+def enrol_operator(
+    store: Store,
+    username: str,
+    password: str,
+    role: str = "operator",
+    unlock_with: tuple[str, str] | None = None,
+    kdf_ops: int = crypto.KDF_OPS,
+    kdf_mem: int = crypto.KDF_MEM,
+) -> Operator:
+    """Create an operator account and wrap the desk secret key(s) for it.
+
+    The first operator creates the desk key pair. Every later one needs the
+    credentials of an enrolled operator (``unlock_with``), since the server itself
+    cannot open the desk key.
+    """
+    if not username or len(username) > 64 or not username.isprintable():
+        raise DeskError("username must be 1-64 printable characters")
+    if len(password) < 10:
+        raise DeskError("password must be at least 10 characters")
+    if role not in ROLES:
+        raise DeskError(f"role must be one of {', '.join(ROLES)}")
+    if store.find_operator(username) is not None:
+        raise DeskError(f"an operator named {username!r} already exists")
+    if store.current_desk_key() is None:
+        pair = crypto.DeskKeyPair.generate()
+        key_id = secrets.token_hex(8)
+        store.add_desk_key(DeskKey(key_id, pair.public, time.time()))
+        desk_secrets = {key_id: pair.secret}
+    elif unlock_with is None:
+        raise DeskError(
+            "the desk key exists: give an enrolled operator's credentials to unlock it "
+            "(--unlock-user); the server cannot open it by itself"
+        )
+    else:
+        desk_secrets = _unlock(store, *unlock_with)
+    salt = crypto.new_salt()
+    keys = crypto.derive_operator_keys(password, salt, kdf_ops, kdf_mem)
+    op = store.add_operator(username, role, salt, kdf_ops, kdf_mem, _hash_auth(keys.auth))
+    for key_id, secret in desk_secrets.items():
+        store.put_desk_key_wrap(op.id, key_id, crypto.wrap_desk_key(secret, keys.wrap))
+    return op

@@ -1,0 +1,100 @@
+"""Who is connected where, in this process: delivers frames to live sockets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from typing import Any, Protocol
+
+__all__ = ["Connection", "Hub", "Socket"]
+
+log = logging.getLogger(__name__)
+
+
+class Socket(Protocol):
+    def send(self, data: str) -> None: ...
+
+
+class Connection:
+    """One websocket; ``send`` may be called from any thread."""
+
+    def __init__(self, sock: Socket) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+        self.open = True
+
+    def send(self, frame: dict[str, Any]) -> None:
+        if not self.open:
+            return
+        data = json.dumps({"v": 1, **frame}, separators=(",", ":"))
+        with self._lock:
+            try:
+                self._sock.send(data)
+            except Exception:  # the socket died; its own handler cleans up
+                self.open = False
+                log.debug("send on a closed socket dropped")
+
+
+class Hub:
+    """Person sockets by conversation, operator sockets by operator id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._people: dict[str, set[Connection]] = defaultdict(set)
+        self._operators: dict[int, set[Connection]] = defaultdict(set)
+
+    def join_person(self, conv_id: str, conn: Connection) -> None:
+        with self._lock:
+            self._people[conv_id].add(conn)
+
+    def leave_person(self, conv_id: str, conn: Connection) -> bool:
+        """Forget a person socket; True if the conversation has no other one."""
+        with self._lock:
+            conns = self._people.get(conv_id)
+            if conns is None:
+                return True
+            conns.discard(conn)
+            if not conns:
+                del self._people[conv_id]
+                return True
+            return False
+
+    def join_operator(self, operator_id: int, conn: Connection) -> None:
+        with self._lock:
+            self._operators[operator_id].add(conn)
+
+    def leave_operator(self, operator_id: int, conn: Connection) -> None:
+        with self._lock:
+            conns = self._operators.get(operator_id)
+            if conns is not None:
+                conns.discard(conn)
+                if not conns:
+                    del self._operators[operator_id]
+
+    def person_connected(self, conv_id: str) -> bool:
+        with self._lock:
+            return bool(self._people.get(conv_id))
+
+    def to_person(self, conv_id: str, frame: dict[str, Any]) -> None:
+        with self._lock:
+            conns = list(self._people.get(conv_id, ()))
+        for conn in conns:
+            conn.send(frame)
+
+    def to_people(self, frames: dict[str, dict[str, Any]]) -> None:
+        for conv_id, frame in frames.items():
+            self.to_person(conv_id, frame)
+
+    def to_operator(self, operator_id: int, frame: dict[str, Any]) -> None:
+        with self._lock:
+            conns = list(self._operators.get(operator_id, ()))
+        for conn in conns:
+            conn.send(frame)
+
+    def to_operators(self, frame: dict[str, Any]) -> None:
+        with self._lock:
+            conns = [c for group in self._operators.values() for c in group]
+        for conn in conns:
+            conn.send(frame)

@@ -1,0 +1,131 @@
+"""A frozen settings object, read from a TOML file and/or ``PNAV_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["Settings", "SettingsError"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and why."""
+
+
+def _origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise SettingsError(f"partner origin {value!r} must look like https://example.org")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know; passed to ``create_app`` and never mutated."""
+
+    data_dir: Path
+    secret_key: bytes
+    # partner id -> origins allowed to ask for a ticket on its behalf
+    partners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    database: Path | None = None
+    # Public base URL (https://chat.example.org) when behind a proxy; else taken from requests.
+    public_url: str | None = None
+    max_body_chars: int = 64 * 1024
+    ticket_max_age: int = 120
+    person_token_max_age: int = 24 * 3600
+    console_session_max_age: int = 12 * 3600
+    secure_cookies: bool = True
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "pnav.sqlite3"
+
+    def with_partner(self, partner: str, *origins: str) -> Settings:
+        partners = dict(self.partners)
+        partners[partner] = tuple(_origin(o) for o in origins)
+        return replace(self, partners=partners)
+
+    @classmethod
+    def load(
+        cls,
+        toml_path: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Read a TOML file (if given), then ``PNAV_*`` variables, then keyword overrides."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, Any] = {}
+        if toml_path is not None:
+            try:
+                with open(toml_path, "rb") as fh:
+                    raw.update(tomllib.load(fh))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"cannot read settings file {toml_path}: {exc}") from exc
+        for key in ("data_dir", "database", "public_url", "secret_key"):
+            if f"PNAV_{key.upper()}" in env:
+                raw[key] = env[f"PNAV_{key.upper()}"]
+        if "PNAV_PARTNERS" in env:
+            raw["partners"] = _parse_partner_env(env["PNAV_PARTNERS"])
+        if "PNAV_SECURE_COOKIES" in env:
+            raw["secure_cookies"] = env["PNAV_SECURE_COOKIES"].lower() not in ("0", "false", "no")
+        raw.update(overrides)
+        return cls._from_raw(raw)
+
+    @classmethod
+    def _from_raw(cls, raw: dict[str, Any]) -> Settings:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise SettingsError(f"unknown settings: {', '.join(unknown)}")
+        if "data_dir" not in raw:
+            raise SettingsError("data_dir is required (PNAV_DATA_DIR or data_dir in the TOML file)")
+        data_dir = Path(raw["data_dir"])
+        partners_raw = raw.get("partners", {})
+        if not isinstance(partners_raw, Mapping):
+            raise SettingsError("partners must map a partner id to its origins")
+        partners: dict[str, tuple[str, ...]] = {}
+        for pid, spec in partners_raw.items():
+            origins = spec.get("origins") if isinstance(spec, Mapping) else spec
+            if not isinstance(origins, list | tuple) or not origins:
+                raise SettingsError(f"partner {pid!r} needs a non-empty list of origins")
+            partners[str(pid)] = tuple(_origin(str(o)) for o in origins)
+        secret = raw.get("secret_key")
+        secret_key = (
+            secret.encode() if isinstance(secret, str) else secret or _secret_from(data_dir)
+        )
+        values = {k: v for k, v in raw.items() if k not in ("data_dir", "partners", "secret_key")}
+        for key in ("database",):
+            if key in values and values[key] is not None:
+                values[key] = Path(values[key])
+        return cls(data_dir=data_dir, secret_key=secret_key, partners=partners, **values)
+
+
+def _parse_partner_env(text: str) -> dict[str, list[str]]:
+    """``demo=https://a.example,https://b.example;other=https://c.example``."""
+    partners: dict[str, list[str]] = {}
+    for chunk in filter(None, (c.strip() for c in text.split(";"))):
+        pid, sep, origins = chunk.partition("=")
+        if not sep or not pid.strip():
+            raise SettingsError(f"PNAV_PARTNERS entry {chunk!r} must be id=origin[,origin]")
+        partners[pid.strip()] = [o for o in origins.split(",") if o.strip()]
+    return partners
+
+
+def _secret_from(data_dir: Path) -> bytes:
+    """The signing secret lives in the data directory, made on first start (mode 0600)."""
+    path = data_dir / "secret_key"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+    except OSError as exc:
+        raise SettingsError(f"cannot read or create {path}: {exc}") from exc

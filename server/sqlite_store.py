@@ -1,0 +1,293 @@
+"""The embedded default store: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pnav.sdk.store import (
+    Conversation,
+    DeskKey,
+    NewConversation,
+    Operator,
+    Store,
+    StoredMessage,
+)
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    partner TEXT NOT NULL,
+    who TEXT NOT NULL,
+    what TEXT NOT NULL,
+    danger INTEGER NOT NULL,
+    lang TEXT NOT NULL,
+    sealed_key BLOB NOT NULL,
+    desk_key TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'waiting',
+    person TEXT NOT NULL DEFAULT 'connected',
+    operator_id INTEGER REFERENCES operators(id),
+    outcome TEXT,
+    created_at REAL NOT NULL,
+    assigned_at REAL,
+    closed_at REAL,
+    last_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, operator_id);
+CREATE TABLE IF NOT EXISTS messages (
+    conv TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (conv, seq),
+    UNIQUE (conv, sender, client_id)
+);
+CREATE TABLE IF NOT EXISTS operators (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    kdf_ops INTEGER NOT NULL,
+    kdf_mem INTEGER NOT NULL,
+    auth_hash BLOB NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS desk_keys (
+    id TEXT PRIMARY KEY,
+    public BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS desk_key_wraps (
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    desk_key TEXT NOT NULL REFERENCES desk_keys(id),
+    wrapped BLOB NOT NULL,
+    PRIMARY KEY (operator_id, desk_key)
+);
+"""
+
+_CONV_COLUMNS = (
+    "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
+    "operator_id, outcome, created_at, assigned_at, closed_at, last_seq"
+)
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    values: dict[str, Any] = dict(row)
+    values["danger"] = bool(values["danger"])
+    values["sealed_key"] = bytes(values["sealed_key"])
+    return Conversation(**values)
+
+
+def _operator(row: sqlite3.Row) -> Operator:
+    values: dict[str, Any] = dict(row)
+    values.pop("created_at")
+    values["removed"] = bool(values["removed"])
+    return Operator(**values)
+
+
+class SQLiteStore(Store):
+    """One connection guarded by a lock: SQLite serialises writers anyway."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA synchronous=FULL")
+        # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
+        self._db.execute("PRAGMA secure_delete=ON")
+        self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
+            return row
+
+    # -- conversations -------------------------------------------------
+    def create_conversation(self, new: NewConversation) -> Conversation:
+        conv_id = secrets.token_urlsafe(16)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO conversations (id, partner, who, what, danger, lang, sealed_key, "
+                "desk_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conv_id,
+                    new.partner,
+                    new.who,
+                    new.what,
+                    int(new.danger),
+                    new.lang,
+                    new.sealed_key,
+                    new.desk_key,
+                    time.time(),
+                ),
+            )
+        conv = self.get_conversation(conv_id)
+        assert conv is not None
+        return conv
+
+    def get_conversation(self, conv_id: str) -> Conversation | None:
+        row = self._one(f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id = ?", conv_id)
+        return _conversation(row) if row else None
+
+    def waiting_conversations(self) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'waiting' "
+            "ORDER BY danger DESC, created_at ASC"
+        )
+        return [_conversation(r) for r in rows]
+
+    def operator_conversations(self, operator_id: int) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "
+            "AND operator_id = ? ORDER BY assigned_at ASC",
+            operator_id,
+        )
+        return [_conversation(r) for r in rows]
+
+    def assign(self, conv_id: str, operator_id: int) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET state = 'active', operator_id = ?, assigned_at = ? "
+                "WHERE id = ? AND state = 'waiting'",
+                (operator_id, time.time(), conv_id),
+            )
+            return cur.rowcount == 1
+
+    def close_conversation(self, conv_id: str, outcome: str) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET state = 'closed', outcome = ?, closed_at = ? "
+                "WHERE id = ? AND state != 'closed'",
+                (outcome, time.time(), conv_id),
+            )
+            return cur.rowcount == 1
+
+    def set_person_state(self, conv_id: str, state: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE conversations SET person = ? WHERE id = ?", (state, conv_id))
+
+    # -- messages ------------------------------------------------------
+    def append_message(
+        self, conv_id: str, sender: str, client_id: str, body: bytes
+    ) -> tuple[StoredMessage, bool]:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT conv, seq, sender, client_id, body, created_at FROM messages "
+                "WHERE conv = ? AND sender = ? AND client_id = ?",
+                (conv_id, sender, client_id),
+            ).fetchone()
+            if row is not None:
+                return _message(row), False
+            cur = db.execute(
+                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+                (conv_id,),
+            )
+            seq_row = cur.fetchone()
+            if seq_row is None:
+                raise KeyError(conv_id)
+            msg = StoredMessage(conv_id, int(seq_row[0]), sender, client_id, body, time.time())
+            db.execute(
+                "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (msg.conv, msg.seq, msg.sender, msg.client_id, msg.body, msg.created_at),
+            )
+            return msg, True
+
+    def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
+        rows = self._all(
+            "SELECT conv, seq, sender, client_id, body, created_at FROM messages "
+            "WHERE conv = ? AND seq > ? ORDER BY seq",
+            conv_id,
+            after,
+        )
+        return [_message(r) for r in rows]
+
+    # -- operators and desk keys --------------------------------------
+    def add_operator(
+        self, username: str, role: str, salt: bytes, kdf_ops: int, kdf_mem: int, auth_hash: bytes
+    ) -> Operator:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (username, role, salt, kdf_ops, kdf_mem, auth_hash, time.time()),
+            )
+        op = self.find_operator(username)
+        assert op is not None
+        return op
+
+    def get_operator(self, operator_id: int) -> Operator | None:
+        row = self._one("SELECT * FROM operators WHERE id = ?", operator_id)
+        return _operator(row) if row else None
+
+    def find_operator(self, username: str) -> Operator | None:
+        row = self._one("SELECT * FROM operators WHERE username = ?", username)
+        return _operator(row) if row else None
+
+    def list_operators(self) -> list[Operator]:
+        return [_operator(r) for r in self._all("SELECT * FROM operators ORDER BY id")]
+
+    def add_desk_key(self, key: DeskKey) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO desk_keys (id, public, created_at) VALUES (?, ?, ?)",
+                (key.id, key.public, key.created_at),
+            )
+
+    def current_desk_key(self) -> DeskKey | None:
+        row = self._one("SELECT * FROM desk_keys ORDER BY created_at DESC, rowid DESC LIMIT 1")
+        return DeskKey(row["id"], bytes(row["public"]), row["created_at"]) if row else None
+
+    def put_desk_key_wrap(self, operator_id: int, desk_key: str, wrapped: bytes) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO desk_key_wraps (operator_id, desk_key, wrapped) "
+                "VALUES (?, ?, ?)",
+                (operator_id, desk_key, wrapped),
+            )
+
+    def desk_key_wraps(self, operator_id: int) -> dict[str, bytes]:
+        rows = self._all(
+            "SELECT desk_key, wrapped FROM desk_key_wraps WHERE operator_id = ?", operator_id
+        )
+        return {r["desk_key"]: bytes(r["wrapped"]) for r in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        row["conv"], row["seq"], row["sender"], row["client_id"], bytes(row["body"]), row["created_at"]
+    )

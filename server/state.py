@@ -1,0 +1,65 @@
+"""What the app factory builds once and every handler reaches through ``state()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from flask import Response, abort, current_app, request, send_file
+
+from pnav.sdk.store import Store
+
+from .chat import ChatService
+from .hub import Hub
+from .settings import Settings
+from .tokens import Tokens
+
+__all__ = ["STATIC_DIR", "AppState", "public_base", "state", "static_file"]
+
+STATIC_DIR = Path(str(resources.files("pnav.server") / "static"))
+
+
+@dataclass(frozen=True)
+class AppState:
+    settings: Settings
+    store: Store
+    hub: Hub
+    tokens: Tokens
+    chat: ChatService
+
+
+def state() -> AppState:
+    st: AppState = current_app.extensions["pnav"]
+    return st
+
+
+def public_base() -> str:
+    """``https://chat.example.org``: from settings behind a proxy, else from the request."""
+    configured = state().settings.public_url
+    return (configured or request.host_url).rstrip("/")
+
+
+def static_file(folder: str, name: str) -> Response:
+    path = STATIC_DIR / folder / name
+    if not path.is_file():
+        current_app.logger.error(
+            "widget asset %s/%s is missing: build it with `npm --prefix widget ci && "
+            "npm --prefix widget run build`",
+            folder,
+            name,
+        )
+        abort(503)
+    return send_file(path, max_age=0, etag=False, last_modified=None)
+
+
+def missing_assets() -> list[str]:
+    wanted = [
+        "widget/loader.js",
+        "widget/chat.js",
+        "widget/chat.css",
+        "console/index.html",
+        "console/console.js",
+        "console/console.css",
+    ]
+    return [w for w in wanted if not (STATIC_DIR / w).is_file()]

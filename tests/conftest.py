@@ -1,0 +1,98 @@
+"""Shared fixtures: a live pnav server and the example partner site, each on a free loopback port."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import BaseWSGIServer
+
+from pnav.server import Settings, create_app
+from pnav.server.cli import _server
+from pnav.server.desk import enrol_operator
+from pnav.server.sqlite_store import SQLiteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start(app: Any) -> tuple[BaseWSGIServer, threading.Thread]:
+    server = _server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _partner_module() -> Any:
+    path = ROOT / "examples" / "partner_site" / "app.py"
+    spec = importlib.util.spec_from_file_location("partner_site_for_tests", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class LiveServer:
+    url: str
+    partner_url: str
+    data_dir: Path
+    log_path: Path
+    store: SQLiteStore
+    operator: str
+    password: str
+    settings: Settings
+
+    @property
+    def origin(self) -> str:
+        return self.partner_url
+
+    def add_operator(self, name: str, role: str = "operator") -> str:
+        password = secrets.token_urlsafe(12)
+        enrol_operator(self.store, name, password, role, unlock_with=(self.operator, self.password))
+        return password
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    data_dir = tmp_path / "data"
+    log_path = tmp_path / "server.log"
+    handler = logging.FileHandler(log_path)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+
+    partner_server, _ = _start(
+        _partner_module().create_app(server_url="http://placeholder.invalid", partner="demo")
+    )
+    partner_url = f"http://127.0.0.1:{partner_server.server_port}"
+    # The server must know its partner's origin and the partner page the server's URL:
+    # bind the server first, then give the partner app the real URL.
+    settings = Settings.load(
+        None,
+        environ={},
+        data_dir=data_dir,
+        partners={"demo": [partner_url]},
+    )
+    store = SQLiteStore(settings.database_path)
+    password = secrets.token_urlsafe(12)
+    enrol_operator(store, "alice", password, role="supervisor")
+    server, _ = _start(create_app(settings, store=store))
+    url = f"http://127.0.0.1:{server.server_port}"
+    partner_server.app = _partner_module().create_app(server_url=url, partner="demo")
+    yield LiveServer(url, partner_url, data_dir, log_path, store, "alice", password, settings)
+    server.shutdown()
+    partner_server.shutdown()
+    store.close()
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    handler.close()

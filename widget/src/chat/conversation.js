@@ -1,0 +1,135 @@
+// The conversation view: status line, message list, compose box.
+// Message text is only ever set through text nodes (never innerHTML).
+import { h } from '../shared/dom.js';
+
+const MAX_CHARS = 5000;
+
+/** @typedef {(key: string, vars?: Record<string, string | number>) => string} T */
+
+export class ConversationView {
+  /**
+   * @param {T} t
+   * @param {{onSend: (text: string) => string | null}} on onSend returns the
+   *   client id, or null when the message could not be queued (too large)
+   */
+  constructor(t, on) {
+    this.t = t;
+    /** @type {Map<string, HTMLElement>} client id → own message element */
+    this.own = new Map();
+    this.status = h('p', { className: 'pnav-status', role: 'status', 'data-pnav': 'status' }, t('connecting'));
+    this.notice = h('p', { className: 'pnav-notice', role: 'alert', hidden: true, 'data-pnav': 'notice' });
+    this.list = h('ol', { className: 'pnav-messages', 'aria-label': t('messages'), 'aria-live': 'polite', 'data-pnav': 'messages' });
+    this.input = h('textarea', {
+      id: 'pnav-input', className: 'pnav-input', rows: 2, maxLength: MAX_CHARS, 'data-pnav': 'message-input',
+      autocomplete: 'off', spellcheck: true,
+    });
+    this.sendButton = h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'send' }, t('send'));
+    const form = h('form', { className: 'pnav-compose', noValidate: true },
+      h('label', { htmlFor: 'pnav-input', className: 'pnav-visually-hidden' }, t('input')),
+      this.input, this.sendButton);
+
+    const submit = () => {
+      const text = this.input.value.trim();
+      if (!text || this.input.disabled) return;
+      const id = on.onSend(text);
+      if (id === null) {
+        this.showNotice(t('tooLong'));
+        return;
+      }
+      this.input.value = '';
+      this.addOwn(id, text);
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      submit();
+    });
+    this.input.addEventListener('keydown', (e) => {
+      // Enter sends, Shift+Enter is a new line; never while an IME is composing.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        submit();
+      }
+    });
+    this.el = h('section', { className: 'pnav-conversation', 'data-pnav': 'conversation' },
+      this.status, this.notice, this.list, form);
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  /** @param {string} state @param {number} [position] */
+  setStatus(state, position) {
+    const t = this.t;
+    const text = state === 'waiting'
+      ? (position ? t('waitingPosition', { position }) : t('waiting'))
+      : state === 'active' ? t('active')
+        : state === 'closed' ? t('closed')
+          : state === 'reconnecting' ? t('reconnecting')
+            : t(state);
+    this.status.textContent = text;
+    this.status.dataset.state = state;
+    if (state === 'closed' || state === 'lost') {
+      this.input.disabled = true;
+      this.sendButton.disabled = true;
+    }
+  }
+
+  /** @param {string} text */
+  showNotice(text) {
+    this.notice.textContent = text;
+    this.notice.hidden = false;
+  }
+
+  /**
+   * @param {'person' | 'operator' | string} from
+   * @param {string | null} text null: could not decrypt
+   * @returns {HTMLLIElement}
+   */
+  message(from, text) {
+    const who = from === 'person' ? this.t('you') : this.t('operator');
+    const body = h('p', { className: 'pnav-message__text' });
+    // textContent, never HTML: the text comes from the other side.
+    body.textContent = text === null ? this.t('undecryptable') : text;
+    const li = h('li', {
+      className: `pnav-message pnav-message--${from === 'person' ? 'person' : 'operator'}`,
+      'data-pnav': 'message', 'data-from': from === 'person' ? 'person' : 'operator',
+      'data-undecryptable': text === null ? 'true' : null,
+    }, h('span', { className: 'pnav-message__who' }, who), body);
+    this.list.append(li);
+    // Not scrollIntoView: that could scroll the partner's page too.
+    this.list.scrollTop = this.list.scrollHeight;
+    return li;
+  }
+
+  /** @param {string} id @param {string} text */
+  addOwn(id, text) {
+    const li = this.message('person', text);
+    li.dataset.state = 'pending';
+    li.append(h('span', { className: 'pnav-message__state' }, this.t('pending')));
+    this.own.set(id, li);
+  }
+
+  /** @param {string} id @param {number} seq */
+  ack(id, seq) {
+    const li = this.own.get(id);
+    if (!li) return;
+    li.dataset.state = 'sent';
+    li.dataset.seq = String(seq);
+    li.querySelector('.pnav-message__state')?.remove();
+  }
+
+  /** @param {string} id */
+  failed(id) {
+    const li = this.own.get(id);
+    if (!li) return;
+    li.dataset.state = 'failed';
+    const mark = li.querySelector('.pnav-message__state');
+    if (mark) mark.textContent = this.t('failed');
+  }
+
+  /** @param {{seq: number, from: string, text: string | null}} m */
+  addIncoming(m) {
+    this.message(m.from, m.text).dataset.seq = String(m.seq);
+  }
+}

@@ -1,0 +1,199 @@
+// Open conversations: one tab and one panel each. Message text is only set
+// with textContent; keys never reach the DOM.
+import { h } from '../shared/dom.js';
+import { OUTCOMES } from './desk.js';
+
+/**
+ * @typedef {(key: string, vars?: Record<string, string | number>) => string} T
+ * @typedef {import('./desk.js').Conversation} Conversation
+ * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
+ *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement,
+ *   controls: HTMLElement[], own: Map<string, HTMLElement>}} Parts
+ */
+
+export class ConversationsView {
+  /**
+   * @param {HTMLElement} tabs role=tablist
+   * @param {HTMLElement} panels
+   * @param {HTMLElement} empty shown when no conversation is open
+   * @param {{t: T, label: T, onSend: (key: string, text: string) => string | null,
+   *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void}} opts
+   */
+  constructor(tabs, panels, empty, opts) {
+    this.tabs = tabs;
+    this.panels = panels;
+    this.empty = empty;
+    this.opts = opts;
+    /** @type {Map<string, Parts>} */
+    this.parts = new Map();
+  }
+
+  /** Create or refresh a conversation. @param {Conversation} c @param {boolean} select */
+  upsert(c, select) {
+    let p = this.parts.get(c.key);
+    if (!p) {
+      p = this.build(c);
+      this.parts.set(c.key, p);
+      this.tabs.append(p.tab);
+      this.panels.append(p.panel);
+      this.empty.hidden = true;
+    }
+    const { t, label } = this.opts;
+    p.tab.textContent = `${c.danger ? '⚠ ' : ''}${label(`who.${c.who}`)} · ${label(`what.${c.what}`)}`;
+    p.tab.classList.toggle('c-tab--danger', c.danger);
+    this.presence(c);
+    if (c.state === 'closed') this.closed(c);
+    else p.state.textContent = '';
+    if (!c.k) p.state.textContent = t('noKey');
+    if (select || this.parts.size === 1) this.select(c.key);
+  }
+
+  /** @private @param {Conversation} c @returns {Parts} */
+  build(c) {
+    const { t, label } = this.opts;
+    const id = `conv-${c.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const tab = h('button', { type: 'button', role: 'tab', id: `${id}-tab`, className: 'c-tab', 'data-pnav': 'conversation-tab', 'data-conv': c.key, 'aria-controls': id, 'aria-selected': 'false' });
+    tab.addEventListener('click', () => this.select(c.key));
+    const presence = h('p', { className: 'c-presence', 'data-pnav': 'presence', role: 'status' });
+    const state = h('p', { className: 'c-state', 'data-pnav': 'conversation-state', role: 'status' });
+    const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite' });
+    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 3, 'data-pnav': 'reply-input' });
+    const sendButton = h('button', { type: 'submit', className: 'c-button c-button--primary', 'data-pnav': 'reply-send' }, t('send'));
+    const reply = h('form', { className: 'c-reply', noValidate: true },
+      h('label', { htmlFor: input.id }, t('reply')), input, sendButton);
+    const outcome = h('select', { id: `${id}-outcome`, 'data-pnav': 'outcome' },
+      ...OUTCOMES.map((o) => h('option', { value: o }, t(`outcome.${o}`))));
+    const closeButton = h('button', { type: 'button', className: 'c-button c-button--danger', 'data-pnav': 'close' }, t('close'));
+    const dismiss = h('button', { type: 'button', className: 'c-button', 'data-pnav': 'dismiss', hidden: true }, t('dismiss'));
+    const panel = h('section', { id, role: 'tabpanel', className: 'c-panel', 'data-pnav': 'conversation', 'data-conv': c.key, 'aria-labelledby': tab.id, hidden: true },
+      h('dl', { className: 'c-meta' },
+        c.danger && h('div', { className: 'c-danger' }, h('dt', {}, t('danger'))),
+        h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
+        h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
+        h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
+      presence, state, list, reply,
+      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss));
+
+    const submit = () => {
+      const text = input.value.trim();
+      if (!text || input.disabled) return;
+      const cid = this.opts.onSend(c.key, text);
+      if (cid === null) return;
+      input.value = '';
+      this.own(c.key, cid, text);
+    };
+    reply.addEventListener('submit', (e) => {
+      e.preventDefault();
+      submit();
+    });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        submit();
+      }
+    });
+    closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
+    dismiss.addEventListener('click', () => this.remove(c.key));
+    return { tab, panel, list, presence, state, input, controls: [input, sendButton, outcome, closeButton], own: new Map() };
+  }
+
+  /** @param {string} key */
+  select(key) {
+    for (const [k, p] of this.parts) {
+      const on = k === key;
+      p.tab.setAttribute('aria-selected', String(on));
+      p.tab.tabIndex = on ? 0 : -1;
+      p.panel.hidden = !on;
+    }
+  }
+
+  /** @param {Conversation} c */
+  presence(c) {
+    const p = this.parts.get(c.key);
+    if (!p) return;
+    p.presence.dataset.person = c.person;
+    p.presence.textContent = c.person ? this.opts.t(`person.${c.person}`) : '';
+    p.panel.dataset.person = c.person;
+  }
+
+  /** @param {Conversation} c */
+  closed(c) {
+    const p = this.parts.get(c.key);
+    if (!p) return;
+    p.state.textContent = this.opts.t('closedAs', { outcome: c.outcome ? this.opts.t(`outcome.${c.outcome}`) : '' });
+    p.panel.dataset.state = 'closed';
+    for (const el of p.controls) /** @type {HTMLButtonElement} */ (el).disabled = true;
+    p.panel.querySelector('[data-pnav="dismiss"]')?.removeAttribute('hidden');
+  }
+
+  /**
+   * @param {Conversation} c
+   * @param {{seq: number, from: string, text: string | null}} m
+   */
+  message(c, m) {
+    const p = this.parts.get(c.key);
+    if (p) this.append(p, m.from, m.text).dataset.seq = String(m.seq);
+  }
+
+  /** @private @param {string} key @param {string} id @param {string} text */
+  own(key, id, text) {
+    const p = this.parts.get(key);
+    if (!p) return;
+    const li = this.append(p, 'operator', text);
+    li.dataset.state = 'pending';
+    li.append(h('span', { className: 'c-message__state' }, this.opts.t('pending')));
+    p.own.set(id, li);
+  }
+
+  /** @param {Conversation} c @param {string} id @param {number} seq */
+  ack(c, id, seq) {
+    const li = this.parts.get(c.key)?.own.get(id);
+    if (!li) return;
+    li.dataset.state = 'sent';
+    li.dataset.seq = String(seq);
+    li.querySelector('.c-message__state')?.remove();
+  }
+
+  /** @param {Conversation} c @param {string} id */
+  failed(c, id) {
+    const li = this.parts.get(c.key)?.own.get(id);
+    if (!li) return;
+    li.dataset.state = 'failed';
+    const mark = li.querySelector('.c-message__state');
+    if (mark) mark.textContent = this.opts.t('failed');
+  }
+
+  /** @private @param {Parts} p @param {string} from @param {string | null} text */
+  append(p, from, text) {
+    const side = from === 'person' ? 'person' : 'operator';
+    const body = h('p', { className: 'c-message__text' });
+    body.textContent = text === null ? this.opts.t('undecryptable') : text;
+    const li = h('li', { className: `c-message c-message--${side}`, 'data-pnav': 'message', 'data-from': side, 'data-undecryptable': text === null ? 'true' : null },
+      h('span', { className: 'c-message__who' }, this.opts.t(side)), body);
+    p.list.append(li);
+    p.list.scrollTop = p.list.scrollHeight;
+    return li;
+  }
+
+  /** @param {string} key */
+  remove(key) {
+    const p = this.parts.get(key);
+    if (!p) return;
+    p.tab.remove();
+    p.panel.remove();
+    this.parts.delete(key);
+    this.opts.onDismiss(key);
+    const next = this.parts.keys().next();
+    if (next.done) this.empty.hidden = false;
+    else this.select(next.value);
+  }
+
+  clear() {
+    for (const p of this.parts.values()) {
+      p.tab.remove();
+      p.panel.remove();
+    }
+    this.parts.clear();
+    this.empty.hidden = false;
+  }
+}

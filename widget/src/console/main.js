@@ -1,0 +1,142 @@
+// Operator console entry point: login, then the desk (queue + conversations)
+// over one reconnecting websocket. Keys live in memory only; a reload means a
+// new login, by design.
+import { consoleStrings, chatStrings, translator, uiLang } from '../shared/i18n.js';
+import { login, logout, LoginError } from './login.js';
+import { Desk } from './desk.js';
+import { QueueView } from './queue.js';
+import { ConversationsView } from './conversations.js';
+
+const lang = uiLang(navigator.language, 'en');
+const t = translator(consoleStrings, lang);
+// who/what labels are shared with the chat's pre-chat form.
+const label = translator(chatStrings, lang);
+
+/** @param {string} name @returns {any} */
+const $ = (name) => document.querySelector(`[data-pnav="${name}"]`);
+
+const ui = {
+  login: /** @type {HTMLElement} */ ($('login')),
+  form: /** @type {HTMLFormElement} */ ($('login-form')),
+  user: /** @type {HTMLInputElement} */ ($('login-user')),
+  password: /** @type {HTMLInputElement} */ ($('login-password')),
+  submit: /** @type {HTMLButtonElement} */ ($('login-submit')),
+  status: /** @type {HTMLElement} */ ($('login-status')),
+  error: /** @type {HTMLElement} */ ($('login-error')),
+  desk: /** @type {HTMLElement} */ ($('desk')),
+  operator: /** @type {HTMLElement} */ ($('operator')),
+  connection: /** @type {HTMLElement} */ ($('connection')),
+  logout: /** @type {HTMLButtonElement} */ ($('logout')),
+  notice: /** @type {HTMLElement} */ ($('notice')),
+};
+
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView} | null} */
+let session = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+
+document.documentElement.lang = lang;
+document.title = t('title');
+for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n]'))) {
+  el.textContent = t(/** @type {string} */ (el.dataset.i18n));
+}
+
+ui.form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (ui.submit.disabled) return;
+  const username = ui.user.value.trim();
+  const password = ui.password.value;
+  ui.error.textContent = '';
+  if (!username || !password) {
+    ui.error.textContent = t('badCredentials');
+    return;
+  }
+  ui.submit.disabled = true;
+  try {
+    const result = await login(username, password, () => {
+      ui.status.textContent = t('unlocking');
+    });
+    ui.password.value = '';
+    startDesk(result.operator, result.deskKeys);
+  } catch (err) {
+    ui.password.value = '';
+    ui.error.textContent = t(err instanceof LoginError ? err.reason : 'serverError');
+    ui.password.focus();
+  } finally {
+    ui.status.textContent = '';
+    ui.submit.disabled = false;
+  }
+});
+
+ui.logout.addEventListener('click', async () => {
+  stopDesk();
+  await logout();
+  ui.user.focus();
+});
+
+/**
+ * @param {{username?: string, role?: string}} operator
+ * @param {Map<string, Uint8Array>} deskKeys
+ */
+function startDesk(operator, deskKeys) {
+  ui.login.hidden = true;
+  ui.desk.hidden = false;
+  ui.logout.hidden = false;
+  showOperator(operator);
+  const queue = new QueueView($('queue'), $('queue-empty'), { t, label, onAccept: (conv) => desk.accept(conv) });
+  const conversations = new ConversationsView($('conversation-tabs'), $('conversation-panels'), $('conversations-empty'), {
+    t, label,
+    onSend: (key, text) => desk.send(key, text),
+    onClose: (key, outcome) => desk.close(key, outcome),
+    onDismiss: (key) => desk.dismiss(key),
+  });
+  const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
+  const desk = new Desk(url, deskKeys, {
+    onOperator: (op) => showOperator(op),
+    onQueue: (items) => queue.render(items),
+    // Bring a conversation forward only when this operator just accepted it.
+    onConversation: (c, _isNew, accepted) => conversations.upsert(c, accepted),
+    onMessage: (c, m) => conversations.message(c, m),
+    onAck: (c, id, seq) => conversations.ack(c, id, seq),
+    onFailed: (c, id) => conversations.failed(c, id),
+    onPresence: (c) => conversations.presence(c),
+    onClosed: (c) => conversations.closed(c),
+    onError: (code, message) => notice(code === 'taken' ? t('taken') : t('notice', { message: message || code })),
+    onConnection: (state) => {
+      ui.connection.dataset.state = state;
+      ui.connection.textContent = state === 'open' ? t('connected') : state === 'retrying' ? t('reconnecting') : '';
+    },
+  });
+  session = { desk, queue, conversations };
+  desk.start();
+}
+
+function stopDesk() {
+  if (session) {
+    session.desk.stop();
+    session.queue.stop();
+    session.conversations.clear();
+    session = null;
+  }
+  ui.desk.hidden = true;
+  ui.logout.hidden = true;
+  ui.login.hidden = false;
+  ui.operator.textContent = '';
+  ui.connection.textContent = '';
+  ui.notice.hidden = true;
+}
+
+/** @param {{username?: unknown, role?: unknown}} op */
+function showOperator(op) {
+  ui.operator.textContent = [op.username, op.role].filter((x) => typeof x === 'string' && x).join(' · ');
+}
+
+/** Non-fatal server errors: shown for a while, then cleared. @param {string} text */
+function notice(text) {
+  ui.notice.textContent = text;
+  ui.notice.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
+    ui.notice.hidden = true;
+  }, 10000);
+}

@@ -1,0 +1,264 @@
+// pnav crypto, version 1: the only browser module that touches NaCl or Argon2.
+// Byte formats are those of docs/protocol.md "Crypto formats (v1)"; the Python
+// side (PyNaCl / libsodium) must produce and accept the very same bytes.
+import nacl from 'tweetnacl';
+import { argon2id } from 'hash-wasm';
+
+/** Format version byte that prefixes every sealed, wrapped or encrypted blob. */
+export const FORMAT_V1 = 0x01;
+
+const NONCE = nacl.secretbox.nonceLength; // 24
+const KEY = nacl.secretbox.keyLength; // 32
+const BOX_PK = nacl.box.publicKeyLength; // 32
+const MAC = nacl.secretbox.overheadLength; // 16
+
+/** Every failure to open, unwrap or decrypt; never carries plaintext. */
+export class CryptoError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'CryptoError';
+  }
+}
+
+// ---------------------------------------------------------------- base64
+
+const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Standard base64 with padding.
+ * @param {Uint8Array} bytes
+ * @returns {string}
+ */
+export function toBase64(bytes) {
+  let bin = '';
+  // Chunked so that large bodies do not overflow the argument limit.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 0x8000)));
+  }
+  return btoa(bin);
+}
+
+/**
+ * Strict standard base64 (padding required); throws CryptoError otherwise.
+ * @param {string} text
+ * @returns {Uint8Array}
+ */
+export function fromBase64(text) {
+  if (typeof text !== 'string' || !B64_RE.test(text)) throw new CryptoError('bad base64');
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** @param {...Uint8Array} parts @returns {Uint8Array} */
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** @param {unknown} bytes @param {number} length @param {string} what */
+function expectBytes(bytes, length, what) {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new CryptoError(`${what} must be ${length} bytes`);
+  }
+}
+
+/**
+ * Overwrite key material we no longer need. JS gives no guarantee that no copy
+ * survives, but this shortens the window for the copies we own.
+ * @param {Uint8Array | null | undefined} bytes
+ */
+export function wipe(bytes) {
+  if (bytes instanceof Uint8Array) bytes.fill(0);
+}
+
+/**
+ * A random client message id: 16 bytes as base64url without padding
+ * (22 characters of [A-Za-z0-9_-], as the protocol requires).
+ * @returns {string}
+ */
+export function randomId() {
+  return toBase64(nacl.randomBytes(16)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// ---------------------------------------------------------------- conversation key
+
+/** @returns {Uint8Array} a fresh 32-byte conversation key K */
+export function newConversationKey() {
+  return nacl.randomBytes(KEY);
+}
+
+/**
+ * Seal K to the desk public key: 0x01 || eph_pk(32) || nonce(24) || box(K).
+ * A fresh ephemeral key pair per call, so the person keeps no long-term secret.
+ * @param {Uint8Array} key conversation key K (32 bytes)
+ * @param {Uint8Array} deskPublic desk X25519 public key (32 bytes)
+ * @returns {Uint8Array}
+ */
+export function sealConversationKey(key, deskPublic) {
+  expectBytes(key, KEY, 'conversation key');
+  expectBytes(deskPublic, BOX_PK, 'desk public key');
+  const eph = nacl.box.keyPair();
+  const nonce = nacl.randomBytes(NONCE);
+  const boxed = nacl.box(key, nonce, deskPublic, eph.secretKey);
+  wipe(eph.secretKey);
+  return concat(Uint8Array.of(FORMAT_V1), eph.publicKey, nonce, boxed);
+}
+
+/**
+ * Console side: recover K from a sealed key with the desk secret key.
+ * @param {Uint8Array} sealed
+ * @param {Uint8Array} deskSecret desk X25519 secret key (32 bytes)
+ * @returns {Uint8Array} K
+ */
+export function openSealedKey(sealed, deskSecret) {
+  expectBytes(deskSecret, nacl.box.secretKeyLength, 'desk secret key');
+  if (!(sealed instanceof Uint8Array) || sealed.length !== 1 + BOX_PK + NONCE + MAC + KEY) {
+    throw new CryptoError('bad sealed key length');
+  }
+  if (sealed[0] !== FORMAT_V1) throw new CryptoError('unknown sealed key version');
+  const ephPk = sealed.subarray(1, 1 + BOX_PK);
+  const nonce = sealed.subarray(1 + BOX_PK, 1 + BOX_PK + NONCE);
+  const key = nacl.box.open(sealed.subarray(1 + BOX_PK + NONCE), nonce, ephPk, deskSecret);
+  if (!key) throw new CryptoError('sealed key does not open');
+  return key;
+}
+
+// ---------------------------------------------------------------- secretbox blobs
+
+/**
+ * 0x01 || nonce(24) || secretbox(plain, nonce, key)
+ * @param {Uint8Array} key @param {Uint8Array} plain @returns {Uint8Array}
+ */
+function seal(key, plain) {
+  expectBytes(key, KEY, 'key');
+  const nonce = nacl.randomBytes(NONCE);
+  return concat(Uint8Array.of(FORMAT_V1), nonce, nacl.secretbox(plain, nonce, key));
+}
+
+/**
+ * Inverse of seal(); throws CryptoError on any defect.
+ * @param {Uint8Array} key @param {Uint8Array} blob @returns {Uint8Array}
+ */
+function unseal(key, blob) {
+  expectBytes(key, KEY, 'key');
+  if (!(blob instanceof Uint8Array) || blob.length < 1 + NONCE + MAC) {
+    throw new CryptoError('ciphertext too short');
+  }
+  if (blob[0] !== FORMAT_V1) throw new CryptoError('unknown ciphertext version');
+  const plain = nacl.secretbox.open(blob.subarray(1 + NONCE), blob.subarray(1, 1 + NONCE), key);
+  if (!plain) throw new CryptoError('ciphertext does not open');
+  return plain;
+}
+
+/**
+ * Encrypt a message object (`{type: 'text', text}`) under K.
+ * @param {Uint8Array} key K
+ * @param {object} obj
+ * @returns {Uint8Array}
+ */
+export function encryptMessage(key, obj) {
+  return seal(key, new TextEncoder().encode(JSON.stringify(obj)));
+}
+
+/**
+ * Decrypt a message body under K. Throws CryptoError rather than ever returning
+ * something that is not an authenticated JSON object.
+ * @param {Uint8Array} key K
+ * @param {Uint8Array} bytes
+ * @returns {Record<string, unknown>}
+ */
+export function decryptMessage(key, bytes) {
+  const plain = unseal(key, bytes);
+  let obj;
+  try {
+    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain));
+  } catch {
+    throw new CryptoError('plaintext is not UTF-8 JSON');
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw new CryptoError('plaintext is not a JSON object');
+  }
+  return obj;
+}
+
+// ---------------------------------------------------------------- operator keys
+
+/**
+ * @typedef {object} KdfParams
+ * @property {number} ops libsodium opslimit (Argon2 iterations)
+ * @property {number} mem libsodium memlimit in bytes
+ */
+
+/**
+ * Argon2id (v1.3) over the operator password, as libsodium crypto_pwhash
+ * ARGON2ID13 with opslimit=ops, memlimit=mem: 64 bytes, parallelism 1,
+ * memory in KiB = mem / 1024.
+ * @param {string} password
+ * @param {Uint8Array} salt 16 bytes
+ * @param {KdfParams} params
+ * @returns {Promise<{auth: Uint8Array, wrap: Uint8Array}>}
+ */
+export async function deriveOperatorKeys(password, salt, { ops, mem }) {
+  expectBytes(salt, 16, 'salt');
+  if (!Number.isInteger(ops) || ops < 1 || !Number.isInteger(mem) || mem < 8192) {
+    throw new CryptoError('bad KDF parameters');
+  }
+  const out = await argon2id({
+    password,
+    salt,
+    parallelism: 1,
+    iterations: ops,
+    memorySize: Math.floor(mem / 1024),
+    hashLength: 64,
+    outputType: 'binary',
+  });
+  const result = { auth: out.slice(0, 32), wrap: out.slice(32, 64) };
+  wipe(out);
+  return result;
+}
+
+/**
+ * Recover a desk secret key: 0x01 || nonce(24) || secretbox(desk_sk, wrap_key).
+ * @param {Uint8Array} wrapped
+ * @param {Uint8Array} wrapKey
+ * @returns {Uint8Array} desk secret key (32 bytes)
+ */
+export function unwrapDeskKey(wrapped, wrapKey) {
+  const sk = unseal(wrapKey, wrapped);
+  if (sk.length !== nacl.box.secretKeyLength) throw new CryptoError('bad desk key length');
+  return sk;
+}
+
+/**
+ * Inverse of unwrapDeskKey. The server side does this in Python; kept here for
+ * tests and for symmetry.
+ * @param {Uint8Array} deskSecret @param {Uint8Array} wrapKey @returns {Uint8Array}
+ */
+export function wrapDeskKey(deskSecret, wrapKey) {
+  expectBytes(deskSecret, nacl.box.secretKeyLength, 'desk secret key');
+  return seal(wrapKey, deskSecret);
+}
+
+/**
+ * The X25519 public key of a secret key, to check an unwrapped desk key
+ * against the public key the server advertises.
+ * @param {Uint8Array} secret @returns {Uint8Array}
+ */
+export function publicKeyOf(secret) {
+  return nacl.box.keyPair.fromSecretKey(secret).publicKey;
+}
+
+/** @param {Uint8Array} a @param {Uint8Array} b @returns {boolean} */
+export function bytesEqual(a, b) {
+  return a.length === b.length && nacl.verify(a, b);
+}
