@@ -6,6 +6,7 @@ the client side, exactly as in the browser; the server sees ciphertext only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import secrets
@@ -55,6 +56,9 @@ def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = 
 
 class _WebSocket(WebSocket):  # type: ignore[misc]
     """simple-websocket's client, sending the port in ``Host`` as browsers do."""
+
+    host: str
+    port: int
 
     def handshake(self) -> None:
         if self.port not in (80, 443):
@@ -114,10 +118,8 @@ class _Socket:
                 return frame
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionClosed):
             self.ws.close()
-        except ConnectionClosed:
-            pass
 
 
 class PersonClient:

@@ -209,7 +209,9 @@ class ChatService:
 
     def operator_connect(self, op: Operator, conn: Connection) -> None:
         self.hub.join_operator(op.id, conn)
-        conn.send({"t": "hello", "operator": {"id": op.id, "username": op.username, "role": op.role}})
+        conn.send(
+            {"t": "hello", "operator": {"id": op.id, "username": op.username, "role": op.role}}
+        )
         conn.send(self.queue_frame())
         for conv in self.store.operator_conversations(op.id):
             conn.send(self.conversation_frame(conv))

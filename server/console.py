@@ -9,16 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from werkzeug.exceptions import HTTPException
-
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
+from werkzeug.exceptions import HTTPException
 
 from .desk import prelogin_salt, verify_login
 from .frames import FrameError, parse
 from .headers import CONSOLE_CSP
 from .hub import Connection
-from .person import sock
+from .person import socket_route
 from .state import public_base, state, static_file
 from .tokens import TokenError
 
@@ -128,7 +127,7 @@ def current_operator() -> Operator:
     return op
 
 
-@sock.route("/ws", bp=bp)
+@socket_route("/ws", bp)
 def operator_socket(ws: Any) -> None:
     chat = state().chat
     conn = Connection(ws)
@@ -168,4 +167,3 @@ def operator_socket(ws: Any) -> None:
     finally:
         conn.open = False
         chat.hub.leave_operator(op.id, conn)
-

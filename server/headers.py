@@ -16,9 +16,7 @@ CONSOLE_CSP = (
 # Everything else (scripts, styles, JSON): nothing may run or be framed from it.
 LOCKED_CSP = "default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
 
-_PERMISSIONS = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
-)
+_PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 
 def _secure_headers(response: Response) -> Response:

@@ -1,4 +1,4 @@
-"""Routes a person's browser reaches: the widget files, the ticket, the quick-exit beacon, the socket.
+"""What a person's browser reaches: widget files, the ticket, the quick-exit beacon, the socket.
 
 None of these responses sets a cookie; all of them are ``no-store``.
 """
@@ -6,11 +6,11 @@ None of these responses sets a cookie; all of them are ``no-store``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_sock import Sock
-
 from pnav.sdk import crypto
 
 from .frames import FrameError, parse
@@ -18,10 +18,19 @@ from .hub import Connection
 from .state import public_base, state, static_file
 from .tokens import TokenError
 
-__all__ = ["bp", "sock"]
+__all__ = ["bp", "sock", "socket_route"]
 
 bp = Blueprint("person", __name__)
 sock = Sock()
+
+SocketHandler = Callable[[Any], None]
+
+
+def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], SocketHandler]:
+    """flask-sock's ``route``, typed."""
+    decorator: Callable[[SocketHandler], SocketHandler] = sock.route(path, bp=blueprint)
+    return decorator
+
 
 _WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
 
@@ -30,10 +39,7 @@ _WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
 def widget_file(name: str) -> Response:
     if name not in _WIDGET_FILES:
         abort(404)
-    response = static_file("widget", name)
-    # Loaded by partner pages and by the opaque-origin chat frame.
-    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return static_file("widget", name)
 
 
 def _json_error(status: int, message: str, origin: str | None = None) -> Response:
@@ -88,6 +94,13 @@ def ticket() -> Response:
     return response
 
 
+@bp.after_request
+def _cross_origin(response: Response) -> Response:
+    """Everything here is fetched by partner pages or the opaque-origin chat frame."""
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
 @bp.post("/api/exit")
 def quick_exit() -> Response:
     """``navigator.sendBeacon`` from the loader: the person left by quick exit."""
@@ -100,7 +113,7 @@ def quick_exit() -> Response:
     return Response(status=204)
 
 
-@sock.route("/ws/person", bp=bp)
+@socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
     chat = state().chat
     conn = Connection(ws)

@@ -156,19 +156,20 @@ class SQLiteStore(Store):
         return conv
 
     def get_conversation(self, conv_id: str) -> Conversation | None:
-        row = self._one(f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id = ?", conv_id)
+        sql = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id = ?"  # noqa: S608
+        row = self._one(sql, conv_id)
         return _conversation(row) if row else None
 
     def waiting_conversations(self) -> list[Conversation]:
         rows = self._all(
-            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'waiting' "
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'waiting' "  # noqa: S608 - fixed column list
             "ORDER BY danger DESC, created_at ASC"
         )
         return [_conversation(r) for r in rows]
 
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         rows = self._all(
-            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "  # noqa: S608 - fixed column list
             "AND operator_id = ? ORDER BY assigned_at ASC",
             operator_id,
         )
@@ -289,5 +290,10 @@ class SQLiteStore(Store):
 
 def _message(row: sqlite3.Row) -> StoredMessage:
     return StoredMessage(
-        row["conv"], row["seq"], row["sender"], row["client_id"], bytes(row["body"]), row["created_at"]
+        row["conv"],
+        row["seq"],
+        row["sender"],
+        row["client_id"],
+        bytes(row["body"]),
+        row["created_at"],
     )

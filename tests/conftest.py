@@ -1,4 +1,4 @@
-"""Shared fixtures: a live pnav server and the example partner site, each on a free loopback port."""
+"""Shared fixtures: a live pnav server and the example partner site on free loopback ports."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import BaseWSGIServer
-
 from pnav.server import Settings, create_app
 from pnav.server.cli import _server
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
+from werkzeug.serving import BaseWSGIServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

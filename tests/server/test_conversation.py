@@ -6,7 +6,6 @@ import json
 import secrets
 
 import pytest
-
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient
 
 
@@ -41,7 +40,13 @@ def test_messages_both_ways_are_end_to_end_encrypted(live_server):
 def test_queue_orders_danger_first_and_shows_triage_fields(live_server):
     calm = PersonClient.start(live_server.url, "demo", live_server.origin, what="sexist")
     urgent = PersonClient.start(
-        live_server.url, "demo", live_server.origin, who="witness", what="sexual", danger=True, lang="en"
+        live_server.url,
+        "demo",
+        live_server.origin,
+        who="witness",
+        what="sexual",
+        danger=True,
+        lang="en",
     )
     op = OperatorClient.login(live_server.url, live_server.operator, live_server.password)
     items = op.wait_queue(urgent.conv)
@@ -57,7 +62,7 @@ def test_queue_orders_danger_first_and_shows_triage_fields(live_server):
 
 def test_an_accepted_conversation_belongs_to_one_operator(live_server):
     bob_pw = live_server.add_operator("bob")
-    person, alice = _pair(live_server)
+    person, _alice = _pair(live_server)
     bob = OperatorClient.login(live_server.url, "bob", bob_pw)
     with pytest.raises(ClientError) as taken:
         bob.accept(person.conv)
@@ -80,7 +85,9 @@ def test_duplicate_client_id_is_stored_once(live_server):
     frame = {"v": 1, "t": "msg", "id": "same-id", "body": ""}
     from pnav.sdk import crypto
 
-    frame["body"] = crypto.b64encode(crypto.encrypt_message(person.key, {"type": "text", "text": "x"}))
+    frame["body"] = crypto.b64encode(
+        crypto.encrypt_message(person.key, {"type": "text", "text": "x"})
+    )
     person.send_raw(json.dumps(frame))
     person.send_raw(json.dumps(frame))
     first = op.receive()
