@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+
 from pnav.sdk.store import Store
 
 from . import console, headers, person

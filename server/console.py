@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
+from werkzeug.exceptions import HTTPException
+
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
-from werkzeug.exceptions import HTTPException
 
 from .desk import prelogin_salt, verify_login
 from .frames import FrameError, parse

@@ -13,6 +13,7 @@ import time
 
 import nacl.exceptions
 import nacl.pwhash.argon2id
+
 from pnav.sdk import crypto
 from pnav.sdk.store import ROLES, DeskKey, Operator, Store
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_sock import Sock
+
 from pnav.sdk import crypto
 
 from .frames import FrameError, parse

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from flask import Response, abort, current_app, request, send_file
+
 from pnav.sdk.store import Store
 
 from .chat import ChatService

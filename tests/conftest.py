@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.serving import BaseWSGIServer
+
 from pnav.server import Settings, create_app
 from pnav.server.cli import _server
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
-from werkzeug.serving import BaseWSGIServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from flask import Flask, Response, request
+
 from pnav.sdk import embed_snippet
 
 PAGE = """<!doctype html>

@@ -6,6 +6,7 @@ import json
 import secrets
 
 import pytest
+
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient
 
 

@@ -1,7 +1,7 @@
 // Tests for widget/src/shared/crypto.js: `node --test widget/test/`.
 //
-// Cross-language vectors: set PNAV_VECTORS to a JSON file (widget/test/make_vectors.py
-// writes one with PyNaCl). Every section is optional; byte strings are standard base64.
+// Cross-language vectors: set PNAV_VECTORS to a JSON file (tests/sdk/test_crypto_interop.py
+// writes one with pnav.sdk.crypto). Every section is optional; byte strings are standard base64.
 //
 //   {
 //     "version": 1,

@@ -1,0 +1,110 @@
+"""Python (PyNaCl) and the widget's crypto module (tweetnacl + hash-wasm) agree on every byte."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pnav.sdk import crypto
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDGET = ROOT / "widget"
+b64 = crypto.b64encode
+
+
+def _python_vectors() -> dict[str, object]:
+    desk = crypto.DeskKeyPair.generate()
+    key = crypto.new_conversation_key()
+    texts = ["Bonjour, j'ai besoin d'aide.", 'é 漢字 🙂 "quotes" \n newline', ""]
+    messages = [
+        {
+            "key": b64(key),
+            "body": b64(crypto.encrypt_message(key, {"type": "text", "text": t})),
+            "plaintext": {"type": "text", "text": t},
+        }
+        for t in texts
+    ]
+    good = crypto.encrypt_message(key, {"type": "text", "text": "x"})
+    bad = [
+        good[:-1] + bytes([good[-1] ^ 1]),  # a flipped bit
+        good[:30],  # truncated
+        b"\x02" + good[1:],  # an unknown format version
+    ]
+    other_key = crypto.new_conversation_key()
+    operator_keys = []
+    for password, ops, mem in [
+        ("correct horse battery", 2, 8 << 20),
+        ("mot de passe é", 3, 16 << 20),
+    ]:
+        salt = crypto.new_salt()
+        derived = crypto.derive_operator_keys(password, salt, ops, mem)
+        operator_keys.append(
+            {
+                "password": password,
+                "salt": b64(salt),
+                "ops": ops,
+                "mem": mem,
+                "auth": b64(derived.auth),
+                "wrap": b64(derived.wrap),
+            }
+        )
+    wrap = crypto.new_conversation_key()
+    return {
+        "version": 1,
+        "sealed_keys": [
+            {
+                "desk_secret": b64(desk.secret),
+                "sealed": b64(crypto.seal_conversation_key(key, desk.public)),
+                "key": b64(key),
+            }
+        ],
+        "messages": messages,
+        "bad_messages": [{"key": b64(key), "body": b64(b)} for b in bad]
+        + [{"key": b64(other_key), "body": b64(good)}],
+        "operator_keys": operator_keys,
+        "wrapped_desk_keys": [
+            {
+                "wrap_key": b64(wrap),
+                "wrapped": b64(crypto.wrap_desk_key(desk.secret, wrap)),
+                "desk_secret": b64(desk.secret),
+                "desk_public": b64(desk.public),
+            }
+        ],
+    }
+
+
+def test_widget_crypto_and_python_crypto_interoperate(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the widget tests"
+    assert (WIDGET / "node_modules").is_dir(), "run scripts/setup.sh first (npm ci in widget/)"
+    ours, theirs = tmp_path / "python.json", tmp_path / "js.json"
+    ours.write_text(json.dumps(_python_vectors(), ensure_ascii=False))
+    env = dict(os.environ, PNAV_VECTORS=str(ours), PNAV_VECTORS_OUT=str(theirs))
+    run = subprocess.run(
+        [node, "--test", "test/"], cwd=WIDGET, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "# skipped 0" in run.stdout, run.stdout
+
+    js = json.loads(theirs.read_text())
+    for v in js["sealed_keys"]:
+        opened = crypto.open_sealed_key(
+            crypto.b64decode(v["sealed"]), crypto.b64decode(v["desk_secret"])
+        )
+        assert opened == crypto.b64decode(v["key"])
+    for v in js["messages"]:
+        key = crypto.b64decode(v["key"])
+        assert crypto.decrypt_message(key, crypto.b64decode(v["body"])) == v["plaintext"]
+    for v in js["operator_keys"]:
+        derived = crypto.derive_operator_keys(
+            v["password"], crypto.b64decode(v["salt"]), v["ops"], v["mem"]
+        )
+        assert (b64(derived.auth), b64(derived.wrap)) == (v["auth"], v["wrap"])
+    for v in js["wrapped_desk_keys"]:
+        secret = crypto.unwrap_desk_key(
+            crypto.b64decode(v["wrapped"]), crypto.b64decode(v["wrap_key"])
+        )
+        assert secret == crypto.b64decode(v["desk_secret"])

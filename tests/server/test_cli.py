@@ -1,0 +1,78 @@
+"""The pnav command, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+
+from pnav.server.cli import main
+from pnav.server.sqlite_store import SQLiteStore
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_operator_add_needs_an_enrolled_operator_to_unlock_the_desk_key(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("PNAV_NEW_PASSWORD", "first operator pw")
+    assert main(["operator", "add", "alice", "--data-dir", str(tmp_path)]) == 0
+    monkeypatch.setenv("PNAV_NEW_PASSWORD", "second operator pw")
+    assert main(["operator", "add", "bob", "--data-dir", str(tmp_path)]) == 2
+    assert "cannot open it by itself" in capsys.readouterr().err
+    monkeypatch.setenv("PNAV_UNLOCK_PASSWORD", "first operator pw")
+    args = ["operator", "add", "bob", "--unlock-user", "alice", "--data-dir", str(tmp_path)]
+    assert main(args) == 0
+    store = SQLiteStore(tmp_path / "pnav.sqlite3")
+    assert [o.username for o in store.list_operators()] == ["alice", "bob"]
+
+
+def test_serve_without_data_dir_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("PNAV_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pnav: data_dir is required (PNAV_DATA_DIR or data_dir in the TOML file)"
+    )
+
+
+def test_demo_serves_the_partner_page_and_the_console(tmp_path):
+    port, partner_port = _free_port(), _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "pnav.server",
+        "demo",
+        "--data-dir",
+        str(tmp_path / "demo"),
+        "--port",
+        str(port),
+        "--partner-port",
+        str(partner_port),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ)
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        text = "".join(lines)
+        assert f"partner page : http://127.0.0.1:{partner_port}/" in text
+        assert f"console      : http://127.0.0.1:{port}/console" in text
+        login = re.search(r"operator     : demo / (\S+)", text)
+        assert login is not None
+        assert login.group(1) == (tmp_path / "demo" / "demo-operator.txt").read_text().strip()
+        page = urllib.request.urlopen(f"http://127.0.0.1:{partner_port}/", timeout=10).read()
+        assert f'src="http://127.0.0.1:{port}/widget/loader.js"'.encode() in page
+        console = urllib.request.urlopen(f"http://127.0.0.1:{port}/console", timeout=10)
+        assert b'data-pnav="login-user"' in console.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,74 @@
+"""Operator enrolment: the desk key is only ever wrapped, and only an operator can unwrap it."""
+
+from __future__ import annotations
+
+import pytest
+
+from pnav.sdk import crypto
+from pnav.server.desk import DeskError, enrol_operator, verify_login
+from pnav.server.sqlite_store import SQLiteStore
+
+FAST = {"kdf_ops": 1, "kdf_mem": 8 << 20}
+
+
+@pytest.fixture
+def store(tmp_path) -> SQLiteStore:
+    return SQLiteStore(tmp_path / "db.sqlite3")
+
+
+def _desk_secret(store: SQLiteStore, name: str, password: str) -> bytes:
+    op = store.find_operator(name)
+    assert op is not None
+    keys = crypto.derive_operator_keys(password, op.salt, op.kdf_ops, op.kdf_mem)
+    [wrapped] = store.desk_key_wraps(op.id).values()
+    return crypto.unwrap_desk_key(wrapped, keys.wrap)
+
+
+def test_first_operator_creates_the_desk_key_and_later_ones_share_it(store) -> None:
+    enrol_operator(store, "alice", "alice password", **FAST)
+    with pytest.raises(DeskError, match="cannot open it by itself"):
+        enrol_operator(store, "bob", "bob password!", **FAST)
+    with pytest.raises(DeskError, match="wrong password"):
+        enrol_operator(
+            store, "bob", "bob password!", unlock_with=("alice", "nope nope nope"), **FAST
+        )
+    assert store.find_operator("bob") is None
+    enrol_operator(store, "bob", "bob password!", unlock_with=("alice", "alice password"), **FAST)
+    secret = _desk_secret(store, "alice", "alice password")
+    assert secret == _desk_secret(store, "bob", "bob password!")
+    desk = store.current_desk_key()
+    assert desk is not None
+    sealed = crypto.seal_conversation_key(b"k" * 32, desk.public)
+    assert crypto.open_sealed_key(sealed, secret) == b"k" * 32
+
+
+def test_desk_secret_is_nowhere_in_the_database_file(store, tmp_path) -> None:
+    enrol_operator(store, "alice", "alice password", **FAST)
+    secret = _desk_secret(store, "alice", "alice password")
+    store.close()
+    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert secret not in blob
+    assert b"alice password" not in blob
+
+
+def test_login_checks_the_auth_key(store) -> None:
+    enrol_operator(store, "alice", "alice password", **FAST)
+    op = store.find_operator("alice")
+    assert op is not None
+    good = crypto.derive_operator_keys("alice password", op.salt, op.kdf_ops, op.kdf_mem)
+    assert verify_login(store, "alice", good.auth) == op
+    assert verify_login(store, "alice", good.wrap) is None
+    assert verify_login(store, "nobody", good.auth) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "message"),
+    [
+        ("", "long enough pw", "operator", "username"),
+        ("carol", "short", "operator", "at least 10"),
+        ("carol", "long enough pw", "boss", "role must be"),
+    ],
+)
+def test_bad_enrolment_is_refused(store, name, password, role, message) -> None:
+    with pytest.raises(DeskError, match=message):
+        enrol_operator(store, name, password, role=role, **FAST)
