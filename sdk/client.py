@@ -66,11 +66,18 @@ class _WebSocket(WebSocket):  # type: ignore[misc]
         super().handshake()
 
 
+class _DaemonThread(threading.Thread):
+    """simple-websocket's reader thread, made a daemon so it never holds up exit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, daemon=True, **kwargs)
+
+
 class _Socket:
     """A websocket whose frames a reader thread sorts into acks, messages and the rest."""
 
     def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
-        self.ws = _WebSocket.connect(url, headers=headers)
+        self.ws = _WebSocket.connect(url, headers=headers, thread_class=_DaemonThread)
         self.acks: dict[str, int] = {}
         self.ack_cv = threading.Condition()
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
