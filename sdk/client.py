@@ -2,6 +2,11 @@
 
 Used by tests, benchmarks and integrators' own checks. Encryption happens here, on
 the client side, exactly as in the browser; the server sees ciphertext only.
+
+Both clients keep the delivery promises of docs/protocol.md: they reconnect by
+themselves with jittered back-off, resume after the last sequence they saw, resend
+what was not acknowledged under the same client id, ask for gaps, and drop
+duplicates, so a caller sees every message once and in order.
 """
 
 from __future__ import annotations
@@ -9,9 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import random
 import secrets
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError
@@ -22,7 +30,7 @@ from simple_websocket import ConnectionClosed
 
 from . import crypto
 
-__all__ = ["ClientError", "Message", "OperatorClient", "PersonClient"]
+__all__ = ["ClientError", "Message", "OperatorClient", "PersonClient", "Timing"]
 
 
 class ClientError(RuntimeError):
@@ -31,6 +39,16 @@ class ClientError(RuntimeError):
     def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Heartbeat and back-off (seconds); the defaults are the browser's."""
+
+    ping_every: float = 20
+    dead_after: float = 45
+    min_delay: float = 0.5
+    max_delay: float = 15
 
 
 @dataclass(frozen=True)
@@ -73,71 +91,244 @@ class _DaemonThread(threading.Thread):
         super().__init__(*args, daemon=True, **kwargs)
 
 
-class _Socket:
-    """A websocket whose frames a reader thread sorts into acks, messages and the rest."""
+class _Link:
+    """A websocket that comes back by itself (docs/protocol.md, "Delivery guarantees").
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
-        self.ws = _WebSocket.connect(url, headers=headers, thread_class=_DaemonThread)
-        self.acks: dict[str, int] = {}
-        self.ack_cv = threading.Condition()
-        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+    ``on_open`` runs after every (re)connection, ``on_frame`` for every frame; both on
+    the link's own thread. ``send`` returns False while disconnected: callers keep what
+    they could not send and send it again from ``on_open``.
+    """
 
-    def _read(self) -> None:
-        try:
-            while True:
-                raw = self.ws.receive()
-                if raw is None:
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str] | None,
+        on_open: Callable[[], None],
+        on_frame: Callable[[dict[str, Any]], None],
+        timing: Timing,
+    ) -> None:
+        self.url = url
+        self.headers = headers
+        self.on_open = on_open
+        self.on_frame = on_frame
+        self.timing = timing
+        self.reconnects = -1  # how many times the link (re)opened, minus the first
+        self._ws: _WebSocket | None = None
+        self._send_lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pnav-client", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stopped.is_set():
+            answered = False
+            try:
+                ws = _WebSocket.connect(self.url, headers=self.headers, thread_class=_DaemonThread)
+            except (OSError, ConnectionClosed, RuntimeError):
+                ws = None
+            if ws is not None:
+                with self._send_lock:
+                    self._ws = ws
+                self.reconnects += 1
+                try:
+                    self.on_open()
+                    answered = self._read(ws)
+                finally:
+                    with self._send_lock:
+                        self._ws = None
+                    with contextlib.suppress(Exception):
+                        ws.close()
+            if answered:
+                attempt = 0
+            ceiling = min(self.timing.max_delay, self.timing.min_delay * 2**attempt)
+            attempt += 1
+            # "Equal jitter": clients that dropped together do not come back together.
+            self._stopped.wait(ceiling / 2 + random.random() * ceiling / 2)  # noqa: S311
+
+    def _read(self, ws: _WebSocket) -> bool:
+        """Read until the socket dies; True if the server said anything at all."""
+        answered = False
+        last_in = last_ping = time.monotonic()
+        while not self._stopped.is_set():
+            try:
+                raw = ws.receive(timeout=min(1.0, self.timing.ping_every))
+            except ConnectionClosed:
+                return answered
+            now = time.monotonic()
+            if raw is None:
+                if now - last_in > self.timing.dead_after:
+                    return answered  # nothing for too long: the socket is dead
+            else:
+                answered = True
+                last_in = now
+                try:
+                    frame = json.loads(raw)
+                except ValueError:
                     continue
-                frame = json.loads(raw)
-                if frame.get("t") == "ack":
-                    with self.ack_cv:
-                        self.acks[frame["id"]] = frame["seq"]
-                        self.ack_cv.notify_all()
-                elif frame.get("t") == "msg":
-                    self.messages.put(frame)
-                else:
-                    self.events.put(frame)
-        except ConnectionClosed:
-            self.events.put({"t": "closed-socket"})
+                if isinstance(frame, dict) and frame.get("t") != "pong":
+                    self.on_frame(frame)
+            if now - last_ping >= self.timing.ping_every:
+                last_ping = now
+                self.send({"t": "ping"})
+        return answered
 
-    def send(self, frame: dict[str, Any]) -> None:
-        self.ws.send(json.dumps({"v": 1, **frame}))
+    def send(self, frame: dict[str, Any]) -> bool:
+        return self.send_text(json.dumps({"v": 1, **frame}))
+
+    def send_text(self, raw: str) -> bool:
+        with self._send_lock:
+            ws = self._ws
+            if ws is None:
+                return False
+            try:
+                ws.send(raw)
+                return True
+            except (ConnectionClosed, OSError):
+                return False
+
+    def drop(self) -> None:
+        """Cut the current socket without a goodbye (tests of reconnection)."""
+        with self._send_lock:
+            ws = self._ws
+        if ws is not None:
+            with contextlib.suppress(OSError):
+                ws.sock.shutdown(2)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with self._send_lock:
+            ws = self._ws
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                ws.close()
+
+
+_KEEP_EVENTS = 500
+
+
+class _Waiter:
+    """Frames and acknowledgements a caller may wait for."""
+
+    def __init__(self) -> None:
+        self.cv = threading.Condition()
+        self.acks: dict[str, int] = {}
+        self.events: list[dict[str, Any]] = []
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.fatal: ClientError | None = None
+
+    def event(self, frame: dict[str, Any]) -> None:
+        with self.cv:
+            self.events.append(frame)
+            if len(self.events) > _KEEP_EVENTS:
+                del self.events[0]  # nobody waited for it
+            self.cv.notify_all()
+
+    def ack(self, cid: str, seq: int) -> None:
+        with self.cv:
+            self.acks[cid] = seq
+            self.cv.notify_all()
+
+    def fail(self, err: ClientError) -> None:
+        with self.cv:
+            self.fatal = err
+            self.cv.notify_all()
 
     def wait_ack(self, cid: str, timeout: float) -> int:
-        with self.ack_cv:
-            if not self.ack_cv.wait_for(lambda: cid in self.acks, timeout):
+        with self.cv:
+            if not self.cv.wait_for(lambda: cid in self.acks or self.fatal, timeout):
                 raise ClientError(f"no acknowledgement for message {cid} in {timeout}s")
+            if cid not in self.acks and self.fatal is not None:
+                raise self.fatal
             return self.acks[cid]
 
     def wait_event(self, kind: str, timeout: float, **match: Any) -> dict[str, Any]:
-        """The next event of this type (and field values); errors raise, others are skipped."""
-        while True:
-            try:
-                frame = self.events.get(timeout=timeout)
-            except queue.Empty:
-                raise ClientError(f"no {kind!r} frame within {timeout}s") from None
-            if frame.get("t") == "error" and kind != "error":
-                raise ClientError(frame.get("message", "error"), frame.get("code"))
-            if frame.get("t") == kind and all(frame.get(k) == v for k, v in match.items()):
-                return frame
+        """The next frame of this type (and field values) not waited for yet.
 
-    def close(self) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            self.ws.close()
+        An ``error`` frame that arrives first raises, unless ``kind`` is ``error``.
+        """
+        deadline = time.monotonic() + timeout
+
+        def find() -> dict[str, Any] | None:
+            for i, frame in enumerate(self.events):
+                if frame.get("t") == "error" and kind != "error":
+                    del self.events[i]
+                    raise ClientError(frame.get("message", "error"), frame.get("code"))
+                if frame.get("t") == kind and all(frame.get(k) == v for k, v in match.items()):
+                    del self.events[i]
+                    return frame
+            if self.fatal is not None:
+                raise self.fatal
+            return None
+
+        with self.cv:
+            while True:
+                found = find()
+                if found is not None:
+                    return found
+                # Frames of other kinds stay for later waits; skip what was looked at.
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.cv.wait(left):
+                    found = find()
+                    if found is not None:
+                        return found
+                    raise ClientError(f"no {kind!r} frame within {timeout}s")
+
+    def next_message(self, timeout: float) -> dict[str, Any]:
+        try:
+            return self.messages.get(timeout=timeout)
+        except queue.Empty:
+            raise ClientError(f"no message within {timeout}s") from None
+
+
+class _Sequence:
+    """One conversation's delivery state: the last sequence seen without a gap."""
+
+    def __init__(self, last: int = 0) -> None:
+        self.last = last
+        self.asked_after: int | None = None  # a sync in flight for a gap after this
+
+    def take(self, seq: int) -> str:
+        """'new' (next in order), 'old' (seen: drop) or 'gap' (something is missing)."""
+        if seq <= self.last:
+            return "old"
+        if seq == self.last + 1:
+            self.last = seq
+            self.asked_after = None
+            return "new"
+        return "gap"
+
+    def need_sync(self) -> bool:
+        if self.asked_after == self.last:
+            return False
+        self.asked_after = self.last
+        return True
 
 
 class PersonClient:
-    """A person on a partner page: asks for a ticket, seals a key, chats."""
+    """A person on a partner page: asks for a ticket, seals a key, chats, comes back."""
 
-    def __init__(self, sock: _Socket, key: bytes, welcome: dict[str, Any]) -> None:
-        self._sock = sock
+    def __init__(
+        self,
+        ws_url: str,
+        ticket: str,
+        start: dict[str, Any],
+        key: bytes,
+        timing: Timing,
+    ) -> None:
         self.key = key
-        self.conv: str = welcome["conv"]
-        self.token: str = welcome["token"]
-        self.exit_token: str = welcome["exit"]
+        self.conv: str | None = None
+        self.token: str | None = None
+        self.exit_token: str | None = None
+        self._ticket = ticket
+        self._start = start
+        self._lock = threading.RLock()
+        self._seq = _Sequence()
+        self._pending: dict[str, str] = {}  # client id -> body, in send order, until acked
+        self._w = _Waiter()
+        self._link = _Link(ws_url, None, self._on_open, self._on_frame, timing)
 
     @classmethod
     def start(
@@ -151,7 +342,11 @@ class PersonClient:
         danger: bool = False,
         lang: str = "fr",
         timeout: float = 10,
+        ws_url: str | None = None,
+        timing: Timing | None = None,
     ) -> PersonClient:
+        """Open a conversation. ``ws_url`` overrides the socket address the server gives
+        (to go through a proxy)."""
         base = server_url.rstrip("/")
         info, _ = _http(
             base + "/api/ticket",
@@ -160,7 +355,6 @@ class PersonClient:
         )
         key = crypto.new_conversation_key()
         sealed = crypto.seal_conversation_key(key, crypto.b64decode(info["desk_key"]["public"]))
-        sock = _Socket(info["ws"])
         start = {
             "who": who,
             "what": what,
@@ -169,50 +363,143 @@ class PersonClient:
             "sealed_key": crypto.b64encode(sealed),
             "desk_key": info["desk_key"]["id"],
         }
-        sock.send({"t": "hello", "ticket": info["ticket"], "start": start})
-        welcome = sock.wait_event("welcome", timeout)
-        return cls(sock, key, welcome)
+        client = cls(ws_url or info["ws"], info["ticket"], start, key, timing or Timing())
+        client._link.start()
+        try:
+            client.wait("welcome", timeout)
+        except ClientError:
+            client.close()
+            raise
+        return client
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq.last
+
+    @property
+    def reconnects(self) -> int:
+        return max(0, self._link.reconnects)
+
+    # -- link callbacks (the link's thread) ------------------------------
+    def _on_open(self) -> None:
+        with self._lock:
+            if self.token is not None:
+                hello = {"t": "hello", "resume": {"token": self.token, "after": self._seq.last}}
+            else:
+                hello = {"t": "hello", "ticket": self._ticket, "start": self._start}
+        self._link.send(hello)
+
+    def _on_frame(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("t")
+        with self._lock:
+            if kind == "welcome":
+                self.conv, self.token, self.exit_token = (
+                    frame["conv"],
+                    frame["token"],
+                    frame["exit"],
+                )
+                for cid, body in list(self._pending.items()):
+                    self._link.send({"t": "msg", "id": cid, "body": body})
+            elif kind == "ack":
+                self._on_seq(frame["seq"], None)
+                self._pending.pop(frame["id"], None)
+                self._w.ack(frame["id"], frame["seq"])
+                return
+            elif kind == "msg":
+                self._on_seq(frame["seq"], frame)
+                return
+            elif kind == "error" and frame.get("code") in ("bad_ticket", "bad_token"):
+                self._link.stop()
+                self._w.fail(ClientError(frame.get("message", ""), frame.get("code")))
+            elif kind == "status" and frame.get("state") == "closed":
+                self._pending.clear()
+        self._w.event(frame)
+
+    def _on_seq(self, seq: int, frame: dict[str, Any] | None) -> None:
+        verdict = self._seq.take(seq)
+        if verdict == "gap":
+            if self._seq.need_sync():
+                self._link.send({"t": "sync", "after": self._seq.last})
+        elif verdict == "new" and frame is not None:
+            if frame["from"] == "person":
+                # Our own message, replayed after a resume: it is stored.
+                self._pending.pop(frame["id"], None)
+                self._w.ack(frame["id"], seq)
+            else:
+                self._w.messages.put(frame)
+
+    # -- what a caller does ------------------------------------------------
+    def send_nowait(self, text: str) -> str:
+        """Encrypt and queue a message; returns its client id (see :meth:`wait_ack`)."""
+        cid = secrets.token_urlsafe(12)
+        body = crypto.b64encode(crypto.encrypt_message(self.key, {"type": "text", "text": text}))
+        with self._lock:
+            self._pending[cid] = body
+            if self.token is not None:
+                self._link.send({"t": "msg", "id": cid, "body": body})
+        return cid
+
+    def wait_ack(self, cid: str, timeout: float = 10) -> int:
+        """The message's sequence number, once the server has stored it."""
+        return self._w.wait_ack(cid, timeout)
 
     def send(self, text: str, timeout: float = 10) -> int:
-        """Encrypt and send; returns the sequence number once the server has stored it."""
-        cid = secrets.token_urlsafe(12)
-        body = crypto.encrypt_message(self.key, {"type": "text", "text": text})
-        self._sock.send({"t": "msg", "id": cid, "body": crypto.b64encode(body)})
-        return self._sock.wait_ack(cid, timeout)
+        """Encrypt and send; returns the sequence number once the server has stored it.
+
+        Survives disconnections: the message is resent until acknowledged."""
+        return self.wait_ack(self.send_nowait(text), timeout)
 
     def send_raw(self, raw: str) -> None:
         """Send a frame as it is (for tests of what the server refuses)."""
-        self._sock.ws.send(raw)
+        if not self._link.send_text(raw):
+            raise ClientError("not connected")
 
     def receive(self, timeout: float = 10) -> Message:
-        try:
-            frame = self._sock.messages.get(timeout=timeout)
-        except queue.Empty:
-            raise ClientError(f"no message within {timeout}s") from None
+        """The operator's next message, decrypted, in order, once."""
+        frame = self._w.next_message(timeout)
         content = crypto.decrypt_message(self.key, crypto.b64decode(frame["body"]))
-        return Message(frame["seq"], frame["from"], str(content.get("text", "")))
+        return Message(frame["seq"], frame["from"], str(content.get("text", "")), self.conv)
 
     def wait(self, kind: str, timeout: float = 10, **match: Any) -> dict[str, Any]:
-        return self._sock.wait_event(kind, timeout, **match)
+        return self._w.wait_event(kind, timeout, **match)
+
+    def drop(self) -> None:
+        """Cut the connection as a network failure would; the client comes back."""
+        self._link.drop()
 
     def quick_exit(self) -> None:
-        self._sock.send({"t": "exit"})
+        self._link.send({"t": "exit"})
         self.close()
 
     def close(self) -> None:
-        self._sock.close()
+        self._link.stop()
 
 
 class OperatorClient:
     """An operator: logs in, opens the desk key locally, takes and answers conversations."""
 
-    def __init__(self, sock: _Socket, desk_secrets: dict[str, bytes]) -> None:
-        self._sock = sock
-        self._desk = desk_secrets
+    def __init__(
+        self, ws_url: str, headers: dict[str, str], desk: dict[str, bytes], timing: Timing
+    ) -> None:
+        self._desk = desk
         self.keys: dict[str, bytes] = {}
+        self.operator: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._seqs: dict[str, _Sequence] = {}
+        self._pending: dict[str, dict[str, Any]] = {}  # client id -> msg frame, until acked
+        self._w = _Waiter()
+        self._link = _Link(ws_url, headers, self._on_open, self._on_frame, timing)
 
     @classmethod
-    def login(cls, server_url: str, username: str, password: str) -> OperatorClient:
+    def login(
+        cls,
+        server_url: str,
+        username: str,
+        password: str,
+        *,
+        timing: Timing | None = None,
+        timeout: float = 10,
+    ) -> OperatorClient:
         base = server_url.rstrip("/")
         pre, _ = _http(f"{base}/console/api/prelogin?username={quote(username)}")
         salt = crypto.b64decode(pre["salt"])
@@ -230,52 +517,147 @@ class OperatorClient:
             for k in info["desk_keys"]
         }
         ws_url = base.replace("http", "ws", 1) + "/console/ws"
-        sock = _Socket(ws_url, headers={"Cookie": cookie, "Origin": origin})
-        sock.wait_event("hello", 10)
-        return cls(sock, desk)
+        client = cls(ws_url, {"Cookie": cookie, "Origin": origin}, desk, timing or Timing())
+        client._link.start()
+        try:
+            client.operator = client.wait("hello", timeout)["operator"]
+        except ClientError:
+            client.close()
+            raise
+        return client
 
-    def _learn(self, frame: dict[str, Any]) -> None:
-        sealed = crypto.b64decode(frame["sealed_key"])
-        self.keys[frame["conv"]] = crypto.open_sealed_key(sealed, self._desk[frame["desk_key"]])
+    @property
+    def reconnects(self) -> int:
+        return max(0, self._link.reconnects)
 
+    def last_seq(self, conv: str) -> int:
+        with self._lock:
+            return self._seqs[conv].last if conv in self._seqs else 0
+
+    # -- link callbacks (the link's thread) ------------------------------
+    def _on_open(self) -> None:
+        with self._lock:
+            # What was sent but not acknowledged goes again, under the same client id.
+            for frame in list(self._pending.values()):
+                self._link.send(frame)
+
+    def _on_frame(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("t")
+        with self._lock:
+            if kind == "conversation":
+                conv = frame["conv"]
+                sealed = crypto.b64decode(frame["sealed_key"])
+                self.keys[conv] = crypto.open_sealed_key(sealed, self._desk[frame["desk_key"]])
+                seq = self._seqs.setdefault(conv, _Sequence())
+                if frame["last_seq"] > seq.last:
+                    self._link.send({"t": "sync", "conv": conv, "after": seq.last})
+            elif kind == "ack":
+                self._on_seq(frame["conv"], frame["seq"], None)
+                self._pending.pop(frame["id"], None)
+                self._w.ack(frame["id"], frame["seq"])
+                return
+            elif kind == "msg":
+                self._on_seq(frame["conv"], frame["seq"], frame)
+                return
+            elif kind in ("closed", "transferred"):
+                for cid, pending in list(self._pending.items()):
+                    if pending["conv"] == frame["conv"]:
+                        del self._pending[cid]
+        self._w.event(frame)
+
+    def _on_seq(self, conv: str, seq: int, frame: dict[str, Any] | None) -> None:
+        state = self._seqs.setdefault(conv, _Sequence())
+        verdict = state.take(seq)
+        if verdict == "gap":
+            if state.need_sync():
+                self._link.send({"t": "sync", "conv": conv, "after": state.last})
+        elif verdict == "new" and frame is not None:
+            if frame["from"] == "operator" and frame["id"] in self._pending:
+                self._pending.pop(frame["id"])
+                self._w.ack(frame["id"], seq)
+            self._w.messages.put(frame)
+
+    # -- what a caller does ------------------------------------------------
     def wait_queue(self, conv: str | None = None, timeout: float = 10) -> list[dict[str, Any]]:
         """The next queue update (that lists ``conv``, when given)."""
         while True:
-            items: list[dict[str, Any]] = self._sock.wait_event("queue", timeout)["items"]
+            items: list[dict[str, Any]] = self.wait("queue", timeout)["items"]
             if conv is None or any(i["conv"] == conv for i in items):
                 return items
 
     def accept(self, conv: str, timeout: float = 10) -> dict[str, Any]:
-        self._sock.send({"t": "accept", "conv": conv})
-        frame = self._sock.wait_event("conversation", timeout, conv=conv)
-        self._learn(frame)
-        return frame
+        self._link.send({"t": "accept", "conv": conv})
+        return self.wait("conversation", timeout, conv=conv)
+
+    def _encrypt(self, conv: str, content: dict[str, Any]) -> str:
+        with self._lock:
+            key = self.keys.get(conv)
+        if key is None:
+            raise ClientError(f"no key for conversation {conv}: accept it first")
+        return crypto.b64encode(crypto.encrypt_message(key, content))
+
+    def send_nowait(self, conv: str, text: str) -> str:
+        cid = secrets.token_urlsafe(12)
+        frame = {
+            "t": "msg",
+            "conv": conv,
+            "id": cid,
+            "body": self._encrypt(conv, {"type": "text", "text": text}),
+        }
+        with self._lock:
+            self._pending[cid] = frame
+            self._link.send(frame)
+        return cid
+
+    def wait_ack(self, cid: str, timeout: float = 10) -> int:
+        return self._w.wait_ack(cid, timeout)
 
     def send(self, conv: str, text: str, timeout: float = 10) -> int:
-        cid = secrets.token_urlsafe(12)
-        body = crypto.encrypt_message(self.keys[conv], {"type": "text", "text": text})
-        self._sock.send({"t": "msg", "conv": conv, "id": cid, "body": crypto.b64encode(body)})
-        return self._sock.wait_ack(cid, timeout)
+        return self.wait_ack(self.send_nowait(conv, text), timeout)
 
     def receive(self, timeout: float = 10, sender: str = "person") -> Message:
         """The next message from ``sender`` (echoes of the operator's own replies are skipped)."""
+        deadline = time.monotonic() + timeout
         while True:
-            try:
-                frame = self._sock.messages.get(timeout=timeout)
-            except queue.Empty:
-                raise ClientError(f"no message within {timeout}s") from None
+            frame = self._w.next_message(max(0.0, deadline - time.monotonic()))
             if frame["from"] != sender:
                 continue
             conv = frame["conv"]
             content = crypto.decrypt_message(self.keys[conv], crypto.b64decode(frame["body"]))
             return Message(frame["seq"], frame["from"], str(content.get("text", "")), conv)
 
+    def decrypt_note(self, conv: str, note: str) -> str:
+        """A handover note from a ``conversation`` frame, decrypted."""
+        content = crypto.decrypt_message(self.keys[conv], crypto.b64decode(note))
+        return str(content.get("text", ""))
+
+    def transfer(self, conv: str, to: str, note: str, timeout: float = 10) -> dict[str, Any]:
+        """Hand the conversation to operator ``to`` with an encrypted note."""
+        body = self._encrypt(conv, {"type": "note", "text": note})
+        self._link.send({"t": "transfer", "conv": conv, "to": to, "note": body})
+        return self.wait("transferred", timeout, conv=conv)
+
+    def open_key(self, conv: str, sealed_key: str, desk_key: str) -> None:
+        """Learn a conversation's key from its sealed key (a supervisor's attention item)."""
+        key = crypto.open_sealed_key(crypto.b64decode(sealed_key), self._desk[desk_key])
+        with self._lock:
+            self.keys[conv] = key
+
     def wait(self, kind: str, timeout: float = 10, **match: Any) -> dict[str, Any]:
-        return self._sock.wait_event(kind, timeout, **match)
+        return self._w.wait_event(kind, timeout, **match)
+
+    def send_raw(self, raw: str) -> None:
+        """Send a frame as it is (for tests of what the server refuses)."""
+        if not self._link.send_text(raw):
+            raise ClientError("not connected")
 
     def close_conversation(self, conv: str, outcome: str, timeout: float = 10) -> None:
-        self._sock.send({"t": "close", "conv": conv, "outcome": outcome})
-        self._sock.wait_event("closed", timeout, conv=conv)
+        self._link.send({"t": "close", "conv": conv, "outcome": outcome})
+        self.wait("closed", timeout, conv=conv)
+
+    def drop(self) -> None:
+        """Cut the connection as a network failure would; the client comes back."""
+        self._link.drop()
 
     def close(self) -> None:
-        self._sock.close()
+        self._link.stop()

@@ -17,6 +17,7 @@ __all__ = [
     "WHO",
     "Conversation",
     "DeskKey",
+    "Handover",
     "NewConversation",
     "Operator",
     "Store",
@@ -35,7 +36,7 @@ WHAT = (
 )
 OUTCOMES = ("information", "referral", "report", "emergency", "person_left")
 CONVERSATION_STATES = ("waiting", "active", "closed")
-PERSON_STATES = ("connected", "disconnected", "quick_exit")
+PERSON_STATES = ("connected", "reconnecting", "gone", "quick_exit")
 ROLES = ("operator", "supervisor")
 
 
@@ -68,6 +69,9 @@ class Conversation:
     assigned_at: float | None
     closed_at: float | None
     last_seq: int
+    # when ``person`` last changed, and when a message was last stored (epoch seconds)
+    person_since: float
+    last_activity: float
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,17 @@ class StoredMessage:
     sender: str  # "person" | "operator"
     client_id: str
     body: bytes
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A deliberate transfer: the note is ciphertext under the conversation key."""
+
+    conv: str
+    from_operator: int | None
+    to_operator: int
+    note: bytes
     created_at: float
 
 
@@ -129,7 +144,35 @@ class Store(abc.ABC):
         """Close an active or waiting conversation; False if it was already closed."""
 
     @abc.abstractmethod
-    def set_person_state(self, conv_id: str, state: str) -> None: ...
+    def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
+        """Record the person's connection state and when it changed (default: now)."""
+
+    @abc.abstractmethod
+    def transfer(self, conv_id: str, from_operator: int, handover: Handover) -> bool:
+        """Move an active conversation held by ``from_operator`` to ``handover.to_operator``
+        and record the handover; False if it is not active or not held by them."""
+
+    @abc.abstractmethod
+    def handovers(self, conv_id: str) -> list[Handover]:
+        """The conversation's handovers, oldest first."""
+
+    @abc.abstractmethod
+    def active_conversations(self) -> list[Conversation]:
+        """Every conversation held by an operator, oldest assignment first."""
+
+    @abc.abstractmethod
+    def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
+        """Open conversations whose person has been in ``state`` since before the time."""
+
+    @abc.abstractmethod
+    def idle_conversations(self, before: float) -> list[Conversation]:
+        """Open conversations with no message since ``before`` and no person connected."""
+
+    @abc.abstractmethod
+    def purge_closed(self, closed_before: float) -> int:
+        """Delete every trace of conversations closed before the time; returns how many.
+
+        Deleted content must not stay readable in the backend's files."""
 
     # -- messages ------------------------------------------------------
     @abc.abstractmethod

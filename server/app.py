@@ -10,8 +10,9 @@ from flask import Flask
 from pnav.sdk.store import Store
 
 from . import console, headers, person
-from .chat import ChatService
+from .chat import ChatService, Timings
 from .hub import Hub
+from .maintenance import Maintenance
 from .settings import Settings
 from .sqlite_store import SQLiteStore
 from .state import AppState
@@ -25,8 +26,14 @@ _HARD_FRAME_LIMIT = 1024 * 1024
 _PING_SECONDS = 25
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Flask:
-    """Build the pnav server. A ``store`` instance, when given, wins over the settings."""
+def create_app(
+    settings: Settings, store: Store | None = None, *, maintenance: bool = True
+) -> Flask:
+    """Build the pnav server. A ``store`` instance, when given, wins over the settings.
+
+    ``maintenance=False`` leaves out the background thread that runs presence, idle and
+    retention checks (tests drive ``state.chat.tick`` with a simulated clock instead).
+    """
     # root_path and instance_path are given: Flask cannot find them for a package mapped
     # by setuptools' package-dir (the namespace `pnav` has no single location).
     app = Flask(
@@ -49,13 +56,19 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         settings.console_session_max_age,
     )
     hub = Hub()
-    app.extensions["pnav"] = AppState(
-        settings=settings,
-        store=store,
-        hub=hub,
-        tokens=tokens,
-        chat=ChatService(store, hub, tokens, settings.max_body_chars),
+    timings = Timings(
+        person_gone_after=settings.person_gone_after,
+        operator_grace=settings.operator_grace,
+        idle_close_hours=settings.idle_close_hours,
+        retention_days=settings.retention_days,
     )
+    chat = ChatService(store, hub, tokens, settings.max_body_chars, timings)
+    checks = Maintenance(chat, settings.maintenance_every) if maintenance else None
+    app.extensions["pnav"] = AppState(
+        settings=settings, store=store, hub=hub, tokens=tokens, chat=chat, maintenance=checks
+    )
+    if checks is not None:
+        checks.start()
     headers.init_app(app)
     app.register_blueprint(person.bp)
     app.register_blueprint(console.bp)

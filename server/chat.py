@@ -8,10 +8,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pnav.sdk import crypto
-from pnav.sdk.store import OUTCOMES, WHAT, WHO, Conversation, NewConversation, Operator, Store
+from pnav.sdk.store import (
+    OUTCOMES,
+    WHAT,
+    WHO,
+    Conversation,
+    Handover,
+    NewConversation,
+    Operator,
+    Store,
+    StoredMessage,
+)
 
 from .frames import FrameError, body_bytes, client_id, require_str
 from .hub import Connection, Hub
@@ -22,22 +35,64 @@ __all__ = ["ChatService"]
 log = logging.getLogger(__name__)
 
 
+# Conversations share this many locks (by hash), so memory stays bounded.
+_LOCK_STRIPES = 64
+
+
 def _ms(ts: float | None) -> int | None:
     return None if ts is None else int(ts * 1000)
 
 
+@dataclass(frozen=True)
+class Timings:
+    """How long things wait (seconds); from the settings of the same names."""
+
+    person_gone_after: float = 120
+    operator_grace: float = 300
+    idle_close_hours: float = 72
+    retention_days: float = 30
+
+
 class ChatService:
-    def __init__(self, store: Store, hub: Hub, tokens: Tokens, max_body_chars: int) -> None:
+    """Every method may be called from any socket's thread.
+
+    Ordering: everything that stores or replays a conversation's messages runs under
+    that conversation's lock, so each socket receives a conversation's ``msg`` and
+    ``ack`` frames in increasing sequence (docs/protocol.md, "Delivery guarantees").
+    Lock order: conversation lock, then the queue lock, then a connection's own lock.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        tokens: Tokens,
+        max_body_chars: int,
+        timings: Timings | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.hub = hub
         self.tokens = tokens
         self.max_body_chars = max_body_chars
+        self.timings = timings or Timings()
+        self.clock = clock
+        self._conv_locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         # Serialises queue changes so that two operators cannot both see "accepted".
         self._queue_lock = threading.Lock()
+        # Operators with no console connected, and since when. One who never connected
+        # since this process started counts as away since then.
+        self._started = clock()
+        self._away: dict[int, float] = {}
+        self._attention: list[dict[str, Any]] = []
+        self._attention_lock = threading.Lock()
+
+    def _lock(self, conv_id: str) -> threading.RLock:
+        return self._conv_locks[hash(conv_id) % _LOCK_STRIPES]
 
     # -- frames ----------------------------------------------------------
     @staticmethod
-    def msg_frame(m: Any, conv: str | None = None) -> dict[str, Any]:
+    def msg_frame(m: StoredMessage, conv: str | None = None) -> dict[str, Any]:
         frame: dict[str, Any] = {
             "t": "msg",
             "seq": m.seq,
@@ -50,8 +105,11 @@ class ChatService:
             frame["conv"] = conv
         return frame
 
-    @staticmethod
-    def conversation_frame(c: Conversation) -> dict[str, Any]:
+    def _username(self, operator_id: int | None) -> str | None:
+        op = None if operator_id is None else self.store.get_operator(operator_id)
+        return None if op is None else op.username
+
+    def conversation_frame(self, c: Conversation) -> dict[str, Any]:
         return {
             "t": "conversation",
             "conv": c.id,
@@ -64,6 +122,15 @@ class ChatService:
             "state": c.state,
             "person": c.person,
             "last_seq": c.last_seq,
+            "handovers": [
+                {
+                    "from": self._username(h.from_operator),
+                    "to": self._username(h.to_operator),
+                    "note": crypto.b64encode(h.note),
+                    "ts": _ms(h.created_at),
+                }
+                for h in self.store.handovers(c.id)
+            ],
         }
 
     def queue_frame(self) -> dict[str, Any]:
@@ -95,14 +162,28 @@ class ChatService:
             ids = [c.id for c in self.store.waiting_conversations()]
             pos = ids.index(conv.id) + 1 if conv.id in ids else None
             return {"t": "status", "state": "waiting", "position": pos}
+        if conv.state == "active" and conv.operator_id is not None:
+            present = self.hub.operator_connected(conv.operator_id)
+            return {"t": "status", "state": "active", "operator": "present" if present else "away"}
         return {"t": "status", "state": conv.state}
 
-    def _presence(self, conv: Conversation, state: str) -> None:
-        self.store.set_person_state(conv.id, state)
+    def _presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
+        self.store.set_person_state(conv.id, state, now)
         if conv.operator_id is not None:
             self.hub.to_operator(
                 conv.operator_id, {"t": "presence", "conv": conv.id, "person": state}
             )
+
+    def _replay(self, conn: Connection, conv_id: str, after: int, tag: bool) -> None:
+        for m in self.store.messages_after(conv_id, after):
+            conn.send(self.msg_frame(m, conv_id if tag else None))
+
+    @staticmethod
+    def _after(frame: dict[str, Any]) -> int:
+        after = frame.get("after", 0)
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise FrameError("malformed", "'after' must be a non-negative integer")
+        return after
 
     # -- the person's side ----------------------------------------------
     def person_hello(self, frame: dict[str, Any], conn: Connection) -> str:
@@ -113,30 +194,28 @@ class ChatService:
                 conv_id = self.tokens.read_person(resume.get("token"))
             except TokenError as exc:
                 raise FrameError("bad_token", "this conversation link has expired") from exc
+            after = self._after(resume)
+        else:
+            conv_id = self._start(frame).id
+            after = 0
+        with self._lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None:
                 raise FrameError("bad_token", "this conversation no longer exists")
-            after = resume.get("after", 0)
-            if not isinstance(after, int) or after < 0:
-                raise FrameError("malformed", "'after' must be a non-negative integer")
-        else:
-            conv = self._start(frame)
-            after = 0
-        self.hub.join_person(conv.id, conn)
-        conn.send(
-            {
-                "t": "welcome",
-                "conv": conv.id,
-                "token": self.tokens.person(conv.id),
-                "exit": self.tokens.exit(conv.id),
-                "state": conv.state,
-            }
-        )
-        for m in self.store.messages_after(conv.id, after):
-            conn.send(self.msg_frame(m))
-        if conv.state != "closed":
-            self._presence(conv, "connected")
-        conn.send(self._status(conv))
+            self.hub.join_person(conv.id, conn)
+            conn.send(
+                {
+                    "t": "welcome",
+                    "conv": conv.id,
+                    "token": self.tokens.person(conv.id),
+                    "exit": self.tokens.exit(conv.id),
+                    "state": conv.state,
+                }
+            )
+            self._replay(conn, conv.id, after, tag=False)
+            if conv.state != "closed" and conv.person != "connected":
+                self._presence(conv, "connected")
+            conn.send(self._status(conv))
         return conv.id
 
     def _start(self, frame: dict[str, Any]) -> Conversation:
@@ -173,92 +252,230 @@ class ChatService:
         self._queue_changed()
         return conv
 
+    def person_sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+        after = self._after(frame)
+        with self._lock(conv_id):
+            self._replay(conn, conv_id, after, tag=False)
+
     def person_message(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
         body = body_bytes(frame, self.max_body_chars, cid)
-        conv = self.store.get_conversation(conv_id)
-        if conv is None or conv.state == "closed":
-            raise FrameError("closed", "this conversation is closed", cid)
-        msg, new = self.store.append_message(conv_id, "person", cid, body)
-        conn.send({"t": "ack", "id": cid, "seq": msg.seq})
-        if new and conv.operator_id is not None:
-            self.hub.to_operator(conv.operator_id, self.msg_frame(msg, conv_id))
+        with self._lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is None or conv.state == "closed":
+                raise FrameError("closed", "this conversation is closed", cid)
+            msg, new = self.store.append_message(conv_id, "person", cid, body)
+            conn.send({"t": "ack", "id": cid, "seq": msg.seq})
+            if new and conv.operator_id is not None:
+                self.hub.to_operator(conv.operator_id, self.msg_frame(msg, conv_id))
 
     def person_quick_exit(self, conv_id: str) -> None:
-        conv = self.store.get_conversation(conv_id)
-        if conv is not None and conv.person != "quick_exit":
-            log.info("person left by quick exit")
-            self._presence(conv, "quick_exit")
+        with self._lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is not None and conv.person != "quick_exit":
+                log.info("person left by quick exit")
+                self._presence(conv, "quick_exit")
 
     def person_gone(self, conv_id: str, conn: Connection) -> None:
-        if not self.hub.leave_person(conv_id, conn):
-            return
-        conv = self.store.get_conversation(conv_id)
-        if conv is not None and conv.person == "connected":
-            self._presence(conv, "disconnected")
+        with self._lock(conv_id):
+            if not self.hub.leave_person(conv_id, conn):
+                return
+            conv = self.store.get_conversation(conv_id)
+            if conv is not None and conv.state != "closed" and conv.person == "connected":
+                self._presence(conv, "reconnecting")
 
     # -- the operator's side --------------------------------------------
-    def _own(self, op: Operator, frame: dict[str, Any]) -> Conversation:
+    def _conversation(self, frame: dict[str, Any]) -> Conversation:
         conv_id = require_str(frame, "conv", 64)
         conv = self.store.get_conversation(conv_id)
         if conv is None:
             raise FrameError("no_conversation", "no such conversation")
+        return conv
+
+    def _own(self, op: Operator, conv: Conversation) -> Conversation:
         if conv.operator_id != op.id:
             raise FrameError("not_yours", "this conversation is assigned to someone else")
         return conv
 
+    def _send_conversation(self, conn_or_op: Connection | int, conv: Conversation) -> None:
+        """The conversation frame, then its whole history (caller holds the lock)."""
+        frames = [self.conversation_frame(conv)] + [
+            self.msg_frame(m, conv.id) for m in self.store.messages_after(conv.id, 0)
+        ]
+        for f in frames:
+            if isinstance(conn_or_op, Connection):
+                conn_or_op.send(f)
+            else:
+                self.hub.to_operator(conn_or_op, f)
+
     def operator_connect(self, op: Operator, conn: Connection) -> None:
-        self.hub.join_operator(op.id, conn)
+        supervisor = op.role == "supervisor"
+        came_back = self.hub.join_operator(op.id, conn, supervisor)
         conn.send(
             {"t": "hello", "operator": {"id": op.id, "username": op.username, "role": op.role}}
         )
         conn.send(self.queue_frame())
         for conv in self.store.operator_conversations(op.id):
-            conn.send(self.conversation_frame(conv))
+            with self._lock(conv.id):
+                conn.send(self.conversation_frame(conv))
+                if came_back:
+                    self.hub.to_person(conv.id, self._status(conv))
+        if came_back:
+            self._away.pop(op.id, None)
+            log.info("operator %d connected", op.id)
+        self.refresh_attention(self.clock(), force_to=conn if supervisor else None)
+
+    def operator_gone(self, op: Operator, conn: Connection) -> None:
+        if not self.hub.leave_operator(op.id, conn):
+            return
+        self._away[op.id] = self.clock()
+        log.info("operator %d has no console connected", op.id)
+        for conv in self.store.operator_conversations(op.id):
+            with self._lock(conv.id):
+                self.hub.to_person(conv.id, self._status(conv))
 
     def operator_accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv_id = require_str(frame, "conv", 64)
-        with self._queue_lock:
-            if not self.store.assign(conv_id, op.id):
-                raise FrameError("taken", "this conversation is no longer waiting")
-        conv = self.store.get_conversation(conv_id)
-        assert conv is not None
-        log.info("conversation accepted by operator %d", op.id)
-        self.hub.to_operator(op.id, self.conversation_frame(conv))
-        for m in self.store.messages_after(conv_id, 0):
-            self.hub.to_operator(op.id, self.msg_frame(m, conv_id))
-        self.hub.to_person(conv_id, {"t": "status", "state": "active"})
+        with self._lock(conv_id):
+            with self._queue_lock:
+                if not self.store.assign(conv_id, op.id):
+                    raise FrameError("taken", "this conversation is no longer waiting")
+            conv = self.store.get_conversation(conv_id)
+            assert conv is not None
+            log.info("conversation accepted by operator %d", op.id)
+            self._send_conversation(op.id, conv)
+            self.hub.to_person(conv_id, self._status(conv))
         self._queue_changed()
 
     def operator_sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
-        conv = self._own(op, frame)
-        after = frame.get("after", 0)
-        if not isinstance(after, int) or after < 0:
-            raise FrameError("malformed", "'after' must be a non-negative integer")
-        for m in self.store.messages_after(conv.id, after):
-            conn.send(self.msg_frame(m, conv.id))
+        conv = self._own(op, self._conversation(frame))
+        after = self._after(frame)
+        with self._lock(conv.id):
+            self._replay(conn, conv.id, after, tag=True)
 
     def operator_message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
-        conv = self._own(op, frame)
+        conv_id = self._conversation(frame).id
         body = body_bytes(frame, self.max_body_chars, cid)
-        if conv.state == "closed":
-            raise FrameError("closed", "this conversation is closed", cid)
-        msg, new = self.store.append_message(conv.id, "operator", cid, body)
-        ack = {"t": "ack", "conv": conv.id, "id": cid, "seq": msg.seq}
-        if new:
-            self.hub.to_person(conv.id, self.msg_frame(msg))
-            # Other console tabs of the same operator see the reply too.
-            self.hub.to_operator(op.id, self.msg_frame(msg, conv.id))
-        conn.send(ack)
+        with self._lock(conv_id):
+            conv = self._own(op, self._conversation(frame))
+            if conv.state == "closed":
+                raise FrameError("closed", "this conversation is closed", cid)
+            msg, new = self.store.append_message(conv.id, "operator", cid, body)
+            if new:
+                self.hub.to_person(conv.id, self.msg_frame(msg))
+                # Other console tabs of the same operator see the reply too.
+                self.hub.to_operator(op.id, self.msg_frame(msg, conv.id))
+            conn.send({"t": "ack", "conv": conv.id, "id": cid, "seq": msg.seq})
 
     def operator_close(self, op: Operator, frame: dict[str, Any]) -> None:
-        conv = self._own(op, frame)
+        conv_id = self._conversation(frame).id
         outcome = frame.get("outcome")
         if outcome not in OUTCOMES:
             raise FrameError("bad_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
+        with self._lock(conv_id):
+            conv = self._own(op, self._conversation(frame))
+            self._close(conv, outcome)
+
+    def _close(self, conv: Conversation, outcome: str) -> None:
         if not self.store.close_conversation(conv.id, outcome):
             raise FrameError("closed", "this conversation is already closed")
         log.info("conversation closed (outcome=%s)", outcome)
-        self.hub.to_operator(op.id, {"t": "closed", "conv": conv.id, "outcome": outcome})
+        if conv.operator_id is not None:
+            self.hub.to_operator(
+                conv.operator_id, {"t": "closed", "conv": conv.id, "outcome": outcome}
+            )
         self.hub.to_person(conv.id, {"t": "status", "state": "closed"})
+
+    def operator_transfer(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        """Give a conversation to another operator, with an encrypted handover note."""
+        conv_id = self._conversation(frame).id
+        target = self.store.find_operator(require_str(frame, "to", 64))
+        note = body_bytes({"body": frame.get("note")}, self.max_body_chars, conv_id)
+        if target is None or target.removed:
+            raise FrameError("no_operator", "no such operator")
+        with self._lock(conv_id):
+            conv = self._conversation(frame)
+            if conv.state != "active" or conv.operator_id is None:
+                raise FrameError("closed", "only a conversation in progress can be transferred")
+            if conv.operator_id != op.id and op.role != "supervisor":
+                raise FrameError("forbidden", "only its operator or a supervisor can transfer it")
+            if conv.operator_id == target.id:
+                raise FrameError("malformed", f"{target.username} already holds it")
+            if conv.desk_key not in self.store.desk_key_wraps(target.id):
+                raise FrameError("no_operator", f"{target.username} cannot open this conversation")
+            previous = conv.operator_id
+            handover = Handover(conv.id, op.id, target.id, note, self.clock())
+            if not self.store.transfer(conv.id, previous, handover):
+                raise FrameError("closed", "the conversation changed; try again")
+            moved = self.store.get_conversation(conv.id)
+            assert moved is not None
+            log.info("conversation transferred from operator %d to %d", previous, target.id)
+            told = {"t": "transferred", "conv": conv.id, "to": target.username}
+            self.hub.to_operator(previous, told)
+            if op.id != previous:
+                conn.send(told)
+            self._send_conversation(target.id, moved)
+            self.hub.to_person(conv.id, {"t": "handover"})
+            self.hub.to_person(conv.id, self._status(moved))
+        self.refresh_attention(self.clock())
+
+    # -- time passing -----------------------------------------------------
+    def refresh_attention(self, now: float, force_to: Connection | None = None) -> None:
+        """Tell supervisors which conversations wait for an operator who is away."""
+        items = []
+        for conv in self.store.active_conversations():
+            op_id = conv.operator_id
+            if op_id is None or self.hub.operator_connected(op_id):
+                continue
+            since = self._away.get(op_id, self._started)
+            if now - since >= self.timings.operator_grace:
+                items.append(
+                    {
+                        "conv": conv.id,
+                        "operator": self._username(op_id),
+                        "reason": "operator_away",
+                        "since": _ms(since),
+                        "who": conv.who,
+                        "what": conv.what,
+                        "danger": conv.danger,
+                        "lang": conv.lang,
+                        "sealed_key": crypto.b64encode(conv.sealed_key),
+                        "desk_key": conv.desk_key,
+                    }
+                )
+        with self._attention_lock:
+            changed = items != self._attention
+            self._attention = items
+        frame = {"t": "attention", "items": items}
+        if changed:
+            if items:
+                log.warning("%d conversation(s) wait for an operator who is away", len(items))
+            self.hub.to_supervisors(frame)
+        elif force_to is not None:
+            force_to.send(frame)
+
+    def tick(self, now: float | None = None) -> None:
+        """Presence, supervision, idle closing and retention; run every few seconds."""
+        now = self.clock() if now is None else now
+        t = self.timings
+        for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
+            with self._lock(conv.id):
+                if not self.hub.person_connected(conv.id):
+                    self._presence(conv, "gone", now)
+        self.refresh_attention(now)
+        queue_changed = False
+        for conv in self.store.idle_conversations(now - t.idle_close_hours * 3600):
+            with self._lock(conv.id):
+                log.info("conversation closed after %s idle hours", t.idle_close_hours)
+                try:
+                    self._close(conv, "person_left")
+                except FrameError:
+                    continue  # closed meanwhile
+                queue_changed |= conv.state == "waiting"
+        if queue_changed:
+            self._queue_changed()
+        closed_before = now - t.retention_days * 86400
+        purged = self.store.purge_closed(closed_before)
+        if purged:
+            log.info("purged %d closed conversation(s)", purged)

@@ -146,6 +146,7 @@ def operator_socket(ws: Any) -> None:
         "sync": lambda f: chat.operator_sync(op, f, conn),
         "msg": lambda f: chat.operator_message(op, f, conn),
         "close": lambda f: chat.operator_close(op, f),
+        "transfer": lambda f: chat.operator_transfer(op, f, conn),
         "ping": lambda f: conn.send({"t": "pong"}),
     }
     try:
@@ -167,4 +168,4 @@ def operator_socket(ws: Any) -> None:
                 conn.send(out)
     finally:
         conn.open = False
-        chat.hub.leave_operator(op.id, conn)
+        chat.operator_gone(op, conn)

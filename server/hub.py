@@ -44,6 +44,7 @@ class Hub:
         self._lock = threading.Lock()
         self._people: dict[str, set[Connection]] = defaultdict(set)
         self._operators: dict[int, set[Connection]] = defaultdict(set)
+        self._supervisors: set[Connection] = set()
 
     def join_person(self, conv_id: str, conn: Connection) -> None:
         with self._lock:
@@ -61,17 +62,30 @@ class Hub:
                 return True
             return False
 
-    def join_operator(self, operator_id: int, conn: Connection) -> None:
+    def join_operator(self, operator_id: int, conn: Connection, supervisor: bool = False) -> bool:
+        """Add an operator socket; True if it is the operator's only one (they came back)."""
         with self._lock:
             self._operators[operator_id].add(conn)
+            if supervisor:
+                self._supervisors.add(conn)
+            return len(self._operators[operator_id]) == 1
 
-    def leave_operator(self, operator_id: int, conn: Connection) -> None:
+    def leave_operator(self, operator_id: int, conn: Connection) -> bool:
+        """Forget an operator socket; True if the operator has no other one (they left)."""
         with self._lock:
+            self._supervisors.discard(conn)
             conns = self._operators.get(operator_id)
-            if conns is not None:
-                conns.discard(conn)
-                if not conns:
-                    del self._operators[operator_id]
+            if conns is None:
+                return False
+            conns.discard(conn)
+            if not conns:
+                del self._operators[operator_id]
+                return True
+            return False
+
+    def operator_connected(self, operator_id: int) -> bool:
+        with self._lock:
+            return bool(self._operators.get(operator_id))
 
     def person_connected(self, conv_id: str) -> bool:
         with self._lock:
@@ -96,5 +110,11 @@ class Hub:
     def to_operators(self, frame: dict[str, Any]) -> None:
         with self._lock:
             conns = [c for group in self._operators.values() for c in group]
+        for conn in conns:
+            conn.send(frame)
+
+    def to_supervisors(self, frame: dict[str, Any]) -> None:
+        with self._lock:
+            conns = list(self._supervisors)
         for conn in conns:
             conn.send(frame)

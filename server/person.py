@@ -135,6 +135,8 @@ def person_socket(ws: Any) -> None:
                     conv_id = chat.person_hello(frame, conn)
                 elif kind == "msg":
                     chat.person_message(conv_id, frame, conn)
+                elif kind == "sync":
+                    chat.person_sync(conv_id, frame, conn)
                 elif kind == "exit":
                     chat.person_quick_exit(conv_id)
                 else:

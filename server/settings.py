@@ -41,6 +41,16 @@ class Settings:
     person_token_max_age: int = 24 * 3600
     console_session_max_age: int = 12 * 3600
     secure_cookies: bool = True
+    # A person with no socket for this long shows as "gone" instead of "reconnecting".
+    person_gone_after: int = 120
+    # An operator with no console for this long: their conversations need a supervisor.
+    operator_grace: int = 300
+    # An open conversation with no message and no person connected closes after this.
+    idle_close_hours: int = 72
+    # Closed conversations are purged this long after they closed.
+    retention_days: int = 30
+    # How often the server runs presence, idle and retention checks (seconds).
+    maintenance_every: int = 10
 
     @property
     def database_path(self) -> Path:
@@ -72,6 +82,9 @@ class Settings:
                 raw[key] = env[f"PNAV_{key.upper()}"]
         if "PNAV_PARTNERS" in env:
             raw["partners"] = _parse_partner_env(env["PNAV_PARTNERS"])
+        for key in _NUMBERS:
+            if f"PNAV_{key.upper()}" in env:
+                raw[key] = env[f"PNAV_{key.upper()}"]
         if "PNAV_SECURE_COOKIES" in env:
             raw["secure_cookies"] = env["PNAV_SECURE_COOKIES"].lower() not in ("0", "false", "no")
         raw.update(overrides)
@@ -103,7 +116,34 @@ class Settings:
         for key in ("database",):
             if key in values and values[key] is not None:
                 values[key] = Path(values[key])
+        for key, least in _NUMBERS.items():
+            if key in values:
+                values[key] = _number(key, values[key], least)
         return cls(data_dir=data_dir, secret_key=secret_key, partners=partners, **values)
+
+
+# Whole-number settings and their smallest allowed value.
+_NUMBERS = {
+    "max_body_chars": 100,
+    "ticket_max_age": 10,
+    "person_token_max_age": 60,
+    "console_session_max_age": 60,
+    "person_gone_after": 5,
+    "operator_grace": 5,
+    "idle_close_hours": 1,
+    "retention_days": 1,
+    "maintenance_every": 1,
+}
+
+
+def _number(key: str, value: Any, least: int) -> int:
+    try:
+        number = int(value) if isinstance(value, str) else value
+    except ValueError:
+        number = None
+    if isinstance(number, bool) or not isinstance(number, int) or number < least:
+        raise SettingsError(f"{key} must be a whole number of at least {least}, not {value!r}")
+    return number
 
 
 def _parse_partner_env(text: str) -> dict[str, list[str]]:

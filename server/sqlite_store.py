@@ -14,6 +14,7 @@ from typing import Any
 from pnav.sdk.store import (
     Conversation,
     DeskKey,
+    Handover,
     NewConversation,
     Operator,
     Store,
@@ -39,7 +40,9 @@ CREATE TABLE IF NOT EXISTS conversations (
     created_at REAL NOT NULL,
     assigned_at REAL,
     closed_at REAL,
-    last_seq INTEGER NOT NULL DEFAULT 0
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    person_since REAL NOT NULL,
+    last_activity REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, operator_id);
 CREATE TABLE IF NOT EXISTS messages (
@@ -52,6 +55,15 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (conv, seq),
     UNIQUE (conv, sender, client_id)
 );
+CREATE TABLE IF NOT EXISTS handovers (
+    id INTEGER PRIMARY KEY,
+    conv TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    from_operator INTEGER,
+    to_operator INTEGER NOT NULL,
+    note BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS handovers_conv ON handovers(conv);
 CREATE TABLE IF NOT EXISTS operators (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -78,8 +90,11 @@ CREATE TABLE IF NOT EXISTS desk_key_wraps (
 
 _CONV_COLUMNS = (
     "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
-    "operator_id, outcome, created_at, assigned_at, closed_at, last_seq"
+    "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
+    "last_activity"
 )
+# Bumped with every schema change; a file from a newer pnav is refused, not guessed at.
+SCHEMA_VERSION = 1
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -110,7 +125,14 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA synchronous=FULL")
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}; this pnav knows up to "
+                f"{SCHEMA_VERSION}: upgrade pnav"
+            )
         self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -136,9 +158,11 @@ class SQLiteStore(Store):
     def create_conversation(self, new: NewConversation) -> Conversation:
         conv_id = secrets.token_urlsafe(16)
         with self._tx() as db:
+            now = time.time()
             db.execute(
                 "INSERT INTO conversations (id, partner, who, what, danger, lang, sealed_key, "
-                "desk_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "desk_key, created_at, person_since, last_activity) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conv_id,
                     new.partner,
@@ -148,7 +172,9 @@ class SQLiteStore(Store):
                     new.lang,
                     new.sealed_key,
                     new.desk_key,
-                    time.time(),
+                    now,
+                    now,
+                    now,
                 ),
             )
         conv = self.get_conversation(conv_id)
@@ -193,9 +219,83 @@ class SQLiteStore(Store):
             )
             return cur.rowcount == 1
 
-    def set_person_state(self, conv_id: str, state: str) -> None:
+    def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
         with self._tx() as db:
-            db.execute("UPDATE conversations SET person = ? WHERE id = ?", (state, conv_id))
+            db.execute(
+                "UPDATE conversations SET person = ?, person_since = ? WHERE id = ?",
+                (state, time.time() if now is None else now, conv_id),
+            )
+
+    def transfer(self, conv_id: str, from_operator: int, handover: Handover) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET operator_id = ?, assigned_at = ? "
+                "WHERE id = ? AND state = 'active' AND operator_id = ?",
+                (handover.to_operator, handover.created_at, conv_id, from_operator),
+            )
+            if cur.rowcount != 1:
+                return False
+            db.execute(
+                "INSERT INTO handovers (conv, from_operator, to_operator, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    conv_id,
+                    handover.from_operator,
+                    handover.to_operator,
+                    handover.note,
+                    handover.created_at,
+                ),
+            )
+            return True
+
+    def handovers(self, conv_id: str) -> list[Handover]:
+        rows = self._all(
+            "SELECT conv, from_operator, to_operator, note, created_at FROM handovers "
+            "WHERE conv = ? ORDER BY id",
+            conv_id,
+        )
+        return [
+            Handover(r["conv"], r["from_operator"], r["to_operator"], bytes(r["note"]), r[4])
+            for r in rows
+        ]
+
+    def active_conversations(self) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "  # noqa: S608 - fixed column list
+            "ORDER BY assigned_at ASC"
+        )
+        return [_conversation(r) for r in rows]
+
+    def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state != 'closed' "  # noqa: S608 - fixed column list
+            "AND person = ? AND person_since < ?",
+            state,
+            since_before,
+        )
+        return [_conversation(r) for r in rows]
+
+    def idle_conversations(self, before: float) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state != 'closed' "  # noqa: S608 - fixed column list
+            "AND person != 'connected' AND last_activity < ?",
+            before,
+        )
+        return [_conversation(r) for r in rows]
+
+    def purge_closed(self, closed_before: float) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "DELETE FROM conversations WHERE state = 'closed' AND closed_at < ?",
+                (closed_before,),
+            )
+            count = cur.rowcount
+        if count:
+            with self._lock:
+                # secure_delete zeroed the freed pages; the write-ahead log still holds
+                # copies of them until it is checkpointed and truncated.
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return count
 
     # -- messages ------------------------------------------------------
     def append_message(
@@ -209,14 +309,16 @@ class SQLiteStore(Store):
             ).fetchone()
             if row is not None:
                 return _message(row), False
+            now = time.time()
             cur = db.execute(
-                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-                (conv_id,),
+                "UPDATE conversations SET last_seq = last_seq + 1, last_activity = ? "
+                "WHERE id = ? RETURNING last_seq",
+                (now, conv_id),
             )
             seq_row = cur.fetchone()
             if seq_row is None:
                 raise KeyError(conv_id)
-            msg = StoredMessage(conv_id, int(seq_row[0]), sender, client_id, body, time.time())
+            msg = StoredMessage(conv_id, int(seq_row[0]), sender, client_id, body, now)
             db.execute(
                 "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

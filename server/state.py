@@ -12,6 +12,7 @@ from pnav.sdk.store import Store
 
 from .chat import ChatService
 from .hub import Hub
+from .maintenance import Maintenance
 from .settings import Settings
 from .tokens import Tokens
 
@@ -27,6 +28,12 @@ class AppState:
     hub: Hub
     tokens: Tokens
     chat: ChatService
+    maintenance: Maintenance | None
+
+    def shutdown(self) -> None:
+        """Stop the background checks (the caller closes the store it passed in)."""
+        if self.maintenance is not None:
+            self.maintenance.stop()
 
 
 def state() -> AppState:

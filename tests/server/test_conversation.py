@@ -6,6 +6,7 @@ import json
 import secrets
 
 import pytest
+import simple_websocket
 
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient
 
@@ -68,7 +69,7 @@ def test_an_accepted_conversation_belongs_to_one_operator(live_server):
     with pytest.raises(ClientError) as taken:
         bob.accept(person.conv)
     assert taken.value.code == "taken"
-    bob._sock.send({"t": "sync", "conv": person.conv, "after": 0})
+    bob.send_raw(json.dumps({"v": 1, "t": "sync", "conv": person.conv, "after": 0}))
     assert bob.wait("error").get("code") == "not_yours"
 
 
@@ -92,7 +93,7 @@ def test_duplicate_client_id_is_stored_once(live_server):
     person.send_raw(json.dumps(frame))
     person.send_raw(json.dumps(frame))
     first = op.receive()
-    assert person._sock.wait_ack("same-id", 5) == first.seq
+    assert person.wait_ack("same-id", 5) == first.seq
     assert [m.seq for m in live_server.store.messages_after(person.conv, 0)] == [first.seq]
 
 
@@ -123,8 +124,10 @@ def test_quick_exit_is_shown_to_the_operator(live_server):
 
 
 def test_bad_ticket_is_refused(live_server):
-    from pnav.sdk.client import _Socket
-
-    sock = _Socket(live_server.url.replace("http", "ws") + "/ws/person")
-    sock.send({"t": "hello", "ticket": "forged", "start": {}})
-    assert sock.wait_event("error", 5)["code"] == "bad_ticket"
+    ws = simple_websocket.Client.connect(live_server.url.replace("http", "ws") + "/ws/person")
+    try:
+        ws.send(json.dumps({"v": 1, "t": "hello", "ticket": "forged", "start": {}}))
+        frame = json.loads(ws.receive(timeout=5))
+        assert (frame["t"], frame["code"]) == ("error", "bad_ticket")
+    finally:
+        ws.close()

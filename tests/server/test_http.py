@@ -21,7 +21,7 @@ def app(tmp_path) -> Flask:
     )
     store = SQLiteStore(settings.database_path)
     enrol_operator(store, "alice", "a long password", kdf_ops=1, kdf_mem=8 << 20)
-    return create_app(settings, store=store)
+    return create_app(settings, store=store, maintenance=False)
 
 
 def _sample_requests(app: Flask) -> list[tuple[str, str]]:

@@ -58,17 +58,26 @@ export class ConversationView {
     this.input.focus();
   }
 
-  /** @param {string} state @param {number} [position] */
-  setStatus(state, position) {
+  /**
+   * The status line: waiting (and position), active (and whether the operator
+   * is here), reconnecting, closed, lost. Reconnecting is a state like the
+   * others, never an error.
+   * @param {string} state @param {number} [position]
+   * @param {'present' | 'away'} [operator] while active
+   */
+  setStatus(state, position, operator) {
     const t = this.t;
+    const away = state === 'active' && operator === 'away';
     const text = state === 'waiting'
       ? (position ? t('waitingPosition', { position }) : t('waiting'))
-      : state === 'active' ? t('active')
+      : state === 'active' ? t(away ? 'operatorAway' : 'active')
         : state === 'closed' ? t('closed')
           : state === 'reconnecting' ? t('reconnecting')
             : t(state);
     this.status.textContent = text;
     this.status.dataset.state = state;
+    if (state === 'active') this.status.dataset.operator = away ? 'away' : 'present';
+    else delete this.status.dataset.operator;
     if (state === 'closed' || state === 'lost') {
       this.input.disabled = true;
       this.sendButton.disabled = true;
@@ -126,6 +135,12 @@ export class ConversationView {
     li.dataset.state = 'failed';
     const mark = li.querySelector('.pnav-message__state');
     if (mark) mark.textContent = this.t('failed');
+  }
+
+  /** Another operator took over the conversation: say so, in the conversation itself. */
+  addHandover() {
+    this.list.append(h('li', { className: 'pnav-event', 'data-pnav': 'handover', role: 'note' }, this.t('handover')));
+    this.list.scrollTop = this.list.scrollHeight;
   }
 
   /** @param {{seq: number, from: string, text: string | null}} m */

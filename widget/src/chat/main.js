@@ -16,6 +16,8 @@ import { ChatSession } from './session.js';
  * @property {{id: string, public: string}} desk_key
  * @property {string} lang
  * @property {string} partner
+ * @property {number} [dead_after] seconds of silence before the socket counts
+ *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  */
 
 /** @type {Init | null} */
@@ -122,11 +124,13 @@ function start(a) {
   const view = new ConversationView(t, { onSend: (text) => session?.send(text) ?? null });
   main.replaceChildren(view.el);
   if (a.danger) main.prepend(h('p', { className: 'pnav-emergency', 'data-pnav': 'emergency' }, t('dangerNumbers')));
-  session = new ChatSession({ ws: init.ws, ticket: init.ticket, deskKey: init.desk_key },
+  const deadAfter = typeof init.dead_after === 'number' ? init.dead_after * 1000 : undefined;
+  session = new ChatSession({ ws: init.ws, ticket: init.ticket, deskKey: init.desk_key, deadAfter },
     { who: a.who, what: a.what, danger: a.danger, lang: a.lang }, {
       onWelcome: (exitToken) => parent.postMessage({ t: 'session', exit_token: exitToken }, '*'),
-      onStatus: (state, position) => view.setStatus(state, position),
+      onStatus: (state, position, operator) => view.setStatus(state, position, operator),
       onReconnecting: () => view.setStatus('reconnecting'),
+      onHandover: () => view.addHandover(),
       onMessage: (m) => view.addIncoming(m),
       onAck: (id, seq) => view.ack(id, seq),
       onFailed: (id) => view.failed(id),

@@ -1,6 +1,6 @@
 // The person's side of the protocol (docs/protocol.md "Person socket"), with
-// no DOM: the conversation key, the resume token, the last sequence seen and
-// the messages not yet acknowledged. Everything lives in memory only.
+// no DOM: the conversation key, the resume token, the sequence numbers seen
+// and the messages not yet acknowledged. Everything lives in memory only.
 import {
   newConversationKey,
   sealConversationKey,
@@ -12,6 +12,7 @@ import {
   wipe,
 } from '../shared/crypto.js';
 import { ReconnectingSocket } from '../shared/socket.js';
+import { SeqTracker } from '../shared/seq.js';
 
 /** Largest body the server accepts (64 KiB of base64). */
 const MAX_BODY = 64 * 1024;
@@ -25,8 +26,10 @@ const MAX_BODY = 64 * 1024;
  *
  * @typedef {object} SessionEvents
  * @property {(exitToken: string) => void} onWelcome
- * @property {(state: string, position?: number) => void} onStatus
+ * @property {(state: string, position?: number, operator?: 'present' | 'away') => void} onStatus
+ *   operator: while active, whether the operator who holds the conversation is connected
  * @property {() => void} onReconnecting
+ * @property {() => void} onHandover another operator, who has read the conversation, took over
  * @property {(m: {seq: number, from: string, text: string | null, ts: number}) => void} onMessage
  *   text is null when the body could not be decrypted
  * @property {(id: string, seq: number) => void} onAck
@@ -38,7 +41,8 @@ const MAX_BODY = 64 * 1024;
 
 export class ChatSession {
   /**
-   * @param {{ws: string, ticket: string, deskKey: {id: string, public: string}}} init
+   * @param {{ws: string, ticket: string, deskKey: {id: string, public: string}, deadAfter?: number}} init
+   *   deadAfter: milliseconds of silence before the socket counts as dead (only shortens the default)
    * @param {StartInfo} start
    * @param {SessionEvents} events
    */
@@ -54,9 +58,8 @@ export class ChatSession {
     };
     /** @type {string | null} resume token from welcome */
     this.token = null;
-    this.lastSeq = 0;
-    /** @type {Set<number>} */
-    this.seen = new Set();
+    /** sequence numbers seen, by msg or ack; `seqs.last` is what a resume asks after */
+    this.seqs = new SeqTracker();
     /** @type {Map<string, string>} client id → body, in send order, until acked */
     this.pending = new Map();
     /** @type {Set<string>} every client id we sent, to recognise our own messages replayed */
@@ -68,7 +71,12 @@ export class ChatSession {
       onState: (s) => {
         if (s === 'retrying') this.events.onReconnecting();
       },
-    });
+    }, { deadAfter: init.deadAfter });
+  }
+
+  /** The highest sequence seen without a gap. */
+  get lastSeq() {
+    return this.seqs.last;
   }
 
   connect() {
@@ -77,6 +85,7 @@ export class ChatSession {
 
   /** @private */
   hello() {
+    this.seqs.reset();
     // After a welcome we always resume, so a reconnect never opens a second
     // conversation. Before it (the socket fell between hello and welcome) the
     // same sealed key and ticket are sent again.
@@ -128,15 +137,23 @@ export class ChatSession {
         for (const [id, body] of this.pending) this.socket.send({ v: 1, t: 'msg', id, body });
         break;
       case 'ack':
-        if (typeof f.id === 'string' && typeof f.seq === 'number') this.acked(f.id, f.seq);
+        if (typeof f.seq === 'number') {
+          this.seqs.see(f.seq);
+          if (typeof f.id === 'string') this.acked(f.id, f.seq);
+          this.syncIfGap();
+        }
         break;
       case 'msg':
         this.onMsg(f);
         break;
       case 'status':
         if (typeof f.state === 'string') {
-          this.onState(f.state, typeof f.position === 'number' ? f.position : undefined);
+          this.onState(f.state, typeof f.position === 'number' ? f.position : undefined,
+            f.operator === 'away' || f.operator === 'present' ? f.operator : undefined);
         }
+        break;
+      case 'handover':
+        this.events.onHandover();
         break;
       case 'error':
         this.onError(String(f.code ?? ''), String(f.message ?? ''), typeof f.id === 'string' ? f.id : null);
@@ -147,9 +164,12 @@ export class ChatSession {
     }
   }
 
-  /** @private @param {string} state @param {number} [position] */
-  onState(state, position) {
-    this.events.onStatus(state, position);
+  /**
+   * @private @param {string} state @param {number} [position]
+   * @param {'present' | 'away'} [operator]
+   */
+  onState(state, position, operator) {
+    this.events.onStatus(state, position, operator);
     if (state === 'closed') {
       this.closed = true;
       this.socket.stop();
@@ -164,11 +184,9 @@ export class ChatSession {
   /** @private @param {import('../shared/socket.js').Frame} f */
   onMsg(f) {
     const seq = f.seq;
-    if (typeof seq !== 'number' || this.seen.has(seq)) return;
-    this.seen.add(seq);
-    // Only msg frames move lastSeq: an ack may overtake an operator message
-    // still in flight, and resuming after the ack would lose that message.
-    if (seq > this.lastSeq) this.lastSeq = seq;
+    // A sequence number already seen (by msg or ack) is a duplicate: drop it.
+    if (typeof seq !== 'number' || !this.seqs.see(seq)) return;
+    this.syncIfGap();
     if (f.from === 'person' && typeof f.id === 'string' && this.ownIds.has(f.id)) {
       // Our own message replayed after a resume: it is stored, count it as acked.
       this.acked(f.id, seq);
@@ -182,6 +200,15 @@ export class ChatSession {
       // Shown as "could not decrypt"; the plaintext (if any) is never used.
     }
     this.events.onMessage({ seq, from: String(f.from), text, ts: typeof f.ts === 'number' ? f.ts : Date.now() });
+  }
+
+  /**
+   * Something after a missing sequence number arrived: ask for what is
+   * missing (one sync at a time; what comes back twice is dropped by seq).
+   * @private
+   */
+  syncIfGap() {
+    if (this.token && this.seqs.wantSync()) this.socket.send({ v: 1, t: 'sync', after: this.seqs.last });
   }
 
   /** @private @param {string} code @param {string} message @param {string | null} id */

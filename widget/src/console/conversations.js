@@ -2,22 +2,38 @@
 // with textContent; keys never reach the DOM.
 import { h } from '../shared/dom.js';
 import { OUTCOMES } from './desk.js';
+import { TransferForm } from './transfer.js';
 
 /**
  * @typedef {(key: string, vars?: Record<string, string | number>) => string} T
  * @typedef {import('./desk.js').Conversation} Conversation
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
  *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement,
+ *   handovers: HTMLElement, transfer: TransferForm,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>}} Parts
  */
+
+/**
+ * Local HH:MM of an epoch-ms time.
+ * @param {number} ms @param {string} lang
+ */
+export function clock(ms, lang) {
+  try {
+    return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  } catch {
+    return new Date(ms).toISOString().slice(11, 16);
+  }
+}
 
 export class ConversationsView {
   /**
    * @param {HTMLElement} tabs role=tablist
    * @param {HTMLElement} panels
    * @param {HTMLElement} empty shown when no conversation is open
-   * @param {{t: T, label: T, onSend: (key: string, text: string) => string | null,
-   *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void}} opts
+   * @param {{t: T, label: T, lang: string, onSend: (key: string, text: string) => string | null,
+   *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void,
+   *   onTransfer: (key: string, to: string, note: string) => string | null}} opts
+   *   onTransfer returns an i18n key saying why nothing was sent, or null
    */
   constructor(tabs, panels, empty, opts) {
     this.tabs = tabs;
@@ -42,6 +58,7 @@ export class ConversationsView {
     p.tab.textContent = `${c.danger ? '⚠ ' : ''}${label(`who.${c.who}`)} · ${label(`what.${c.what}`)}`;
     p.tab.classList.toggle('c-tab--danger', c.danger);
     this.presence(c);
+    this.handovers(p, c);
     if (c.state === 'closed') this.closed(c);
     else p.state.textContent = '';
     if (!c.k) p.state.textContent = t('noKey');
@@ -55,6 +72,8 @@ export class ConversationsView {
     const tab = h('button', { type: 'button', role: 'tab', id: `${id}-tab`, className: 'c-tab', 'data-pnav': 'conversation-tab', 'data-conv': c.key, 'aria-controls': id, 'aria-selected': 'false' });
     tab.addEventListener('click', () => this.select(c.key));
     const presence = h('p', { className: 'c-presence', 'data-pnav': 'presence', role: 'status' });
+    const handovers = h('ol', { className: 'c-handovers', 'data-pnav': 'handovers', 'aria-label': t('handovers') });
+    const transfer = new TransferForm(t, id, (to, note) => this.opts.onTransfer(c.key, to, note));
     const state = h('p', { className: 'c-state', 'data-pnav': 'conversation-state', role: 'status' });
     const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite' });
     const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 3, 'data-pnav': 'reply-input' });
@@ -71,8 +90,9 @@ export class ConversationsView {
         h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
         h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
         h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
-      presence, state, list, reply,
-      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss));
+      handovers, presence, state, list, reply,
+      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss),
+      transfer.el);
 
     const submit = () => {
       const text = input.value.trim();
@@ -94,7 +114,7 @@ export class ConversationsView {
     });
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
-    return { tab, panel, list, presence, state, input, controls: [input, sendButton, outcome, closeButton], own: new Map() };
+    return { tab, panel, list, presence, state, input, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map() };
   }
 
   /** @param {string} key */
@@ -116,6 +136,35 @@ export class ConversationsView {
     p.panel.dataset.person = c.person;
   }
 
+  /**
+   * Handover notes at the top of the conversation, oldest first. A note that
+   * did not decrypt says so and shows nothing else.
+   * @private @param {Parts} p @param {Conversation} c
+   */
+  handovers(p, c) {
+    const { t, lang } = this.opts;
+    p.handovers.replaceChildren(...c.handovers.map((x) => {
+      const text = h('p', { className: 'c-handover__text' });
+      text.textContent = x.text === null ? t('undecryptable') : x.text;
+      return h('li', {
+        className: 'c-handover', 'data-pnav': 'handover-note', 'data-from': x.from, 'data-to': x.to,
+        'data-undecryptable': x.text === null ? 'true' : null,
+      }, h('span', { className: 'c-handover__who' }, t('handoverFrom', { from: x.from, to: x.to, time: x.ts ? clock(x.ts, lang) : '' })), text);
+    }));
+  }
+
+  /**
+   * The server refused a transfer of this conversation.
+   * @param {string} key @param {string} text
+   * @returns {boolean} whether this view had that conversation
+   */
+  transferFailed(key, text) {
+    const p = this.parts.get(key);
+    if (!p || !p.transfer.to.disabled) return false;
+    p.transfer.fail(text);
+    return true;
+  }
+
   /** @param {Conversation} c */
   closed(c) {
     const p = this.parts.get(c.key);
@@ -123,6 +172,7 @@ export class ConversationsView {
     p.state.textContent = this.opts.t('closedAs', { outcome: c.outcome ? this.opts.t(`outcome.${c.outcome}`) : '' });
     p.panel.dataset.state = 'closed';
     for (const el of p.controls) /** @type {HTMLButtonElement} */ (el).disabled = true;
+    p.transfer.disable();
     p.panel.querySelector('[data-pnav="dismiss"]')?.removeAttribute('hidden');
   }
 

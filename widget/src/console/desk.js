@@ -1,6 +1,7 @@
 // The operator's side of the protocol (docs/protocol.md "Operator socket"),
-// with no DOM: conversation keys, last sequence per conversation, messages
-// not yet acknowledged. Desk secret keys and conversation keys stay in memory.
+// with no DOM: conversation keys, sequence numbers seen per conversation,
+// messages not yet acknowledged, transfers and (for supervisors) the
+// "needs attention" list. Desk secret keys and conversation keys stay in memory.
 import {
   openSealedKey,
   encryptMessage,
@@ -11,6 +12,7 @@ import {
   wipe,
 } from '../shared/crypto.js';
 import { ReconnectingSocket } from '../shared/socket.js';
+import { SeqTracker } from '../shared/seq.js';
 
 const MAX_BODY = 64 * 1024;
 export const OUTCOMES = ['information', 'referral', 'report', 'emergency', 'person_left'];
@@ -27,6 +29,12 @@ export function convKey(conv) {
 }
 
 /**
+ * @typedef {object} Handover
+ * @property {string} from username
+ * @property {string} to username
+ * @property {number} ts epoch ms
+ * @property {string | null} text the decrypted note; null when it could not be decrypted
+ *
  * @typedef {object} Conversation
  * @property {ConvId} conv as the server sent it
  * @property {string} key string form of conv
@@ -35,14 +43,25 @@ export function convKey(conv) {
  * @property {boolean} danger
  * @property {string} lang
  * @property {string} state waiting | active | closed
- * @property {string} person connected | disconnected | quick_exit
+ * @property {string} person connected | reconnecting | gone | quick_exit
  * @property {string} [outcome]
  * @property {Uint8Array | null} k null when the sealed key did not open
- * @property {number} lastSeq
- * @property {Set<number>} seen
+ * @property {SeqTracker} seqs sequence numbers seen, by msg or ack
  * @property {Map<string, string>} pending client id → body, until acked
  * @property {Set<string>} ownIds
- * @property {number} syncedOn connection number of the last sync
+ * @property {number} syncedOn connection number of the last catch-up sync
+ * @property {Handover[]} handovers oldest first
+ *
+ * @typedef {object} AttentionItem
+ * @property {ConvId} conv
+ * @property {string} key string form of conv
+ * @property {string} operator username of the operator who holds it
+ * @property {string} reason operator_away, or something newer
+ * @property {number} since epoch ms
+ * @property {unknown} sealed_key
+ * @property {unknown} desk_key
+ *
+ * @typedef {'noKey' | 'tooLong' | 'offline' | 'unknown'} TransferProblem
  *
  * @typedef {object} DeskEvents
  * @property {(operator: Record<string, unknown>) => void} onOperator
@@ -54,6 +73,9 @@ export function convKey(conv) {
  * @property {(c: Conversation, id: string) => void} onFailed
  * @property {(c: Conversation) => void} onPresence
  * @property {(c: Conversation) => void} onClosed
+ * @property {(key: string, to: string, held: boolean) => void} onTransferred
+ *   held: it was one of our conversations (now forgotten, key wiped)
+ * @property {(items: AttentionItem[]) => void} onAttention
  * @property {(code: string, message: string, conv?: string) => void} onError
  * @property {(state: string) => void} onConnection
  */
@@ -63,20 +85,25 @@ export class Desk {
    * @param {string} url the operator websocket URL
    * @param {Map<string, Uint8Array>} deskKeys desk key id → secret key
    * @param {DeskEvents} events
+   * @param {import('../shared/socket.js').SocketOptions} [socketOptions]
    */
-  constructor(url, deskKeys, events) {
+  constructor(url, deskKeys, events, socketOptions) {
     this.deskKeys = deskKeys;
     this.events = events;
     /** @type {Map<string, Conversation>} */
     this.conversations = new Map();
+    /** @type {Map<string, AttentionItem>} */
+    this.attention = new Map();
     /** @type {Set<string>} accepted by us (convKey), history on its way */
     this.accepting = new Set();
+    /** @type {Set<string>} transfers sent (convKey), waiting for `transferred` or an error */
+    this.transferring = new Set();
     this.connection = 0;
     this.socket = new ReconnectingSocket(url, {
       onOpen: () => this.onOpen(),
       onFrame: (f) => this.onFrame(f),
       onState: (s) => this.events.onConnection(s),
-    });
+    }, socketOptions);
   }
 
   start() {
@@ -87,18 +114,27 @@ export class Desk {
   onOpen() {
     this.connection += 1;
     this.accepting.clear();
-    // Catch up on every conversation still open, then re-send what was not
-    // acknowledged (same client ids: the server drops duplicates).
-    for (const c of this.conversations.values()) {
-      if (c.state !== 'closed') this.sync(c);
-    }
+    // A transfer sent on the old socket may or may not have happened: the
+    // conversation frames that follow tell (a transferred one is not among them).
+    this.transferring.clear();
+    // Nothing is sent yet: the server announces every conversation we still
+    // hold with a `conversation` frame, and each one is caught up (sync, then
+    // the unacknowledged messages again) when its frame arrives. One that was
+    // closed or moved meanwhile is not asked for.
+    for (const c of this.conversations.values()) c.seqs.reset();
   }
 
-  /** @private @param {Conversation} c */
-  sync(c) {
+  /** Catch up a conversation after a (re)connect. @private @param {Conversation} c */
+  catchUp(c) {
     c.syncedOn = this.connection;
-    this.socket.send({ v: 1, t: 'sync', conv: c.conv, after: c.lastSeq });
+    c.seqs.syncSentAt = Date.now();
+    this.socket.send({ v: 1, t: 'sync', conv: c.conv, after: c.seqs.last });
     for (const [id, body] of c.pending) this.socket.send({ v: 1, t: 'msg', conv: c.conv, id, body });
+  }
+
+  /** A gap in a conversation's sequence numbers: ask for what is missing. @private @param {Conversation} c */
+  syncIfGap(c) {
+    if (c.seqs.wantSync()) this.socket.send({ v: 1, t: 'sync', conv: c.conv, after: c.seqs.last });
   }
 
   /** @param {ConvId} conv */
@@ -130,6 +166,30 @@ export class Desk {
     return this.socket.send({ v: 1, t: 'close', conv: c.conv, outcome });
   }
 
+  /**
+   * Give a conversation to another operator with a handover note, encrypted
+   * with the conversation key like a message (the server cannot read it).
+   * Works for a conversation we hold and, for a supervisor, for one of the
+   * "needs attention" list (its key opened from the item's sealed key).
+   * The answer is `transferred`, or an `error` with the conversation id.
+   * @param {string} key convKey @param {string} to username @param {string} note
+   * @returns {TransferProblem | null} null when sent
+   */
+  transfer(key, to, note) {
+    const held = this.conversations.get(key);
+    const item = held ? undefined : this.attention.get(key);
+    if (!held && !item) return 'unknown';
+    const k = held ? held.k : this.openKey(item?.sealed_key, item?.desk_key);
+    if (!k) return 'noKey';
+    const body = toBase64(encryptMessage(k, { type: 'note', text: note }));
+    if (!held) wipe(k);
+    if (body.length > MAX_BODY) return 'tooLong';
+    const conv = held ? held.conv : /** @type {AttentionItem} */ (item).conv;
+    if (!this.socket.send({ v: 1, t: 'transfer', conv, to, note: body })) return 'offline';
+    this.transferring.add(key);
+    return null;
+  }
+
   /** Forget a closed conversation and its key. @param {string} key convKey */
   dismiss(key) {
     const c = this.conversations.get(key);
@@ -143,6 +203,7 @@ export class Desk {
     this.socket.stop();
     for (const c of this.conversations.values()) wipe(c.k);
     this.conversations.clear();
+    this.attention.clear();
     for (const sk of this.deskKeys.values()) wipe(sk);
     this.deskKeys.clear();
   }
@@ -165,8 +226,10 @@ export class Desk {
         if (c) this.onMsg(c, f);
         break;
       case 'ack':
-        if (c && typeof f.id === 'string' && typeof f.seq === 'number' && c.pending.delete(f.id)) {
-          this.events.onAck(c, f.id, f.seq);
+        if (c && typeof f.seq === 'number') {
+          c.seqs.see(f.seq);
+          if (typeof f.id === 'string' && c.pending.delete(f.id)) this.events.onAck(c, f.id, f.seq);
+          this.syncIfGap(c);
         }
         break;
       case 'presence':
@@ -184,6 +247,12 @@ export class Desk {
           this.events.onClosed(c);
         }
         break;
+      case 'transferred':
+        if (key !== undefined) this.onTransferred(key, typeof f.to === 'string' ? f.to : '');
+        break;
+      case 'attention':
+        if (Array.isArray(f.items)) this.onAttention(f.items);
+        break;
       case 'error':
         this.onError(f);
         break;
@@ -200,7 +269,7 @@ export class Desk {
     /** @type {Conversation} */
     const c = known ?? {
       conv: /** @type {ConvId} */ (f.conv), key, who: '', what: '', danger: false, lang: '', state: '', person: '',
-      k: null, lastSeq: 0, seen: new Set(), pending: new Map(), ownIds: new Set(), syncedOn: 0,
+      k: null, seqs: new SeqTracker(), pending: new Map(), ownIds: new Set(), syncedOn: 0, handovers: [],
     };
     c.who = String(f.who ?? '');
     c.what = String(f.what ?? '');
@@ -209,12 +278,72 @@ export class Desk {
     c.state = String(f.state ?? '');
     c.person = String(f.person ?? '');
     if (!c.k) c.k = this.openKey(f.sealed_key, f.desk_key);
+    c.handovers = this.readHandovers(c.k, f.handovers);
     this.conversations.set(key, c);
     const accepted = this.accepting.delete(key);
     this.events.onConversation(c, !known, accepted);
-    if (accepted) return; // accept answers with the history
-    const behind = typeof f.last_seq !== 'number' || f.last_seq > c.lastSeq;
-    if (behind && c.syncedOn !== this.connection) this.sync(c);
+    if (c.syncedOn === this.connection) return;
+    if (accepted) {
+      // Accept answers with the whole history; only our own unsent replies
+      // (none for a fresh accept) would need sending.
+      c.syncedOn = this.connection;
+      return;
+    }
+    // Once per connection and conversation: ask for everything after what
+    // this console has, and send again what the server has not acknowledged.
+    if (c.state !== 'closed') this.catchUp(c);
+  }
+
+  /**
+   * Decrypt handover notes; one that does not open is shown as such, never
+   * in any other form.
+   * @private @param {Uint8Array | null} k @param {unknown} list @returns {Handover[]}
+   */
+  readHandovers(k, list) {
+    if (!Array.isArray(list)) return [];
+    return list.filter((x) => x && typeof x === 'object').map((x) => {
+      let text = null;
+      if (k && typeof x.note === 'string') {
+        try {
+          const note = decryptMessage(k, fromBase64(x.note));
+          if (note.type === 'note' && typeof note.text === 'string') text = note.text;
+        } catch {
+          // shown as "could not decrypt"
+        }
+      }
+      return { from: String(x.from ?? ''), to: String(x.to ?? ''), ts: typeof x.ts === 'number' ? x.ts : 0, text };
+    });
+  }
+
+  /** @private @param {string} key @param {string} to */
+  onTransferred(key, to) {
+    this.transferring.delete(key);
+    const c = this.conversations.get(key);
+    if (c) {
+      // Not ours any more: forget it, key included.
+      for (const id of c.pending.keys()) this.events.onFailed(c, id);
+      wipe(c.k);
+      this.conversations.delete(key);
+    }
+    this.events.onTransferred(key, to, !!c);
+  }
+
+  /** @private @param {unknown[]} raw */
+  onAttention(raw) {
+    this.attention.clear();
+    for (const x of raw) {
+      if (!x || typeof x !== 'object') continue;
+      const i = /** @type {Record<string, unknown>} */ (x);
+      const key = convKey(i.conv);
+      if (key === undefined) continue;
+      this.attention.set(key, {
+        conv: /** @type {ConvId} */ (i.conv), key,
+        operator: String(i.operator ?? ''), reason: String(i.reason ?? ''),
+        since: typeof i.since === 'number' ? i.since : 0,
+        sealed_key: i.sealed_key, desk_key: i.desk_key,
+      });
+    }
+    this.events.onAttention([...this.attention.values()]);
   }
 
   /** @private @param {unknown} sealed @param {unknown} deskId @returns {Uint8Array | null} */
@@ -232,9 +361,9 @@ export class Desk {
   /** @private @param {Conversation} c @param {import('../shared/socket.js').Frame} f */
   onMsg(c, f) {
     const seq = f.seq;
-    if (typeof seq !== 'number' || c.seen.has(seq)) return;
-    c.seen.add(seq);
-    if (seq > c.lastSeq) c.lastSeq = seq;
+    // Already seen (by msg or ack): a duplicate, dropped.
+    if (typeof seq !== 'number' || !c.seqs.see(seq)) return;
+    this.syncIfGap(c);
     if (f.from === 'operator' && typeof f.id === 'string' && c.ownIds.has(f.id)) {
       if (c.pending.delete(f.id)) this.events.onAck(c, f.id, seq);
       return;
@@ -257,6 +386,9 @@ export class Desk {
     const conv = convKey(f.conv);
     const c = conv === undefined ? undefined : this.conversations.get(conv);
     if (conv !== undefined && code === 'taken') this.accepting.delete(conv);
+    // An error about a conversation we are transferring, without a message id,
+    // is the answer to the transfer.
+    if (conv !== undefined && typeof f.id !== 'string') this.transferring.delete(conv);
     if (c && typeof f.id === 'string' && c.pending.delete(f.id)) this.events.onFailed(c, f.id);
     this.events.onError(code, String(f.message ?? ''), conv);
   }

@@ -30,7 +30,7 @@
   let panel = null;
   /** @type {HTMLElement | null} */
   let alertBox = null;
-  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}} | null} */
+  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number} | null} */
   let ticket = null;
   /** @type {string | null} */
   let exitToken = null;
@@ -230,9 +230,10 @@
 
   function sendInit() {
     if (!ready || !ticket || !frame || !frame.contentWindow) return;
-    const { ticket: tk, ws, exit, desk_key } = ticket;
+    const { ticket: tk, ws, exit, desk_key, dead_after } = ticket;
     // '*' because the sandboxed frame's origin is opaque; the window is ours.
-    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner }, '*');
+    // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
+    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after }, '*');
   }
 
   /** @param {boolean} on */
