@@ -127,7 +127,7 @@ class _Link:
             answered = False
             try:
                 ws = _WebSocket.connect(self.url, headers=self.headers, thread_class=_DaemonThread)
-            except (OSError, ConnectionClosed, RuntimeError):
+            except Exception:  # refused, reset, or a half-answered handshake: try again
                 ws = None
             if ws is not None:
                 with self._send_lock:
@@ -215,6 +215,7 @@ class _Waiter:
     def __init__(self) -> None:
         self.cv = threading.Condition()
         self.acks: dict[str, int] = {}
+        self.refused: dict[str, ClientError] = {}
         self.events: list[dict[str, Any]] = []
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.fatal: ClientError | None = None
@@ -231,6 +232,12 @@ class _Waiter:
             self.acks[cid] = seq
             self.cv.notify_all()
 
+    def refuse(self, cid: str, err: ClientError) -> None:
+        """The server refused this message for good."""
+        with self.cv:
+            self.refused[cid] = err
+            self.cv.notify_all()
+
     def fail(self, err: ClientError) -> None:
         with self.cv:
             self.fatal = err
@@ -238,11 +245,15 @@ class _Waiter:
 
     def wait_ack(self, cid: str, timeout: float) -> int:
         with self.cv:
-            if not self.cv.wait_for(lambda: cid in self.acks or self.fatal, timeout):
+            done = lambda: cid in self.acks or cid in self.refused or self.fatal  # noqa: E731
+            if not self.cv.wait_for(done, timeout):
                 raise ClientError(f"no acknowledgement for message {cid} in {timeout}s")
-            if cid not in self.acks and self.fatal is not None:
-                raise self.fatal
-            return self.acks[cid]
+            if cid in self.acks:
+                return self.acks[cid]
+            if cid in self.refused:
+                raise self.refused.pop(cid)
+            assert self.fatal is not None
+            raise self.fatal
 
     def wait_event(self, kind: str, timeout: float, **match: Any) -> dict[str, Any]:
         """The next frame of this type (and field values) not waited for yet.
@@ -372,6 +383,30 @@ class PersonClient:
             raise
         return client
 
+    @classmethod
+    def resume(
+        cls,
+        ws_url: str,
+        token: str,
+        key: bytes,
+        *,
+        after: int = 0,
+        timeout: float = 10,
+        timing: Timing | None = None,
+    ) -> PersonClient:
+        """Come back to a conversation with its resume token and key (from another
+        client, or a later session); messages after ``after`` are delivered again."""
+        client = cls(ws_url, "", {}, key, timing or Timing())
+        client.token = token
+        client._seq.last = after
+        client._link.start()
+        try:
+            client.wait("welcome", timeout)
+        except ClientError:
+            client.close()
+            raise
+        return client
+
     @property
     def last_seq(self) -> int:
         return self._seq.last
@@ -407,6 +442,10 @@ class PersonClient:
                 return
             elif kind == "msg":
                 self._on_seq(frame["seq"], frame)
+                return
+            elif kind == "error" and frame.get("id") in self._pending:
+                del self._pending[frame["id"]]
+                self._w.refuse(frame["id"], ClientError(frame["message"], frame["code"]))
                 return
             elif kind == "error" and frame.get("code") in ("bad_ticket", "bad_token"):
                 self._link.stop()
@@ -558,6 +597,10 @@ class OperatorClient:
                 return
             elif kind == "msg":
                 self._on_seq(frame["conv"], frame["seq"], frame)
+                return
+            elif kind == "error" and frame.get("id") in self._pending:
+                del self._pending[frame["id"]]
+                self._w.refuse(frame["id"], ClientError(frame["message"], frame["code"]))
                 return
             elif kind in ("closed", "transferred"):
                 for cid, pending in list(self._pending.items()):

@@ -292,9 +292,9 @@ class ChatService:
             raise FrameError("no_conversation", "no such conversation")
         return conv
 
-    def _own(self, op: Operator, conv: Conversation) -> Conversation:
+    def _own(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
         if conv.operator_id != op.id:
-            raise FrameError("not_yours", "this conversation is assigned to someone else")
+            raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
         return conv
 
     def _send_conversation(self, conn_or_op: Connection | int, conv: Conversation) -> None:
@@ -358,7 +358,7 @@ class ChatService:
         conv_id = self._conversation(frame).id
         body = body_bytes(frame, self.max_body_chars, cid)
         with self._lock(conv_id):
-            conv = self._own(op, self._conversation(frame))
+            conv = self._own(op, self._conversation(frame), cid)
             if conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             msg, new = self.store.append_message(conv.id, "operator", cid, body)

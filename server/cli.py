@@ -1,4 +1,4 @@
-"""The ``pnav`` command: serve, demo, operator add."""
+"""The ``pnav`` command: serve, demo, operator add, purge."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -130,6 +131,18 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = SQLiteStore(settings.database_path)
+    try:
+        cutoff = time.time() - settings.retention_days * 86400
+        count = store.purge_closed(cutoff)
+    finally:
+        store.close()
+    print(f"purged {count} conversation(s) closed more than {settings.retention_days} day(s) ago")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pnav", description="pnav victim-support chat server")
     parser.add_argument("--config", help="TOML settings file (PNAV_* variables override it)")
@@ -163,6 +176,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     add.set_defaults(func=cmd_operator_add)
+
+    purge = sub.add_parser(
+        "purge",
+        help="delete every trace of conversations closed longer ago than retention_days "
+        "(the server also does this on its own)",
+    )
+    purge.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    purge.set_defaults(func=cmd_purge)
     return parser
 
 

@@ -15,6 +15,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer
 
 from pnav.server import Settings, create_app
+from pnav.server.chat import ChatService
 from pnav.server.cli import _server
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
@@ -48,6 +49,7 @@ class LiveServer:
     operator: str
     password: str
     settings: Settings
+    chat: ChatService
 
     @property
     def origin(self) -> str:
@@ -86,11 +88,13 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     store = SQLiteStore(settings.database_path)
     password = secrets.token_urlsafe(12)
     enrol_operator(store, "alice", password, role="supervisor")
-    app = create_app(settings, store=store)
+    # No background checks: tests move time themselves with chat.tick(now).
+    app = create_app(settings, store=store, maintenance=False)
     server, _ = _start(app)
     url = f"http://127.0.0.1:{server.server_port}"
     partner_server.app = _partner_module().create_app(server_url=url, partner="demo")
-    yield LiveServer(url, partner_url, data_dir, log_path, store, "alice", password, settings)
+    chat = app.extensions["pnav"].chat
+    yield LiveServer(url, partner_url, data_dir, log_path, store, "alice", password, settings, chat)
     server.shutdown()
     partner_server.shutdown()
     app.extensions["pnav"].shutdown()

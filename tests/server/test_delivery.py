@@ -1,0 +1,156 @@
+"""Delivery under faults (issue 4): nothing lost, nothing doubled, order kept.
+
+(a) the server is killed with SIGKILL and started again; (b) a proxy cuts the person's
+connection again and again; (d) what one side sends while the other is away arrives
+when it comes back. (c), the browser going offline, is in tests/e2e/test_reconnect.py.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
+from pnav.sdk.testing import ServerProcess, TcpProxy
+from pnav.server.desk import enrol_operator
+from pnav.server.sqlite_store import SQLiteStore
+
+# Quick heartbeats and back-off, so that faults are noticed and healed in seconds.
+FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
+PARTNER = "http://partner.test"
+
+
+def _pair(url, origin, ws_url=None, password=None, user="alice"):
+    person = PersonClient.start(url, "demo", origin, ws_url=ws_url, timing=FAST)
+    op = OperatorClient.login(url, user, password, timing=FAST)
+    op.wait_queue(person.conv)
+    op.accept(person.conv)
+    person.wait("status", state="active")
+    return person, op
+
+
+def _talk(person, op, count, disrupt=None):
+    """Both sides send ``count`` numbered messages at once; returns what each received."""
+    said_p = [f"p{i}-{secrets.token_hex(4)}" for i in range(count)]
+    said_o = [f"o{i}-{secrets.token_hex(4)}" for i in range(count)]
+    errors = []
+
+    def send(fn, texts):
+        try:
+            for text in texts:
+                fn(text)
+                time.sleep(random.uniform(0, 0.01))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    senders = [
+        threading.Thread(target=send, args=(lambda t: person.send(t, timeout=30), said_p)),
+        threading.Thread(target=send, args=(lambda t: op.send(person.conv, t, timeout=30), said_o)),
+    ]
+    for t in senders:
+        t.start()
+    if disrupt is not None:
+        disrupt()
+    got_o = [op.receive(timeout=30) for _ in said_p]
+    got_p = [person.receive(timeout=30) for _ in said_o]
+    for t in senders:
+        t.join(30)
+    assert not errors
+    assert [m.text for m in got_o] == said_p
+    assert [m.text for m in got_p] == said_o
+    seqs = sorted(m.seq for m in got_o + got_p)
+    assert len(set(seqs)) == len(seqs) == 2 * count
+    return got_p, got_o
+
+
+@pytest.fixture
+def server_process(tmp_path: Path):
+    data = tmp_path / "data"
+    store = SQLiteStore(data / "pnav.sqlite3")
+    password = secrets.token_urlsafe(12)
+    enrol_operator(store, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
+    store.close()
+    proc = ServerProcess(data, env={"PNAV_PARTNERS": f"demo={PARTNER}", "PNAV_SECURE_COOKIES": "0"})
+    proc.start()
+    proc.password = password
+    yield proc
+    proc.stop()
+
+
+def test_a_server_killed_mid_conversation_loses_and_doubles_nothing(server_process):
+    person, op = _pair(server_process.url, PARTNER, password=server_process.password)
+    before = (person.reconnects, op.reconnects)
+
+    def kill_and_restart():
+        time.sleep(0.3)
+        server_process.kill()
+        time.sleep(0.5)
+        server_process.start()
+
+    _talk(person, op, 40, disrupt=kill_and_restart)
+    assert person.reconnects > before[0] and op.reconnects > before[1]
+    # And the conversation goes on as before.
+    person.send("after the restart")
+    assert op.receive().text == "after the restart"
+    person.close()
+    op.close()
+
+
+def test_b_a_connection_cut_again_and_again_loses_and_doubles_nothing(live_server):
+    proxy = TcpProxy(int(live_server.url.rsplit(":", 1)[1]))
+    ws_url = f"ws://127.0.0.1:{proxy.port}/ws/person"
+    person, op = _pair(live_server.url, live_server.origin, ws_url, live_server.password)
+    stop = threading.Event()
+
+    def cutter():
+        while not stop.wait(random.uniform(0.1, 0.4)):
+            proxy.cut()
+
+    def disrupt():
+        threading.Thread(target=cutter, daemon=True).start()
+
+    try:
+        _talk(person, op, 150, disrupt=disrupt)
+    finally:
+        stop.set()
+    assert proxy.cuts >= 3 and person.reconnects >= 3
+    proxy.close()
+    person.close()
+    op.close()
+
+
+def test_d_messages_sent_while_the_other_side_is_away_arrive_when_it_returns(live_server):
+    proxy = TcpProxy(int(live_server.url.rsplit(":", 1)[1]))
+    ws_url = f"ws://127.0.0.1:{proxy.port}/ws/person"
+    person, op = _pair(live_server.url, live_server.origin, ws_url, live_server.password)
+
+    # The operator goes away; the person writes; the operator comes back.
+    op.close()
+    person.wait("status", state="active", operator="away")
+    written = [person.send(f"while you were away {i}") for i in range(5)]
+    op = OperatorClient.login(live_server.url, "alice", live_server.password, timing=FAST)
+    got = [op.receive() for _ in written]
+    assert [m.text for m in got] == [f"while you were away {i}" for i in range(5)]
+    assert [m.seq for m in got] == written
+    person.wait("status", state="active", operator="present")
+
+    # The person's network goes away; the operator writes; the person comes back.
+    proxy.refuse(True)
+    proxy.cut()
+    op.wait("presence", conv=person.conv, person="reconnecting")
+    replies = [op.send(person.conv, f"reply {i}") for i in range(5)]
+    time.sleep(1)
+    proxy.refuse(False)
+    got = [person.receive(timeout=15) for _ in replies]
+    assert [(m.seq, m.text) for m in got] == [(s, f"reply {i}") for i, s in enumerate(replies)]
+    op.wait("presence", conv=person.conv, person="connected")
+    with pytest.raises(ClientError):
+        person.receive(timeout=0.5)  # and nothing twice
+    proxy.close()
+    person.close()
+    op.close()
