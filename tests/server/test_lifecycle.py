@@ -143,6 +143,7 @@ def test_a_supervisor_moves_a_conversation_whose_operator_is_away(live_server):
     bob = _login(live_server, "bob", bob_pw)
     person = _accepted(live_server, bob)
     bob.close()
+    person.wait("status", state="active", operator="away")
     live_server.chat.tick(time.time() + live_server.settings.operator_grace + 1)
     [item] = supervisor.wait("attention")["items"]
     supervisor.open_key(item["conv"], item["sealed_key"], item["desk_key"])
@@ -177,6 +178,7 @@ def test_idle_closing_waits_for_idle_close_hours(live_server):
     op = _login(live_server, "alice", live_server.password)
     person = _accepted(live_server, op)
     person.close()
+    op.wait("presence", conv=person.conv, person="reconnecting")
     hours = live_server.settings.idle_close_hours
     live_server.chat.tick(time.time() + (hours - 1) * 3600)
     assert live_server.store.get_conversation(person.conv).state == "active"
