@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import queue
 import random
 import secrets
@@ -29,6 +30,8 @@ from simple_websocket import Client as WebSocket
 from simple_websocket import ConnectionClosed
 
 from . import crypto
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ClientError", "Message", "OperatorClient", "PersonClient", "Timing"]
 
@@ -105,12 +108,14 @@ class _Link:
         headers: dict[str, str] | None,
         on_open: Callable[[], None],
         on_frame: Callable[[dict[str, Any]], None],
+        on_close: Callable[[], None],
         timing: Timing,
     ) -> None:
         self.url = url
         self.headers = headers
         self.on_open = on_open
         self.on_frame = on_frame
+        self.on_close = on_close
         self.timing = timing
         self.reconnects = -1  # how many times the link (re)opened, minus the first
         self._ws: _WebSocket | None = None
@@ -139,6 +144,7 @@ class _Link:
                 finally:
                     with self._send_lock:
                         self._ws = None
+                    self.on_close()
                     with contextlib.suppress(Exception):
                         ws.close()
             if answered:
@@ -169,7 +175,11 @@ class _Link:
                 except ValueError:
                     continue
                 if isinstance(frame, dict) and frame.get("t") != "pong":
-                    self.on_frame(frame)
+                    try:
+                        self.on_frame(frame)
+                    except (KeyError, TypeError, ValueError, crypto.CryptoError) as exc:
+                        # A frame we cannot use must not end the link for good.
+                        log.warning("dropped a %r frame: %r", frame.get("t"), exc)
             if now - last_ping >= self.timing.ping_every:
                 last_ping = now
                 self.send({"t": "ping"})
@@ -338,8 +348,9 @@ class PersonClient:
         self._lock = threading.RLock()
         self._seq = _Sequence()
         self._pending: dict[str, str] = {}  # client id -> body, in send order, until acked
+        self._ready = False  # welcomed on the current socket, and the pending ones resent
         self._w = _Waiter()
-        self._link = _Link(ws_url, None, self._on_open, self._on_frame, timing)
+        self._link = _Link(ws_url, None, self._on_open, self._on_frame, self._on_close, timing)
 
     @classmethod
     def start(
@@ -416,8 +427,15 @@ class PersonClient:
         return max(0, self._link.reconnects)
 
     # -- link callbacks (the link's thread) ------------------------------
+    def _on_close(self) -> None:
+        with self._lock:
+            self._ready = False
+
     def _on_open(self) -> None:
         with self._lock:
+            # New messages wait until the unacknowledged ones went again (after
+            # `welcome`), so the server stores them in the order they were written.
+            self._ready = False
             if self.token is not None:
                 hello = {"t": "hello", "resume": {"token": self.token, "after": self._seq.last}}
             else:
@@ -435,6 +453,7 @@ class PersonClient:
                 )
                 for cid, body in list(self._pending.items()):
                     self._link.send({"t": "msg", "id": cid, "body": body})
+                self._ready = True
             elif kind == "ack":
                 self._on_seq(frame["seq"], None)
                 self._pending.pop(frame["id"], None)
@@ -474,8 +493,8 @@ class PersonClient:
         body = crypto.b64encode(crypto.encrypt_message(self.key, {"type": "text", "text": text}))
         with self._lock:
             self._pending[cid] = body
-            if self.token is not None:
-                self._link.send({"t": "msg", "id": cid, "body": body})
+            if self._ready:
+                self._ready = self._link.send({"t": "msg", "id": cid, "body": body})
         return cid
 
     def wait_ack(self, cid: str, timeout: float = 10) -> int:
@@ -526,8 +545,9 @@ class OperatorClient:
         self._lock = threading.RLock()
         self._seqs: dict[str, _Sequence] = {}
         self._pending: dict[str, dict[str, Any]] = {}  # client id -> msg frame, until acked
+        self._ready = False  # connected, and the pending ones resent
         self._w = _Waiter()
-        self._link = _Link(ws_url, headers, self._on_open, self._on_frame, timing)
+        self._link = _Link(ws_url, headers, self._on_open, self._on_frame, self._on_close, timing)
 
     @classmethod
     def login(
@@ -574,11 +594,17 @@ class OperatorClient:
             return self._seqs[conv].last if conv in self._seqs else 0
 
     # -- link callbacks (the link's thread) ------------------------------
+    def _on_close(self) -> None:
+        with self._lock:
+            self._ready = False
+
     def _on_open(self) -> None:
         with self._lock:
-            # What was sent but not acknowledged goes again, under the same client id.
+            # What was sent but not acknowledged goes again, under the same client id,
+            # before anything new (see send_nowait), so the order is kept.
             for frame in list(self._pending.values()):
                 self._link.send(frame)
+            self._ready = True
 
     def _on_frame(self, frame: dict[str, Any]) -> None:
         kind = frame.get("t")
@@ -649,7 +675,8 @@ class OperatorClient:
         }
         with self._lock:
             self._pending[cid] = frame
-            self._link.send(frame)
+            if self._ready:
+                self._ready = self._link.send(frame)
         return cid
 
     def wait_ack(self, cid: str, timeout: float = 10) -> int:
