@@ -1,12 +1,12 @@
 """Soak check of the delivery protocol (issue 4).
 
-N conversations × M messages per side, over a real `pnav serve` process, with random
+N conversations x M messages per side, over a real `pnav serve` process, with random
 client disconnects and server restarts (SIGKILL). Prints sent, delivered, lost,
 duplicated, out_of_order and the delivery latency (median, p99), first for a
 baseline run without faults, then for the run with faults, and writes both to
 docs/benchmarks.md.
 
-    .venv/bin/python bench/soak.py                 # 50 × 200, the acceptance run
+    .venv/bin/python bench/soak.py                 # 50 x 200, the acceptance run
     .venv/bin/python bench/soak.py -n 5 -m 20      # a quick look
 """
 
@@ -201,6 +201,12 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
         }
 
 
+_HEADER = (
+    "# Benchmarks\n\nFigures printed by the scripts in `bench/` (which also write this "
+    "file), measured on a 2-core machine like CI's. Medians unless said otherwise.\n"
+)
+
+
 def _line(name: str, figures: dict[str, float | int]) -> str:
     return f"{name}: " + " ".join(f"{k}={v}" for k, v in figures.items())
 
@@ -225,17 +231,13 @@ def main() -> int:
 
 def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
     path = ROOT / "docs" / "benchmarks.md"
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Benchmarks\n\nFigures printed by the scripts in `bench/`, measured on the project's CI machine kind (2 cores).\n"
-    )
+    text = path.read_text() if path.exists() else _HEADER
     section = (
         "## Soak: delivery under disconnects and restarts\n\n"
         f"`.venv/bin/python bench/soak.py -n {n} -m {m} --seed {seed}` "
-        f"({n} conversations × {m} messages per side, one `pnav serve` process on SQLite, "
+        f"({n} conversations x {m} messages per side, one `pnav serve` process on SQLite, "
         f"{OPERATORS} operators; the soak run cuts random client connections every "
-        "0.2–0.6 s and kills the server with SIGKILL up to three times). "
+        "0.2-0.6 s and kills the server with SIGKILL up to three times). "
         f"Measured {time.strftime('%Y-%m-%d')}.\n\n"
         "```\n"
         f"{_line('baseline (no faults)', baseline)}\n"

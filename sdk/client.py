@@ -328,6 +328,19 @@ class _Sequence:
         return True
 
 
+def _open(key: bytes, frame: dict[str, Any], conv: str | None) -> Message:
+    try:
+        content = crypto.decrypt_message(
+            key,
+            crypto.b64decode(frame["body"]),
+            expect_id=frame["id"],
+            expect_from=frame["from"],
+        )
+    except crypto.CryptoError as exc:
+        raise ClientError(f"message {frame['seq']} refused: {exc}", "undecryptable") from exc
+    return Message(frame["seq"], frame["from"], str(content.get("text", "")), conv)
+
+
 class PersonClient:
     """A person on a partner page: asks for a ticket, seals a key, chats, comes back."""
 
@@ -345,6 +358,10 @@ class PersonClient:
         self.exit_token: str | None = None
         self._ticket = ticket
         self._start = start
+        self._code: dict[str, Any] | None = None  # hello by resume code, until welcome
+        self._code_wrap: bytes | None = None
+        self.resume_params: dict[str, Any] = {}
+        self._own_ids: set[str] = set()
         self._lock = threading.RLock()
         self._seq = _Sequence()
         self._pending: dict[str, str] = {}  # client id -> body, in send order, until acked
@@ -386,6 +403,7 @@ class PersonClient:
             "desk_key": info["desk_key"]["id"],
         }
         client = cls(ws_url or info["ws"], info["ticket"], start, key, timing or Timing())
+        client.resume_params = info["resume"]
         client._link.start()
         try:
             client.wait("welcome", timeout)
@@ -438,6 +456,8 @@ class PersonClient:
             self._ready = False
             if self.token is not None:
                 hello = {"t": "hello", "resume": {"token": self.token, "after": self._seq.last}}
+            elif self._code is not None:
+                hello = {"t": "hello", "code": {**self._code, "after": self._seq.last}}
             else:
                 hello = {"t": "hello", "ticket": self._ticket, "start": self._start}
         self._link.send(hello)
@@ -446,6 +466,10 @@ class PersonClient:
         kind = frame.get("t")
         with self._lock:
             if kind == "welcome":
+                if self._code_wrap is not None:
+                    wrapped = crypto.b64decode(frame["wrapped_key"])
+                    self.key = crypto.unwrap_conversation_key(wrapped, self._code_wrap)
+                    self._code = self._code_wrap = None
                 self.conv, self.token, self.exit_token = (
                     frame["conv"],
                     frame["token"],
@@ -466,7 +490,11 @@ class PersonClient:
                 del self._pending[frame["id"]]
                 self._w.refuse(frame["id"], ClientError(frame["message"], frame["code"]))
                 return
-            elif kind == "error" and frame.get("code") in ("bad_ticket", "bad_token"):
+            elif kind == "error" and (
+                frame.get("code") in ("bad_ticket", "bad_token")
+                or (self.token is None and frame.get("code") in ("bad_code", "rate_limited"))
+            ):
+                # Trying again by itself would not help (and would use up code tries).
                 self._link.stop()
                 self._w.fail(ClientError(frame.get("message", ""), frame.get("code")))
             elif kind == "status" and frame.get("state") == "closed":
@@ -479,19 +507,22 @@ class PersonClient:
             if self._seq.need_sync():
                 self._link.send({"t": "sync", "after": self._seq.last})
         elif verdict == "new" and frame is not None:
-            if frame["from"] == "person":
+            if frame["from"] == "person" and frame["id"] in self._own_ids:
                 # Our own message, replayed after a resume: it is stored.
                 self._pending.pop(frame["id"], None)
                 self._w.ack(frame["id"], seq)
             else:
+                # The operator's, or ours from an earlier session (back with a code).
                 self._w.messages.put(frame)
 
     # -- what a caller does ------------------------------------------------
     def send_nowait(self, text: str) -> str:
         """Encrypt and queue a message; returns its client id (see :meth:`wait_ack`)."""
         cid = secrets.token_urlsafe(12)
-        body = crypto.b64encode(crypto.encrypt_message(self.key, {"type": "text", "text": text}))
+        content = {"type": "text", "text": text, "id": cid, "from": "person"}
+        body = crypto.b64encode(crypto.encrypt_message(self.key, content))
         with self._lock:
+            self._own_ids.add(cid)
             self._pending[cid] = body
             if self._ready:
                 self._ready = self._link.send({"t": "msg", "id": cid, "body": body})
@@ -513,10 +544,69 @@ class PersonClient:
             raise ClientError("not connected")
 
     def receive(self, timeout: float = 10) -> Message:
-        """The operator's next message, decrypted, in order, once."""
+        """The next message, decrypted and verified, in order, once: the operator's, and
+        after :meth:`come_back` also the person's own from before.
+
+        A ciphertext that does not open, or whose inner id or sender is not its frame's
+        (replayed or moved by the server), raises :class:`ClientError`."""
         frame = self._w.next_message(timeout)
-        content = crypto.decrypt_message(self.key, crypto.b64decode(frame["body"]))
-        return Message(frame["seq"], frame["from"], str(content.get("text", "")), self.conv)
+        return _open(self.key, frame, self.conv)
+
+    def create_resume_code(self, timeout: float = 30) -> str:
+        """Make a resume code for this conversation and register it (replacing any
+        earlier one). Show it to the person; it is all they need to come back."""
+        params = self.resume_params
+        code = crypto.new_resume_code()
+        keys = crypto.derive_resume_keys(
+            code, crypto.b64decode(params["salt"]), params["ops"], params["mem"]
+        )
+        wrapped = crypto.wrap_conversation_key(self.key, keys.wrap)
+        frame = {
+            "t": "resume_code",
+            "lookup": crypto.b64encode(keys.lookup),
+            "wrapped_key": crypto.b64encode(wrapped),
+        }
+        if not self._link.send(frame):
+            raise ClientError("not connected: try again")
+        self.wait("resume_code", timeout, saved=True)
+        return code
+
+    @classmethod
+    def come_back(
+        cls,
+        server_url: str,
+        partner: str,
+        origin: str,
+        code: str,
+        *,
+        timeout: float = 30,
+        timing: Timing | None = None,
+    ) -> PersonClient:
+        """Return to a conversation with its resume code, from anywhere: the whole
+        history is delivered by :meth:`receive`, and the conversation goes on."""
+        info, _ = _http(
+            server_url.rstrip("/") + "/api/ticket",
+            json.dumps({"partner": partner}).encode(),
+            {"Origin": origin, "Content-Type": "text/plain"},
+        )
+        params = info["resume"]
+        try:
+            keys = crypto.derive_resume_keys(
+                code, crypto.b64decode(params["salt"]), params["ops"], params["mem"]
+            )
+        except crypto.CryptoError as exc:
+            raise ClientError(str(exc), "bad_code") from exc
+        client = cls(info["ws"], "", {}, b"", timing or Timing())
+        client.resume_params = params
+        client._code = {"lookup": crypto.b64encode(keys.lookup)}
+        client._code_wrap = keys.wrap
+        client._link.start()
+        try:
+            client.wait("welcome", timeout)
+        except ClientError:
+            client.close()
+            raise
+        return client
 
     def wait(self, kind: str, timeout: float = 10, **match: Any) -> dict[str, Any]:
         return self._w.wait_event(kind, timeout, **match)
@@ -671,7 +761,9 @@ class OperatorClient:
             "t": "msg",
             "conv": conv,
             "id": cid,
-            "body": self._encrypt(conv, {"type": "text", "text": text}),
+            "body": self._encrypt(
+                conv, {"type": "text", "text": text, "id": cid, "from": "operator"}
+            ),
         }
         with self._lock:
             self._pending[cid] = frame
@@ -692,9 +784,7 @@ class OperatorClient:
             frame = self._w.next_message(max(0.0, deadline - time.monotonic()))
             if frame["from"] != sender:
                 continue
-            conv = frame["conv"]
-            content = crypto.decrypt_message(self.keys[conv], crypto.b64decode(frame["body"]))
-            return Message(frame["seq"], frame["from"], str(content.get("text", "")), conv)
+            return _open(self.keys[frame["conv"]], frame, frame["conv"])
 
     def decrypt_note(self, conv: str, note: str) -> str:
         """A handover note from a ``conversation`` frame, decrypted."""

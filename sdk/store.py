@@ -104,6 +104,8 @@ class Operator:
     kdf_ops: int
     kdf_mem: int
     auth_hash: bytes
+    # X25519 public key derived from the operator's credentials; desk keys are sealed to it.
+    public_key: bytes
     removed: bool
 
 
@@ -191,8 +193,19 @@ class Store(abc.ABC):
     # -- operators and desk keys --------------------------------------
     @abc.abstractmethod
     def add_operator(
-        self, username: str, role: str, salt: bytes, kdf_ops: int, kdf_mem: int, auth_hash: bytes
+        self,
+        username: str,
+        role: str,
+        salt: bytes,
+        kdf_ops: int,
+        kdf_mem: int,
+        auth_hash: bytes,
+        public_key: bytes,
     ) -> Operator: ...
+
+    @abc.abstractmethod
+    def remove_operator(self, operator_id: int) -> None:
+        """Mark the operator removed and delete every desk key wrapped for them."""
 
     @abc.abstractmethod
     def get_operator(self, operator_id: int) -> Operator | None: ...
@@ -204,7 +217,9 @@ class Store(abc.ABC):
     def list_operators(self) -> list[Operator]: ...
 
     @abc.abstractmethod
-    def add_desk_key(self, key: DeskKey) -> None: ...
+    def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
+        """Add a desk key (it becomes the current one) with its secret key wrapped for
+        each operator id, in one transaction."""
 
     @abc.abstractmethod
     def current_desk_key(self) -> DeskKey | None: ...
@@ -215,6 +230,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def desk_key_wraps(self, operator_id: int) -> dict[str, bytes]:
         """Desk key id -> that desk secret key, wrapped for this operator."""
+
+    # -- resume codes ----------------------------------------------------
+    @abc.abstractmethod
+    def put_resume_code(self, conv_id: str, lookup_hash: bytes, wrapped_key: bytes) -> None:
+        """Remember a conversation's resume code (replacing an earlier one): only the
+        hash of its lookup id and the conversation key wrapped under its wrap key."""
+
+    @abc.abstractmethod
+    def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
+        """(conversation id, wrapped key) for a lookup hash, or None."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from pathlib import Path
 
 from flask import Flask
 
+from pnav.sdk import crypto
 from pnav.sdk.store import Store
 
 from . import console, headers, person
@@ -62,7 +65,17 @@ def create_app(
         idle_close_hours=settings.idle_close_hours,
         retention_days=settings.retention_days,
     )
-    chat = ChatService(store, hub, tokens, settings.max_body_chars, timings)
+    # The resume-code KDF salt is per deployment, so codes cannot be precomputed across
+    # deployments; it derives from the signing secret (docs/security.md, "Resume code").
+    resume_salt = hmac.new(settings.secret_key, b"pnav.resume-salt", hashlib.sha256).digest()
+    chat = ChatService(
+        store,
+        hub,
+        tokens,
+        settings.max_body_chars,
+        timings,
+        resume_salt=resume_salt[: crypto.SALT_BYTES],
+    )
     checks = Maintenance(chat, settings.maintenance_every) if maintenance else None
     app.extensions["pnav"] = AppState(
         settings=settings, store=store, hub=hub, tokens=tokens, chat=chat, maintenance=checks

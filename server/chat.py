@@ -6,9 +6,11 @@ then tell the live sockets (contract 3: a message is stored before it is acknowl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +45,34 @@ def _ms(ts: float | None) -> int | None:
     return None if ts is None else int(ts * 1000)
 
 
+class RateLimit:
+    """At most ``count`` events in any ``per`` seconds (a sliding window)."""
+
+    def __init__(self, count: int, per: float, clock: Callable[[], float]) -> None:
+        self.count, self.per, self.clock = count, per, clock
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def retry_after(self) -> float:
+        """0 if an event may happen now, else how many seconds to wait."""
+        now = self.clock()
+        with self._lock:
+            while self._times and self._times[0] <= now - self.per:
+                self._times.popleft()
+            if len(self._times) < self.count:
+                return 0.0
+            return self._times[0] + self.per - now
+
+    def hit(self) -> None:
+        with self._lock:
+            self._times.append(self.clock())
+
+
+# Wrong resume codes: this many per socket, and this many per minute for the whole server.
+CODE_TRIES_PER_SOCKET = 5
+CODE_FAILURES_PER_MINUTE = 30
+
+
 @dataclass(frozen=True)
 class Timings:
     """How long things wait (seconds); from the settings of the same names."""
@@ -70,6 +100,7 @@ class ChatService:
         max_body_chars: int,
         timings: Timings | None = None,
         clock: Callable[[], float] = time.time,
+        resume_salt: bytes = b"\0" * crypto.SALT_BYTES,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -86,6 +117,8 @@ class ChatService:
         self._away: dict[int, float] = {}
         self._attention: list[dict[str, Any]] = []
         self._attention_lock = threading.Lock()
+        self.resume_salt = resume_salt
+        self.code_failures = RateLimit(CODE_FAILURES_PER_MINUTE, 60, clock)
 
     def _lock(self, conv_id: str) -> threading.RLock:
         return self._conv_locks[hash(conv_id) % _LOCK_STRIPES]
@@ -188,6 +221,7 @@ class ChatService:
     # -- the person's side ----------------------------------------------
     def person_hello(self, frame: dict[str, Any], conn: Connection) -> str:
         """Start or resume a conversation; returns its id. Raises FrameError."""
+        wrapped_key: bytes | None = None
         if isinstance(frame.get("resume"), dict):
             resume = frame["resume"]
             try:
@@ -195,6 +229,9 @@ class ChatService:
             except TokenError as exc:
                 raise FrameError("bad_token", "this conversation link has expired") from exc
             after = self._after(resume)
+        elif isinstance(frame.get("code"), dict):
+            conv_id, wrapped_key = self._by_code(frame["code"], conn)
+            after = self._after(frame["code"])
         else:
             conv_id = self._start(frame).id
             after = 0
@@ -203,15 +240,16 @@ class ChatService:
             if conv is None:
                 raise FrameError("bad_token", "this conversation no longer exists")
             self.hub.join_person(conv.id, conn)
-            conn.send(
-                {
-                    "t": "welcome",
-                    "conv": conv.id,
-                    "token": self.tokens.person(conv.id),
-                    "exit": self.tokens.exit(conv.id),
-                    "state": conv.state,
-                }
-            )
+            welcome = {
+                "t": "welcome",
+                "conv": conv.id,
+                "token": self.tokens.person(conv.id),
+                "exit": self.tokens.exit(conv.id),
+                "state": conv.state,
+            }
+            if wrapped_key is not None:
+                welcome["wrapped_key"] = crypto.b64encode(wrapped_key)
+            conn.send(welcome)
             self._replay(conn, conv.id, after, tag=False)
             if conv.state != "closed" and conv.person != "connected":
                 self._presence(conv, "connected")
@@ -252,6 +290,65 @@ class ChatService:
         self._queue_changed()
         return conv
 
+    def resume_params(self) -> dict[str, Any]:
+        """What the chat needs to turn a resume code into keys (docs/security.md)."""
+        return {
+            "salt": crypto.b64encode(self.resume_salt),
+            "alg": "argon2id13",
+            "ops": crypto.KDF_OPS,
+            "mem": crypto.KDF_MEM,
+            "digits": crypto.RESUME_DIGITS,
+        }
+
+    @staticmethod
+    def _lookup_hash(code: dict[str, Any]) -> bytes:
+        try:
+            lookup = crypto.b64decode(require_str(code, "lookup", 64))
+        except crypto.CryptoError as exc:
+            raise FrameError("malformed", "'lookup' is not base64") from exc
+        if len(lookup) != 32:
+            raise FrameError("malformed", "'lookup' must be 32 bytes")
+        return hashlib.sha256(b"pnav.resume-lookup\0" + lookup).digest()
+
+    def _by_code(self, code: dict[str, Any], conn: Connection) -> tuple[str, bytes]:
+        """The conversation a resume code's lookup id finds; wrong codes are limited."""
+        lookup_hash = self._lookup_hash(code)
+        wait = self.code_failures.retry_after()
+        if conn.code_tries >= CODE_TRIES_PER_SOCKET:
+            raise FrameError(
+                "rate_limited", "too many wrong codes: reload the chat to try again", None
+            )
+        if wait > 0:
+            raise FrameError(
+                "rate_limited",
+                f"too many wrong codes were tried just now; try again in {int(wait) + 1} s",
+            )
+        found = self.store.find_resume_code(lookup_hash)
+        if found is None:
+            conn.code_tries += 1
+            self.code_failures.hit()
+            log.info("a resume code did not match")
+            raise FrameError("bad_code", "no conversation has this code; check the digits")
+        return found
+
+    def person_resume_code(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+        """Remember the resume code the person's client made (its lookup hash and the
+        conversation key wrapped under it); a new code replaces the old one."""
+        lookup_hash = self._lookup_hash(frame)
+        try:
+            wrapped = crypto.b64decode(require_str(frame, "wrapped_key", 200))
+        except crypto.CryptoError as exc:
+            raise FrameError("malformed", "'wrapped_key' is not base64") from exc
+        if len(wrapped) != 1 + crypto.NONCE_BYTES + 16 + 32 or wrapped[0] != 1:
+            raise FrameError("malformed", "'wrapped_key' is not a v1 wrapped key")
+        with self._lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is None or conv.state == "closed":
+                raise FrameError("closed", "this conversation is closed")
+            self.store.put_resume_code(conv_id, lookup_hash, wrapped)
+        log.info("resume code set for a conversation")
+        conn.send({"t": "resume_code", "saved": True})
+
     def person_sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         after = self._after(frame)
         with self._lock(conv_id):
@@ -285,6 +382,12 @@ class ChatService:
                 self._presence(conv, "reconnecting")
 
     # -- the operator's side --------------------------------------------
+    def check_active(self, op: Operator, ref: str | None = None) -> None:
+        """Refuse every action of an operator removed since they connected."""
+        current = self.store.get_operator(op.id)
+        if current is None or current.removed:
+            raise FrameError("unauthorised", "this account was removed", ref)
+
     def _conversation(self, frame: dict[str, Any]) -> Conversation:
         conv_id = require_str(frame, "conv", 64)
         conv = self.store.get_conversation(conv_id)
@@ -293,6 +396,7 @@ class ChatService:
         return conv
 
     def _own(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
+        self.check_active(op, ref)
         if conv.operator_id != op.id:
             raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
         return conv
@@ -336,6 +440,7 @@ class ChatService:
 
     def operator_accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv_id = require_str(frame, "conv", 64)
+        self.check_active(op)
         with self._lock(conv_id):
             with self._queue_lock:
                 if not self.store.assign(conv_id, op.id):
@@ -392,6 +497,7 @@ class ChatService:
         conv_id = self._conversation(frame).id
         target = self.store.find_operator(require_str(frame, "to", 64))
         note = body_bytes({"body": frame.get("note")}, self.max_body_chars, conv_id)
+        self.check_active(op)
         if target is None or target.removed:
             raise FrameError("no_operator", "no such operator")
         with self._lock(conv_id):

@@ -1,4 +1,4 @@
-"""The ``pnav`` command: serve, demo, operator add, purge."""
+"""The ``pnav`` command: serve, demo, operator add/remove, desk rotate, purge."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_app
-from .desk import DeskError, enrol_operator
+from .desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
 from .settings import Settings, SettingsError
 from .sqlite_store import SQLiteStore
 from .state import missing_assets
@@ -131,6 +131,31 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_operator_remove(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = SQLiteStore(settings.database_path)
+    try:
+        key = remove_operator(store, args.username)
+    finally:
+        store.close()
+    print(
+        f"operator {args.username!r} removed; new conversations use desk key {key.id}, "
+        "which they cannot open"
+    )
+    return 0
+
+
+def cmd_desk_rotate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = SQLiteStore(settings.database_path)
+    try:
+        key = rotate_desk_key(store)
+    finally:
+        store.close()
+    print(f"new desk key {key.id}: new conversations use it; open ones keep theirs")
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = SQLiteStore(settings.database_path)
@@ -176,6 +201,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     add.set_defaults(func=cmd_operator_add)
+    remove = op_sub.add_parser(
+        "remove",
+        help="remove an operator: no more login, and the desk key is rotated so they "
+        "can open nothing new",
+    )
+    remove.add_argument("username")
+    remove.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    remove.set_defaults(func=cmd_operator_remove)
+
+    desk = sub.add_parser("desk", help="the desk key")
+    desk_sub = desk.add_subparsers(dest="action", required=True)
+    rotate = desk_sub.add_parser(
+        "rotate", help="make a new desk key for new conversations, sealed to every operator"
+    )
+    rotate.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    rotate.set_defaults(func=cmd_desk_rotate)
 
     purge = sub.add_parser(
         "purge",

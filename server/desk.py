@@ -1,7 +1,9 @@
 """Operator accounts and the desk key: who may unlock conversations, and how.
 
 The desk secret key exists in plaintext only in memory: in the console of a logged-in
-operator, or for the duration of one CLI command that enrols a new operator.
+operator, or for the duration of one CLI command that enrols an operator or rotates
+the key. On disk it is only ever sealed to operators' public keys (which derive from
+their credentials), so giving it to an operator needs no password but theirs to open.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ import nacl.pwhash.argon2id
 from pnav.sdk import crypto
 from pnav.sdk.store import ROLES, DeskKey, Operator, Store
 
-__all__ = ["DeskError", "enrol_operator", "prelogin_salt", "verify_login"]
+__all__ = [
+    "DeskError",
+    "enrol_operator",
+    "prelogin_salt",
+    "remove_operator",
+    "rotate_desk_key",
+    "verify_login",
+]
 
 # Hash the auth key (already the output of a slow KDF) with libsodium's interactive cost.
 _HASH_OPS = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
@@ -97,11 +106,9 @@ def enrol_operator(
         raise DeskError(f"role must be one of {', '.join(ROLES)}")
     if store.find_operator(username) is not None:
         raise DeskError(f"an operator named {username!r} already exists")
-    if store.current_desk_key() is None:
-        pair = crypto.DeskKeyPair.generate()
-        key_id = secrets.token_hex(8)
-        store.add_desk_key(DeskKey(key_id, pair.public, time.time()))
-        desk_secrets = {key_id: pair.secret}
+    first = store.current_desk_key() is None
+    if first:
+        desk_secrets: dict[str, bytes] = {}
     elif unlock_with is None:
         raise DeskError(
             "the desk key exists: give an enrolled operator's credentials to unlock it "
@@ -111,7 +118,41 @@ def enrol_operator(
         desk_secrets = _unlock(store, *unlock_with)
     salt = crypto.new_salt()
     keys = crypto.derive_operator_keys(password, salt, kdf_ops, kdf_mem)
-    op = store.add_operator(username, role, salt, kdf_ops, kdf_mem, _hash_auth(keys.auth))
+    op = store.add_operator(
+        username, role, salt, kdf_ops, kdf_mem, _hash_auth(keys.auth), keys.public
+    )
     for key_id, secret in desk_secrets.items():
-        store.put_desk_key_wrap(op.id, key_id, crypto.wrap_desk_key(secret, keys.wrap))
+        store.put_desk_key_wrap(op.id, key_id, crypto.wrap_desk_key(secret, keys.public))
+    if first:
+        rotate_desk_key(store)
     return op
+
+
+def rotate_desk_key(store: Store) -> DeskKey:
+    """Make a new desk key pair, seal its secret half to every current operator, and
+    make it the key new conversations are sealed to.
+
+    Earlier desk keys stay as they are: open conversations remain readable by the
+    operators who hold them; removed operators hold none of the new one. The new
+    secret key leaves this function only sealed."""
+    operators = [op for op in store.list_operators() if not op.removed]
+    if not operators:
+        raise DeskError("no active operator to give a new desk key to")
+    pair = crypto.DeskKeyPair.generate()
+    key = DeskKey(secrets.token_hex(8), pair.public, time.time())
+    wraps = {op.id: crypto.wrap_desk_key(pair.secret, op.public_key) for op in operators}
+    store.add_desk_key(key, wraps)
+    return key
+
+
+def remove_operator(store: Store, username: str) -> DeskKey:
+    """Remove an operator: their login stops working, every desk key sealed to them is
+    deleted, and the desk key is rotated so they can open nothing created afterwards.
+    Returns the new desk key."""
+    op = store.find_operator(username)
+    if op is None or op.removed:
+        raise DeskError(f"no active operator named {username!r}")
+    if not any(o.id != op.id and not o.removed for o in store.list_operators()):
+        raise DeskError(f"{username!r} is the last operator; add another one first")
+    store.remove_operator(op.id)
+    return rotate_desk_key(store)

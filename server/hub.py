@@ -24,6 +24,7 @@ class Connection:
         self._sock = sock
         self._lock = threading.Lock()
         self.open = True
+        self.code_tries = 0  # wrong resume codes tried on this socket
 
     def send(self, frame: dict[str, Any]) -> None:
         if not self.open:

@@ -88,6 +88,7 @@ def ticket() -> Response:
             "ws": base.replace("http", "ws", 1) + "/ws/person",
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
+            "resume": st.chat.resume_params(),
         }
     )
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -111,7 +112,13 @@ def quick_exit() -> Response:
     except TokenError:
         return _json_error(400, "invalid exit token")
     st.chat.person_quick_exit(conv_id)
-    return Response(status=204)
+    response = Response(status=204)
+    # Only "storage": pnav keeps no cache entry and no cookie to clear, and Chromium
+    # answers "cache" or "cookies" by writing the chat server's origin into the
+    # profile's Preferences (a client-hints entry): the clearing would be the trace.
+    # See docs/privacy.md.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @socket_route("/ws/person", bp)
@@ -137,6 +144,8 @@ def person_socket(ws: Any) -> None:
                     chat.person_message(conv_id, frame, conn)
                 elif kind == "sync":
                     chat.person_sync(conv_id, frame, conn)
+                elif kind == "resume_code":
+                    chat.person_resume_code(conv_id, frame, conn)
                 elif kind == "exit":
                     chat.person_quick_exit(conv_id)
                 else:

@@ -72,7 +72,14 @@ CREATE TABLE IF NOT EXISTS operators (
     kdf_ops INTEGER NOT NULL,
     kdf_mem INTEGER NOT NULL,
     auth_hash BLOB NOT NULL,
+    public_key BLOB NOT NULL,
     removed INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS resume_codes (
+    lookup_hash BLOB PRIMARY KEY,
+    conv TEXT NOT NULL UNIQUE REFERENCES conversations(id) ON DELETE CASCADE,
+    wrapped_key BLOB NOT NULL,
     created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS desk_keys (
@@ -93,8 +100,8 @@ _CONV_COLUMNS = (
     "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
     "last_activity"
 )
-# Bumped with every schema change; a file from a newer pnav is refused, not guessed at.
-SCHEMA_VERSION = 1
+# Bumped with every schema change; a file from another version is refused, not guessed at.
+SCHEMA_VERSION = 2
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -108,6 +115,7 @@ def _operator(row: sqlite3.Row) -> Operator:
     values: dict[str, Any] = dict(row)
     values.pop("created_at")
     values["removed"] = bool(values["removed"])
+    values["public_key"] = bytes(values["public_key"])
     return Operator(**values)
 
 
@@ -126,10 +134,15 @@ class SQLiteStore(Store):
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        has_tables = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'conversations'"
+        ).fetchone()
+        if has_tables and version != SCHEMA_VERSION:
+            self._db.close()
             raise RuntimeError(
-                f"{self.path} has schema version {version}; this pnav knows up to "
-                f"{SCHEMA_VERSION}: upgrade pnav"
+                f"{self.path} has schema version {version} and this pnav uses "
+                f"{SCHEMA_VERSION}; versions before the first release cannot be upgraded: "
+                "move the file away to start afresh"
             )
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -337,13 +350,20 @@ class SQLiteStore(Store):
 
     # -- operators and desk keys --------------------------------------
     def add_operator(
-        self, username: str, role: str, salt: bytes, kdf_ops: int, kdf_mem: int, auth_hash: bytes
+        self,
+        username: str,
+        role: str,
+        salt: bytes,
+        kdf_ops: int,
+        kdf_mem: int,
+        auth_hash: bytes,
+        public_key: bytes,
     ) -> Operator:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (username, role, salt, kdf_ops, kdf_mem, auth_hash, time.time()),
+                "public_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, time.time()),
             )
         op = self.find_operator(username)
         assert op is not None
@@ -360,11 +380,20 @@ class SQLiteStore(Store):
     def list_operators(self) -> list[Operator]:
         return [_operator(r) for r in self._all("SELECT * FROM operators ORDER BY id")]
 
-    def add_desk_key(self, key: DeskKey) -> None:
+    def remove_operator(self, operator_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE operators SET removed = 1 WHERE id = ?", (operator_id,))
+            db.execute("DELETE FROM desk_key_wraps WHERE operator_id = ?", (operator_id,))
+
+    def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO desk_keys (id, public, created_at) VALUES (?, ?, ?)",
                 (key.id, key.public, key.created_at),
+            )
+            db.executemany(
+                "INSERT INTO desk_key_wraps (operator_id, desk_key, wrapped) VALUES (?, ?, ?)",
+                [(op_id, key.id, wrapped) for op_id, wrapped in wraps.items()],
             )
 
     def current_desk_key(self) -> DeskKey | None:
@@ -384,6 +413,21 @@ class SQLiteStore(Store):
             "SELECT desk_key, wrapped FROM desk_key_wraps WHERE operator_id = ?", operator_id
         )
         return {r["desk_key"]: bytes(r["wrapped"]) for r in rows}
+
+    def put_resume_code(self, conv_id: str, lookup_hash: bytes, wrapped_key: bytes) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM resume_codes WHERE conv = ?", (conv_id,))
+            db.execute(
+                "INSERT INTO resume_codes (lookup_hash, conv, wrapped_key, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (lookup_hash, conv_id, wrapped_key, time.time()),
+            )
+
+    def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
+        row = self._one(
+            "SELECT conv, wrapped_key FROM resume_codes WHERE lookup_hash = ?", lookup_hash
+        )
+        return (row["conv"], bytes(row["wrapped_key"])) if row else None
 
     def close(self) -> None:
         with self._lock:

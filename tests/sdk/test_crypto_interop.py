@@ -68,7 +68,7 @@ def _python_vectors() -> dict[str, object]:
         "wrapped_desk_keys": [
             {
                 "wrap_key": b64(wrap),
-                "wrapped": b64(crypto.wrap_desk_key(desk.secret, wrap)),
+                "wrapped": b64(crypto.wrap_desk_key(desk.secret, crypto.public_key_of(wrap))),
                 "desk_secret": b64(desk.secret),
                 "desk_public": b64(desk.public),
             }

@@ -8,6 +8,7 @@ import secrets
 import pytest
 import simple_websocket
 
+from pnav.sdk import crypto
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient
 
 
@@ -84,12 +85,9 @@ def test_messages_written_while_waiting_reach_the_operator_on_accept(live_server
 
 def test_duplicate_client_id_is_stored_once(live_server):
     person, op = _pair(live_server)
-    frame = {"v": 1, "t": "msg", "id": "same-id", "body": ""}
-    from pnav.sdk import crypto
-
-    frame["body"] = crypto.b64encode(
-        crypto.encrypt_message(person.key, {"type": "text", "text": "x"})
-    )
+    content = {"type": "text", "text": "x", "id": "same-id", "from": "person"}
+    body = crypto.b64encode(crypto.encrypt_message(person.key, content))
+    frame = {"v": 1, "t": "msg", "id": "same-id", "body": body}
     person.send_raw(json.dumps(frame))
     person.send_raw(json.dumps(frame))
     first = op.receive()

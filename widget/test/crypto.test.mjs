@@ -113,8 +113,8 @@ test('operator keys: 64 bytes of argon2id split into auth and wrap', async () =>
 test('desk key wrap round-trips', () => {
   const desk = nacl.box.keyPair();
   const wrapKey = nacl.randomBytes(32);
-  const wrapped = wrapDeskKey(desk.secretKey, wrapKey);
-  assert.equal(wrapped.length, 1 + 24 + 32 + 16);
+  const wrapped = wrapDeskKey(desk.secretKey, publicKeyOf(wrapKey));
+  assert.equal(wrapped.length, 1 + 32 + 24 + 32 + 16);
   const sk = unwrapDeskKey(wrapped, wrapKey);
   assert.deepEqual(sk, desk.secretKey);
   assert.deepEqual(publicKeyOf(sk), desk.publicKey);
@@ -158,7 +158,7 @@ test('write JS-made vectors for the Python side', { skip: process.env.PNAV_VECTO
     sealed_keys: [{ desk_secret: toBase64(desk.secretKey), sealed: toBase64(sealConversationKey(key, desk.publicKey)), key: toBase64(key) }],
     messages: [{ key: toBase64(key), body: toBase64(encryptMessage(key, plaintext)), plaintext }],
     operator_keys: [{ password: 'mot de passe é', salt: toBase64(salt), ...FAST_KDF, auth: toBase64(keys.auth), wrap: toBase64(keys.wrap) }],
-    wrapped_desk_keys: [{ wrap_key: toBase64(keys.wrap), wrapped: toBase64(wrapDeskKey(desk.secretKey, keys.wrap)), desk_secret: toBase64(desk.secretKey), desk_public: toBase64(desk.publicKey) }],
+    wrapped_desk_keys: [{ wrap_key: toBase64(keys.wrap), wrapped: toBase64(wrapDeskKey(desk.secretKey, publicKeyOf(keys.wrap))), desk_secret: toBase64(desk.secretKey), desk_public: toBase64(desk.publicKey) }],
   };
   writeFileSync(/** @type {string} */ (process.env.PNAV_VECTORS_OUT), JSON.stringify(out, null, 2) + '\n');
 });

@@ -228,25 +228,25 @@ export async function deriveOperatorKeys(password, salt, { ops, mem }) {
 }
 
 /**
- * Recover a desk secret key: 0x01 || nonce(24) || secretbox(desk_sk, wrap_key).
+ * Recover a desk secret key sealed to the operator: the wrap key is the
+ * operator's X25519 secret key, and the wrapped desk key is in the sealed-key
+ * format (0x01 || eph_pk(32) || nonce(24) || box(desk_sk)).
  * @param {Uint8Array} wrapped
  * @param {Uint8Array} wrapKey
  * @returns {Uint8Array} desk secret key (32 bytes)
  */
 export function unwrapDeskKey(wrapped, wrapKey) {
-  const sk = unseal(wrapKey, wrapped);
-  if (sk.length !== nacl.box.secretKeyLength) throw new CryptoError('bad desk key length');
-  return sk;
+  return openSealedKey(wrapped, wrapKey);
 }
 
 /**
- * Inverse of unwrapDeskKey. The server side does this in Python; kept here for
- * tests and for symmetry.
- * @param {Uint8Array} deskSecret @param {Uint8Array} wrapKey @returns {Uint8Array}
+ * Inverse of unwrapDeskKey: seal a desk secret key to an operator's public key
+ * (publicKeyOf(wrap key)). The server side does this in Python.
+ * @param {Uint8Array} deskSecret @param {Uint8Array} operatorPublic @returns {Uint8Array}
  */
-export function wrapDeskKey(deskSecret, wrapKey) {
+export function wrapDeskKey(deskSecret, operatorPublic) {
   expectBytes(deskSecret, nacl.box.secretKeyLength, 'desk secret key');
-  return seal(wrapKey, deskSecret);
+  return sealConversationKey(deskSecret, operatorPublic);
 }
 
 /**
