@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from pnav.sdk import crypto
+from pnav.sdk import crypto, registry
 from pnav.sdk.store import Store
 
 from . import console, headers, person
@@ -17,16 +17,24 @@ from .chat import ChatService, Timings
 from .hub import Hub
 from .maintenance import Maintenance
 from .settings import Settings
-from .sqlite_store import SQLiteStore
 from .state import AppState
 from .tokens import Tokens
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "open_store"]
 
 # simple-websocket refuses (closes with 1009) frames over this; smaller oversized frames
 # get a `too_large` error frame and the socket stays open (frames.MAX_FRAME_CHARS).
 _HARD_FRAME_LIMIT = 1024 * 1024
 _PING_SECONDS = 25
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings name (``store``, ``store_options``), through the registry."""
+    context = {"data_dir": settings.data_dir, "database_path": settings.database_path}
+    store: Store = registry.create(
+        "store", settings.store, settings.store_options, context, base=Store
+    )
+    return store
 
 
 def create_app(
@@ -51,7 +59,7 @@ def create_app(
     }
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = store or SQLiteStore(settings.database_path)
+    store = store or open_store(settings)
     tokens = Tokens(
         settings.secret_key,
         settings.ticket_max_age,

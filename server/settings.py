@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tomllib
@@ -51,6 +52,9 @@ class Settings:
     retention_days: int = 30
     # How often the server runs presence, idle and retention checks (seconds).
     maintenance_every: int = 10
+    # Backends (docs/backends.md): a short name or "module:Class", and its options.
+    store: str = "sqlite"
+    store_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
@@ -77,9 +81,14 @@ class Settings:
                     raw.update(tomllib.load(fh))
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise SettingsError(f"cannot read settings file {toml_path}: {exc}") from exc
-        for key in ("data_dir", "database", "public_url", "secret_key"):
+        for key in ("data_dir", "database", "public_url", "secret_key", "store"):
             if f"PNAV_{key.upper()}" in env:
                 raw[key] = env[f"PNAV_{key.upper()}"]
+        if "PNAV_STORE_OPTIONS" in env:
+            try:
+                raw["store_options"] = json.loads(env["PNAV_STORE_OPTIONS"])
+            except ValueError as exc:
+                raise SettingsError(f"PNAV_STORE_OPTIONS must be a JSON object: {exc}") from exc
         if "PNAV_PARTNERS" in env:
             raw["partners"] = _parse_partner_env(env["PNAV_PARTNERS"])
         for key in _NUMBERS:
@@ -119,6 +128,10 @@ class Settings:
         for key, least in _NUMBERS.items():
             if key in values:
                 values[key] = _number(key, values[key], least)
+        if not isinstance(values.get("store", ""), str) or not values.get("store", "x"):
+            raise SettingsError("store must be a backend name or module:Class")
+        if not isinstance(values.get("store_options", {}), Mapping):
+            raise SettingsError("store_options must be a table of options")
         return cls(data_dir=data_dir, secret_key=secret_key, partners=partners, **values)
 
 

@@ -122,6 +122,14 @@ def _operator(row: sqlite3.Row) -> Operator:
 class SQLiteStore(Store):
     """One connection guarded by a lock: SQLite serialises writers anyway."""
 
+    @classmethod
+    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> SQLiteStore:
+        """Registry hook: ``path`` option, else the ``database`` setting's path."""
+        path = options.pop("path", None) or context["database_path"]
+        if options:
+            raise ValueError(f"unknown options {', '.join(sorted(options))} (known: path)")
+        return cls(path)
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
