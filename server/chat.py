@@ -373,6 +373,16 @@ class ChatService:
                 log.info("person left by quick exit")
                 self._presence(conv, "quick_exit")
 
+    def person_duress(self, conv_id: str, frame: dict[str, Any]) -> None:
+        """"Someone is here": tell the operator silently; the chat shows a neutral view."""
+        on = frame.get("on")
+        if not isinstance(on, bool):
+            raise FrameError("malformed", "'on' must be true or false")
+        conv = self.store.get_conversation(conv_id)
+        if conv is not None and conv.operator_id is not None:
+            self.hub.to_operator(conv.operator_id, {"t": "duress", "conv": conv_id, "on": on})
+        log.info("person signalled duress %s", "on" if on else "off")
+
     def person_gone(self, conv_id: str, conn: Connection) -> None:
         with self._lock(conv_id):
             if not self.hub.leave_person(conv_id, conn):

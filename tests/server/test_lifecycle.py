@@ -218,3 +218,16 @@ def test_pnav_purge_command(live_server, capsys):
     assert main(["purge", "--data-dir", str(live_server.data_dir)]) == 0
     assert "purged 1 conversation(s)" in capsys.readouterr().out
     assert live_server.store.get_conversation(person.conv) is None
+
+
+def test_duress_is_told_to_the_operator_silently(live_server):
+    op = _login(live_server, "alice", live_server.password)
+    person = _accepted(live_server, op)
+    person.send_raw(json.dumps({"v": 1, "t": "duress", "on": True}))
+    assert op.wait("duress", conv=person.conv)["on"] is True
+    person.send_raw(json.dumps({"v": 1, "t": "duress", "on": False}))
+    assert op.wait("duress", conv=person.conv)["on"] is False
+    person.send_raw(json.dumps({"v": 1, "t": "duress", "on": "yes"}))
+    assert person.wait("error")["code"] == "malformed"
+    person.send("still here")
+    assert op.receive().text == "still here"
