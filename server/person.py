@@ -146,6 +146,8 @@ def person_socket(ws: Any) -> None:
                     chat.person_sync(conv_id, frame, conn)
                 elif kind == "resume_code":
                     chat.person_resume_code(conv_id, frame, conn)
+                elif kind == "duress":
+                    chat.person_duress(conv_id, frame)
                 elif kind == "exit":
                     chat.person_quick_exit(conv_id)
                 else:
