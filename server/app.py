@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from pnav.sdk import crypto, registry
+from pnav.sdk.broker import Broker
 from pnav.sdk.store import Store
 
 from . import console, headers, person
@@ -66,7 +67,10 @@ def create_app(
         settings.person_token_max_age,
         settings.console_session_max_age,
     )
-    hub = Hub()
+    broker: Broker = registry.create(
+        "broker", settings.broker, settings.broker_options, {}, base=Broker
+    )
+    hub = Hub(broker)
     timings = Timings(
         person_gone_after=settings.person_gone_after,
         operator_grace=settings.operator_grace,

@@ -1,4 +1,10 @@
-"""Who is connected where, in this process: delivers frames to live sockets."""
+"""Who is connected where: this process's sockets, reached through the broker.
+
+Every frame for a person or an operator is published on the broker; every process
+(this one included) delivers it to the sockets it holds. With the in-process broker
+that is a direct call; with Redis, frames reach sockets held by other processes.
+Presence (is this operator, this person connected anywhere?) is counted by the broker.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ import threading
 from collections import defaultdict
 from typing import Any, Protocol
 
+from pnav.sdk.broker import Broker, InProcessBroker
+
 __all__ = ["Connection", "Hub", "Socket"]
 
 log = logging.getLogger(__name__)
@@ -15,6 +23,8 @@ log = logging.getLogger(__name__)
 
 class Socket(Protocol):
     def send(self, data: str) -> None: ...
+
+    def close(self, reason: int | None = None, message: str | None = None) -> None: ...
 
 
 class Connection:
@@ -37,31 +47,42 @@ class Connection:
                 self.open = False
                 log.debug("send on a closed socket dropped")
 
+    def drop(self) -> None:
+        """Close the socket so that the client reconnects and catches up."""
+        self.open = False
+        try:
+            self._sock.close(1012, "please reconnect")
+        except Exception:  # already closed
+            log.debug("closing a closed socket")
+
 
 class Hub:
     """Person sockets by conversation, operator sockets by operator id."""
 
-    def __init__(self) -> None:
+    def __init__(self, broker: Broker | None = None) -> None:
+        self.broker = broker or InProcessBroker()
         self._lock = threading.Lock()
         self._people: dict[str, set[Connection]] = defaultdict(set)
         self._operators: dict[int, set[Connection]] = defaultdict(set)
         self._supervisors: set[Connection] = set()
+        self.broker.start(self._deliver)
 
+    # -- this process's sockets -------------------------------------------
     def join_person(self, conv_id: str, conn: Connection) -> None:
         with self._lock:
             self._people[conv_id].add(conn)
+        self.broker.presence_add(f"p:{conv_id}")
 
     def leave_person(self, conv_id: str, conn: Connection) -> bool:
-        """Forget a person socket; True if the conversation has no other one."""
+        """Forget a person socket; True if the conversation has no other one anywhere."""
         with self._lock:
             conns = self._people.get(conv_id)
-            if conns is None:
-                return True
+            if conns is None or conn not in conns:
+                return not self.person_connected(conv_id)
             conns.discard(conn)
             if not conns:
                 del self._people[conv_id]
-                return True
-            return False
+        return self.broker.presence_remove(f"p:{conv_id}") == 0
 
     def join_operator(self, operator_id: int, conn: Connection, supervisor: bool = False) -> bool:
         """Add an operator socket; True if it is the operator's only one (they came back)."""
@@ -69,53 +90,76 @@ class Hub:
             self._operators[operator_id].add(conn)
             if supervisor:
                 self._supervisors.add(conn)
-            return len(self._operators[operator_id]) == 1
+        return self.broker.presence_add(f"o:{operator_id}") == 1
 
     def leave_operator(self, operator_id: int, conn: Connection) -> bool:
         """Forget an operator socket; True if the operator has no other one (they left)."""
         with self._lock:
             self._supervisors.discard(conn)
             conns = self._operators.get(operator_id)
-            if conns is None:
+            if conns is None or conn not in conns:
                 return False
             conns.discard(conn)
             if not conns:
                 del self._operators[operator_id]
-                return True
-            return False
+        return self.broker.presence_remove(f"o:{operator_id}") == 0
 
     def operator_connected(self, operator_id: int) -> bool:
-        with self._lock:
-            return bool(self._operators.get(operator_id))
+        return self.broker.presence_count(f"o:{operator_id}") > 0
 
     def person_connected(self, conv_id: str) -> bool:
-        with self._lock:
-            return bool(self._people.get(conv_id))
+        return self.broker.presence_count(f"p:{conv_id}") > 0
+
+    # -- sending ----------------------------------------------------------
+    def _publish(self, topic: str, frame: dict[str, Any]) -> None:
+        try:
+            self.broker.publish(topic, frame)
+        except ConnectionError as exc:
+            # What was stored stays stored; clients catch up when the broker is back.
+            log.warning("frame not published: %s", exc)
 
     def to_person(self, conv_id: str, frame: dict[str, Any]) -> None:
-        with self._lock:
-            conns = list(self._people.get(conv_id, ()))
-        for conn in conns:
-            conn.send(frame)
+        self._publish(f"p:{conv_id}", frame)
 
     def to_people(self, frames: dict[str, dict[str, Any]]) -> None:
         for conv_id, frame in frames.items():
             self.to_person(conv_id, frame)
 
     def to_operator(self, operator_id: int, frame: dict[str, Any]) -> None:
-        with self._lock:
-            conns = list(self._operators.get(operator_id, ()))
-        for conn in conns:
-            conn.send(frame)
+        self._publish(f"o:{operator_id}", frame)
 
     def to_operators(self, frame: dict[str, Any]) -> None:
-        with self._lock:
-            conns = [c for group in self._operators.values() for c in group]
-        for conn in conns:
-            conn.send(frame)
+        self._publish("ops", frame)
 
     def to_supervisors(self, frame: dict[str, Any]) -> None:
+        self._publish("sup", frame)
+
+    # -- receiving from the broker ------------------------------------------
+    def _deliver(self, topic: str, frame: dict[str, Any]) -> None:
+        kind, _, key = topic.partition(":")
         with self._lock:
-            conns = list(self._supervisors)
+            if topic == "":
+                # The broker was away: publications may be lost. Every client
+                # reconnects and resumes from the last sequence it saw.
+                conns = {c for group in self._people.values() for c in group}
+                conns |= {c for group in self._operators.values() for c in group}
+                drop = True
+            elif kind == "p":
+                conns, drop = set(self._people.get(key, ())), False
+            elif kind == "o":
+                conns, drop = set(self._operators.get(int(key), ())), False
+            elif topic == "ops":
+                conns, drop = {c for g in self._operators.values() for c in g}, False
+            elif topic == "sup":
+                conns, drop = set(self._supervisors), False
+            else:
+                log.warning("frame on an unknown topic dropped")
+                return
         for conn in conns:
-            conn.send(frame)
+            if drop:
+                conn.drop()
+            else:
+                conn.send(frame)
+
+    def close(self) -> None:
+        self.broker.close()

@@ -55,6 +55,8 @@ class Settings:
     # Backends (docs/backends.md): a short name or "module:Class", and its options.
     store: str = "sqlite"
     store_options: Mapping[str, Any] = field(default_factory=dict)
+    broker: str = "inprocess"
+    broker_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
@@ -81,14 +83,16 @@ class Settings:
                     raw.update(tomllib.load(fh))
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise SettingsError(f"cannot read settings file {toml_path}: {exc}") from exc
-        for key in ("data_dir", "database", "public_url", "secret_key", "store"):
+        for key in ("data_dir", "database", "public_url", "secret_key", *_SLOTS):
             if f"PNAV_{key.upper()}" in env:
                 raw[key] = env[f"PNAV_{key.upper()}"]
-        if "PNAV_STORE_OPTIONS" in env:
-            try:
-                raw["store_options"] = json.loads(env["PNAV_STORE_OPTIONS"])
-            except ValueError as exc:
-                raise SettingsError(f"PNAV_STORE_OPTIONS must be a JSON object: {exc}") from exc
+        for slot in _SLOTS:
+            name = f"PNAV_{slot.upper()}_OPTIONS"
+            if name in env:
+                try:
+                    raw[f"{slot}_options"] = json.loads(env[name])
+                except ValueError as exc:
+                    raise SettingsError(f"{name} must be a JSON object: {exc}") from exc
         if "PNAV_PARTNERS" in env:
             raw["partners"] = _parse_partner_env(env["PNAV_PARTNERS"])
         for key in _NUMBERS:
@@ -128,12 +132,16 @@ class Settings:
         for key, least in _NUMBERS.items():
             if key in values:
                 values[key] = _number(key, values[key], least)
-        if not isinstance(values.get("store", ""), str) or not values.get("store", "x"):
-            raise SettingsError("store must be a backend name or module:Class")
-        if not isinstance(values.get("store_options", {}), Mapping):
-            raise SettingsError("store_options must be a table of options")
+        for slot in _SLOTS:
+            if not isinstance(values.get(slot, "x"), str) or not values.get(slot, "x"):
+                raise SettingsError(f"{slot} must be a backend name or module:Class")
+            if not isinstance(values.get(f"{slot}_options", {}), Mapping):
+                raise SettingsError(f"{slot}_options must be a table of options")
         return cls(data_dir=data_dir, secret_key=secret_key, partners=partners, **values)
 
+
+# Backend slots chosen in settings (each with a `<slot>_options` table).
+_SLOTS = ("store", "broker")
 
 # Whole-number settings and their smallest allowed value.
 _NUMBERS = {

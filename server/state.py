@@ -31,9 +31,10 @@ class AppState:
     maintenance: Maintenance | None
 
     def shutdown(self) -> None:
-        """Stop the background checks (the caller closes the store it passed in)."""
+        """Stop the background checks and the broker (the caller closes the store)."""
         if self.maintenance is not None:
             self.maintenance.stop()
+        self.hub.close()
 
 
 def state() -> AppState:
