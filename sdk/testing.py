@@ -107,8 +107,10 @@ class TcpProxy:
             if refusing:
                 client.close()
                 continue
+            with self._lock:
+                target = self.target
             try:
-                upstream = socket.create_connection(self.target, timeout=5)
+                upstream = socket.create_connection(target, timeout=5)
                 upstream.settimeout(None)
             except OSError:
                 client.close()
@@ -141,6 +143,11 @@ class TcpProxy:
             socks = list(self._open)
             self.cuts += 1
         self._drop(*socks)
+
+    def retarget(self, port: int, host: str = "127.0.0.1") -> None:
+        """Send new connections to another server (as a load balancer would)."""
+        with self._lock:
+            self.target = (host, port)
 
     def refuse(self, refusing: bool) -> None:
         with self._lock:
