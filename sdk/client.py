@@ -76,15 +76,20 @@ def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = 
 
 
 class _WebSocket(WebSocket):  # type: ignore[misc]
-    """simple-websocket's client, sending the port in ``Host`` as browsers do."""
+    """simple-websocket's client, sending the port in ``Host`` as browsers do, and not
+    leaving frames that came in the same read as the handshake answer unread (they
+    would wait for the next packet, which may never come)."""
 
     host: str
     port: int
+    connected: bool
 
     def handshake(self) -> None:
         if self.port not in (80, 443):
             self.host = f"{self.host}:{self.port}"
         super().handshake()
+        if self.connected:
+            self.connected = self._handle_events()
 
 
 class _DaemonThread(threading.Thread):

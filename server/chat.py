@@ -374,7 +374,7 @@ class ChatService:
                 self._presence(conv, "quick_exit")
 
     def person_duress(self, conv_id: str, frame: dict[str, Any]) -> None:
-        """"Someone is here": tell the operator silently; the chat shows a neutral view."""
+        """ "Someone is here": tell the operator silently; the chat shows a neutral view."""
         on = frame.get("on")
         if not isinstance(on, bool):
             raise FrameError("malformed", "'on' must be true or false")

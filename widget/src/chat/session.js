@@ -4,8 +4,6 @@
 import {
   newConversationKey,
   sealConversationKey,
-  encryptMessage,
-  decryptMessage,
   toBase64,
   fromBase64,
   randomId,
@@ -13,6 +11,7 @@ import {
 } from '../shared/crypto.js';
 import { ReconnectingSocket } from '../shared/socket.js';
 import { SeqTracker } from '../shared/seq.js';
+import { sealText, openText } from '../shared/message.js';
 
 /** Largest body the server accepts (64 KiB of base64). */
 const MAX_BODY = 64 * 1024;
@@ -64,6 +63,8 @@ export class ChatSession {
     this.pending = new Map();
     /** @type {Set<string>} every client id we sent, to recognise our own messages replayed */
     this.ownIds = new Set();
+    /** @type {Set<string>} client ids of the messages shown */
+    this.shownIds = new Set();
     this.closed = false;
     this.socket = new ReconnectingSocket(init.ws, {
       onOpen: () => this.hello(),
@@ -114,9 +115,9 @@ export class ChatSession {
    */
   send(text) {
     if (!this.key || this.closed) return null;
-    const body = toBase64(encryptMessage(this.key, { type: 'text', text }));
-    if (body.length > MAX_BODY) return null;
     const id = randomId();
+    const body = sealText(this.key, text, id, 'person');
+    if (body.length > MAX_BODY) return null;
     this.pending.set(id, body);
     this.ownIds.add(id);
     if (this.token) this.socket.send({ v: 1, t: 'msg', id, body });
@@ -192,13 +193,13 @@ export class ChatSession {
       this.acked(f.id, seq);
       return;
     }
-    let text = null;
-    try {
-      const body = decryptMessage(/** @type {Uint8Array} */ (this.key), fromBase64(String(f.body)));
-      if (body.type === 'text' && typeof body.text === 'string') text = body.text;
-    } catch {
-      // Shown as "could not decrypt"; the plaintext (if any) is never used.
+    // A client id already shown is a replay under a new seq: not shown again.
+    if (typeof f.id === 'string') {
+      if (this.shownIds.has(f.id)) return;
+      this.shownIds.add(f.id);
     }
+    // null ("could not decrypt") unless it opens and is bound to this frame.
+    const text = openText(this.key, f);
     this.events.onMessage({ seq, from: String(f.from), text, ts: typeof f.ts === 'number' ? f.ts : Date.now() });
   }
 

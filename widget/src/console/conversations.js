@@ -1,6 +1,6 @@
 // Open conversations: one tab and one panel each. Message text is only set
 // with textContent; keys never reach the DOM.
-import { h } from '../shared/dom.js';
+import { h, clock } from '../shared/dom.js';
 import { OUTCOMES } from './desk.js';
 import { TransferForm } from './transfer.js';
 
@@ -12,18 +12,6 @@ import { TransferForm } from './transfer.js';
  *   handovers: HTMLElement, transfer: TransferForm,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>}} Parts
  */
-
-/**
- * Local HH:MM of an epoch-ms time.
- * @param {number} ms @param {string} lang
- */
-export function clock(ms, lang) {
-  try {
-    return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-  } catch {
-    return new Date(ms).toISOString().slice(11, 16);
-  }
-}
 
 export class ConversationsView {
   /**
@@ -160,17 +148,30 @@ export class ConversationsView {
    */
   transferFailed(key, text) {
     const p = this.parts.get(key);
-    if (!p || !p.transfer.to.disabled) return false;
+    if (!p || !p.transfer.pending) return false;
     p.transfer.fail(text);
     return true;
   }
 
   /** @param {Conversation} c */
   closed(c) {
+    this.readOnly(c, this.opts.t('closedAs', { outcome: c.outcome ? this.opts.t(`outcome.${c.outcome}`) : '' }), 'closed');
+  }
+
+  /**
+   * Closed or transferred while this console was disconnected.
+   * @param {Conversation} c
+   */
+  lost(c) {
+    this.readOnly(c, this.opts.t('lostConversation'), 'lost');
+  }
+
+  /** @private @param {Conversation} c @param {string} text @param {string} state */
+  readOnly(c, text, state) {
     const p = this.parts.get(c.key);
     if (!p) return;
-    p.state.textContent = this.opts.t('closedAs', { outcome: c.outcome ? this.opts.t(`outcome.${c.outcome}`) : '' });
-    p.panel.dataset.state = 'closed';
+    p.state.textContent = text;
+    p.panel.dataset.state = state;
     for (const el of p.controls) /** @type {HTMLButtonElement} */ (el).disabled = true;
     p.transfer.disable();
     p.panel.querySelector('[data-pnav="dismiss"]')?.removeAttribute('hidden');

@@ -13,6 +13,7 @@ import {
 } from '../shared/crypto.js';
 import { ReconnectingSocket } from '../shared/socket.js';
 import { SeqTracker } from '../shared/seq.js';
+import { sealText, openText } from '../shared/message.js';
 
 const MAX_BODY = 64 * 1024;
 export const OUTCOMES = ['information', 'referral', 'report', 'emergency', 'person_left'];
@@ -49,6 +50,7 @@ export function convKey(conv) {
  * @property {SeqTracker} seqs sequence numbers seen, by msg or ack
  * @property {Map<string, string>} pending client id → body, until acked
  * @property {Set<string>} ownIds
+ * @property {Set<string>} shownIds client ids of the messages shown
  * @property {number} syncedOn connection number of the last catch-up sync
  * @property {Handover[]} handovers oldest first
  *
@@ -58,6 +60,9 @@ export function convKey(conv) {
  * @property {string} operator username of the operator who holds it
  * @property {string} reason operator_away, or something newer
  * @property {number} since epoch ms
+ * @property {string} who
+ * @property {string} what
+ * @property {boolean} danger
  * @property {unknown} sealed_key
  * @property {unknown} desk_key
  *
@@ -76,7 +81,12 @@ export function convKey(conv) {
  * @property {(key: string, to: string, held: boolean) => void} onTransferred
  *   held: it was one of our conversations (now forgotten, key wiped)
  * @property {(items: AttentionItem[]) => void} onAttention
- * @property {(code: string, message: string, conv?: string) => void} onError
+ * @property {(c: Conversation) => void} onLost not announced again after a reconnect:
+ *   closed or transferred while this console was away (now read-only)
+ * @property {(key: string) => void} onTransferDropped a transfer sent before a
+ *   reconnect did not happen; it may be tried again
+ * @property {(code: string, message: string, conv: string | undefined, transfer: boolean) => void} onError
+ *   transfer: the server refused our transfer of `conv`
  * @property {(state: string) => void} onConnection
  */
 
@@ -96,8 +106,12 @@ export class Desk {
     this.attention = new Map();
     /** @type {Set<string>} accepted by us (convKey), history on its way */
     this.accepting = new Set();
-    /** @type {Set<string>} transfers sent (convKey), waiting for `transferred` or an error */
-    this.transferring = new Set();
+    /** @type {Map<string, number>} transfers sent (convKey → connection number), waiting for `transferred` or an error */
+    this.transferring = new Map();
+    /** @type {Set<string>} conversations the server announced on this connection */
+    this.announced = new Set();
+    /** waiting for the pong that follows the conversation frames sent on connect */
+    this.barrier = false;
     this.connection = 0;
     this.socket = new ReconnectingSocket(url, {
       onOpen: () => this.onOpen(),
@@ -114,14 +128,36 @@ export class Desk {
   onOpen() {
     this.connection += 1;
     this.accepting.clear();
-    // A transfer sent on the old socket may or may not have happened: the
-    // conversation frames that follow tell (a transferred one is not among them).
-    this.transferring.clear();
-    // Nothing is sent yet: the server announces every conversation we still
-    // hold with a `conversation` frame, and each one is caught up (sync, then
-    // the unacknowledged messages again) when its frame arrives. One that was
-    // closed or moved meanwhile is not asked for.
+    this.announced.clear();
+    // Nothing is sent for the conversations yet: the server announces every
+    // conversation we still hold with a `conversation` frame, and each one is
+    // caught up (sync, then the unacknowledged messages again) when its frame
+    // arrives. The server sends all of them on connect, before it reads
+    // anything from us, so the answer to this ping comes after the last one.
     for (const c of this.conversations.values()) c.seqs.reset();
+    this.barrier = this.socket.send({ v: 1, t: 'ping' });
+  }
+
+  /**
+   * Every conversation frame of this connection is in: one we had that the
+   * server did not announce was closed or moved while we were away; a
+   * transfer sent on the old socket that did not happen can be tried again.
+   * @private
+   */
+  settle() {
+    this.barrier = false;
+    for (const c of this.conversations.values()) {
+      if (c.state === 'closed' || this.announced.has(c.key)) continue;
+      c.state = 'closed';
+      for (const id of c.pending.keys()) this.events.onFailed(c, id);
+      c.pending.clear();
+      this.events.onLost(c);
+    }
+    for (const [key, connection] of this.transferring) {
+      if (connection === this.connection) continue;
+      this.transferring.delete(key);
+      if (this.announced.has(key) || this.attention.has(key)) this.events.onTransferDropped(key);
+    }
   }
 
   /** Catch up a conversation after a (re)connect. @private @param {Conversation} c */
@@ -150,9 +186,9 @@ export class Desk {
   send(key, text) {
     const c = this.conversations.get(key);
     if (!c || !c.k || c.state === 'closed') return null;
-    const body = toBase64(encryptMessage(c.k, { type: 'text', text }));
-    if (body.length > MAX_BODY) return null;
     const id = randomId();
+    const body = sealText(c.k, text, id, 'operator');
+    if (body.length > MAX_BODY) return null;
     c.pending.set(id, body);
     c.ownIds.add(id);
     this.socket.send({ v: 1, t: 'msg', conv: c.conv, id, body });
@@ -186,7 +222,7 @@ export class Desk {
     if (body.length > MAX_BODY) return 'tooLong';
     const conv = held ? held.conv : /** @type {AttentionItem} */ (item).conv;
     if (!this.socket.send({ v: 1, t: 'transfer', conv, to, note: body })) return 'offline';
-    this.transferring.add(key);
+    this.transferring.set(key, this.connection);
     return null;
   }
 
@@ -256,8 +292,11 @@ export class Desk {
       case 'error':
         this.onError(f);
         break;
+      case 'pong':
+        if (this.barrier) this.settle();
+        break;
       default:
-        break; // pong, and frames newer than this console
+        break; // frames newer than this console
     }
   }
 
@@ -269,7 +308,7 @@ export class Desk {
     /** @type {Conversation} */
     const c = known ?? {
       conv: /** @type {ConvId} */ (f.conv), key, who: '', what: '', danger: false, lang: '', state: '', person: '',
-      k: null, seqs: new SeqTracker(), pending: new Map(), ownIds: new Set(), syncedOn: 0, handovers: [],
+      k: null, seqs: new SeqTracker(), pending: new Map(), ownIds: new Set(), shownIds: new Set(), syncedOn: 0, handovers: [],
     };
     c.who = String(f.who ?? '');
     c.what = String(f.what ?? '');
@@ -280,6 +319,7 @@ export class Desk {
     if (!c.k) c.k = this.openKey(f.sealed_key, f.desk_key);
     c.handovers = this.readHandovers(c.k, f.handovers);
     this.conversations.set(key, c);
+    this.announced.add(key);
     const accepted = this.accepting.delete(key);
     this.events.onConversation(c, !known, accepted);
     if (c.syncedOn === this.connection) return;
@@ -340,6 +380,7 @@ export class Desk {
         conv: /** @type {ConvId} */ (i.conv), key,
         operator: String(i.operator ?? ''), reason: String(i.reason ?? ''),
         since: typeof i.since === 'number' ? i.since : 0,
+        who: String(i.who ?? ''), what: String(i.what ?? ''), danger: i.danger === true,
         sealed_key: i.sealed_key, desk_key: i.desk_key,
       });
     }
@@ -368,15 +409,13 @@ export class Desk {
       if (c.pending.delete(f.id)) this.events.onAck(c, f.id, seq);
       return;
     }
-    let text = null;
-    if (c.k) {
-      try {
-        const body = decryptMessage(c.k, fromBase64(String(f.body)));
-        if (body.type === 'text' && typeof body.text === 'string') text = body.text;
-      } catch {
-        // shown as "could not decrypt"
-      }
+    // A client id already shown is a replay under a new seq: not shown again.
+    if (typeof f.id === 'string') {
+      if (c.shownIds.has(f.id)) return;
+      c.shownIds.add(f.id);
     }
+    // null ("could not decrypt") unless it opens and is bound to this frame.
+    const text = openText(c.k, f);
     this.events.onMessage(c, { seq, from: String(f.from), text, ts: typeof f.ts === 'number' ? f.ts : Date.now() });
   }
 
@@ -386,10 +425,14 @@ export class Desk {
     const conv = convKey(f.conv);
     const c = conv === undefined ? undefined : this.conversations.get(conv);
     if (conv !== undefined && code === 'taken') this.accepting.delete(conv);
-    // An error about a conversation we are transferring, without a message id,
-    // is the answer to the transfer.
-    if (conv !== undefined && typeof f.id !== 'string') this.transferring.delete(conv);
-    if (c && typeof f.id === 'string' && c.pending.delete(f.id)) this.events.onFailed(c, f.id);
-    this.events.onError(code, String(f.message ?? ''), conv);
+    if (c && typeof f.id === 'string' && c.pending.delete(f.id)) {
+      this.events.onFailed(c, f.id);
+      this.events.onError(code, String(f.message ?? ''), conv, false);
+      return;
+    }
+    // Not about one of our messages, about a conversation we are transferring:
+    // the answer to the transfer (one at a time per conversation).
+    const transfer = conv !== undefined && this.transferring.delete(conv);
+    this.events.onError(code, String(f.message ?? ''), conv, transfer);
   }
 }

@@ -6,6 +6,7 @@ import { login, logout, LoginError } from './login.js';
 import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
 import { ConversationsView } from './conversations.js';
+import { AttentionView } from './attention.js';
 
 const lang = uiLang(navigator.language, 'en');
 const t = translator(consoleStrings, lang);
@@ -30,7 +31,7 @@ const ui = {
   notice: /** @type {HTMLElement} */ ($('notice')),
 };
 
-/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView} | null} */
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView} | null} */
 let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
@@ -82,17 +83,25 @@ function startDesk(operator, deskKeys) {
   ui.login.hidden = true;
   ui.desk.hidden = false;
   ui.logout.hidden = false;
-  showOperator(operator);
   const queue = new QueueView($('queue'), $('queue-empty'), { t, label, onAccept: (conv) => desk.accept(conv) });
+  /** @param {string} key @param {string} to @param {string} note */
+  const transfer = (key, to, note) => {
+    const problem = desk.transfer(key, to, note);
+    return problem === null ? null : problem === 'noKey' ? 'transferNoKey' : problem === 'tooLong' ? 'transferTooLong'
+      : problem === 'offline' ? 'transferOffline' : 'error.not_yours';
+  };
   const conversations = new ConversationsView($('conversation-tabs'), $('conversation-panels'), $('conversations-empty'), {
-    t, label,
+    t, label, lang,
     onSend: (key, text) => desk.send(key, text),
     onClose: (key, outcome) => desk.close(key, outcome),
     onDismiss: (key) => desk.dismiss(key),
+    onTransfer: transfer,
   });
+  const attention = new AttentionView($('attention-section'), $('attention'), $('attention-empty'), { t, label, lang, onTransfer: transfer });
+  showOperator(operator, attention);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
-    onOperator: (op) => showOperator(op),
+    onOperator: (op) => showOperator(op, attention),
     onQueue: (items) => queue.render(items),
     // Bring a conversation forward only when this operator just accepted it.
     onConversation: (c, _isNew, accepted) => conversations.upsert(c, accepted),
@@ -101,13 +110,32 @@ function startDesk(operator, deskKeys) {
     onFailed: (c, id) => conversations.failed(c, id),
     onPresence: (c) => conversations.presence(c),
     onClosed: (c) => conversations.closed(c),
-    onError: (code, message) => notice(code === 'taken' ? t('taken') : t('notice', { message: message || code })),
+    onTransferred: (key, to, held) => {
+      if (held) conversations.remove(key);
+      attention.remove(key);
+      notice(t('transferred', { to }));
+    },
+    onAttention: (items) => attention.render(items),
+    onLost: (c) => conversations.lost(c),
+    onTransferDropped: (key) => {
+      const text = t('transferDropped');
+      if (!conversations.transferFailed(key, text)) attention.transferFailed(key, text);
+    },
+    onError: (code, message, conv, transfer) => {
+      // The server's sentence (English) follows ours when it says more.
+      const text = code === 'taken' ? t('taken')
+        : ['no_operator', 'forbidden', 'not_yours'].includes(code) ? (message ? `${t(`error.${code}`)} (${message})` : t(`error.${code}`))
+          : t('notice', { message: message || code });
+      // A refused transfer is said next to the transfer control that sent it.
+      if (transfer && conv !== undefined && (conversations.transferFailed(conv, text) || attention.transferFailed(conv, text))) return;
+      notice(text);
+    },
     onConnection: (state) => {
       ui.connection.dataset.state = state;
       ui.connection.textContent = state === 'open' ? t('connected') : state === 'retrying' ? t('reconnecting') : '';
     },
   });
-  session = { desk, queue, conversations };
+  session = { desk, queue, conversations, attention };
   desk.start();
 }
 
@@ -116,6 +144,7 @@ function stopDesk() {
     session.desk.stop();
     session.queue.stop();
     session.conversations.clear();
+    session.attention.stop();
     session = null;
   }
   ui.desk.hidden = true;
@@ -126,9 +155,13 @@ function stopDesk() {
   ui.notice.hidden = true;
 }
 
-/** @param {{username?: unknown, role?: unknown}} op */
-function showOperator(op) {
+/**
+ * @param {{username?: unknown, role?: unknown}} op
+ * @param {AttentionView} attention shown to supervisors
+ */
+function showOperator(op, attention) {
   ui.operator.textContent = [op.username, op.role].filter((x) => typeof x === 'string' && x).join(' · ');
+  if (op.role === 'supervisor') attention.show(true);
 }
 
 /** Non-fatal server errors: shown for a while, then cleared. @param {string} text */

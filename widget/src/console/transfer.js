@@ -15,6 +15,8 @@ export class TransferForm {
    */
   constructor(t, id, onTransfer) {
     this.t = t;
+    /** a transfer went out and its answer has not come */
+    this.pending = false;
     this.to = h('input', {
       id: `${id}-transfer-to`, name: 'to', 'data-pnav': 'transfer-to', autocomplete: 'off',
       autocapitalize: 'none', spellcheck: false, required: true,
@@ -43,6 +45,7 @@ export class TransferForm {
         return;
       }
       this.say(t('transferring'), false);
+      this.pending = true;
       this.setBusy(true);
     });
   }
@@ -60,12 +63,14 @@ export class TransferForm {
 
   /** The server refused the transfer: say why, keep what was typed. @param {string} text */
   fail(text) {
+    this.pending = false;
     this.setBusy(false);
     this.say(text, true);
   }
 
   /** Nothing may be typed any more (a closed conversation). */
   disable() {
+    this.pending = false;
     this.setBusy(true);
     this.el.open = false;
   }

@@ -37,3 +37,17 @@ export function duration(ms) {
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
+
+/**
+ * Local "14:05" of an epoch-ms time.
+ * @param {number} ms
+ * @param {string} [lang]
+ */
+export function clock(ms, lang) {
+  const d = new Date(ms);
+  try {
+    return d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  } catch {
+    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  }
+}
