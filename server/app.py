@@ -11,6 +11,7 @@ from flask import Flask
 
 from pnav.sdk import crypto, registry
 from pnav.sdk.broker import Broker
+from pnav.sdk.router import Router
 from pnav.sdk.store import Store
 
 from . import console, headers, person
@@ -87,6 +88,7 @@ def create_app(
         settings.max_body_chars,
         timings,
         resume_salt=resume_salt[: crypto.SALT_BYTES],
+        router=registry.create("router", settings.router, settings.router_options, {}, base=Router),
     )
     checks = Maintenance(chat, settings.maintenance_every) if maintenance else None
     app.extensions["pnav"] = AppState(

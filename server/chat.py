@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pnav.sdk import crypto
+from pnav.sdk.router import Candidate, QueueRouter, Router
 from pnav.sdk.store import (
     OUTCOMES,
     WHAT,
@@ -101,6 +102,7 @@ class ChatService:
         timings: Timings | None = None,
         clock: Callable[[], float] = time.time,
         resume_salt: bytes = b"\0" * crypto.SALT_BYTES,
+        router: Router | None = None,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -119,6 +121,13 @@ class ChatService:
         self._attention_lock = threading.Lock()
         self.resume_salt = resume_salt
         self.code_failures = RateLimit(CODE_FAILURES_PER_MINUTE, 60, clock)
+        self.router = router or QueueRouter()
+        self._assigned_at: deque[float] = deque(maxlen=20)  # for the wait estimate
+        self._route_lock = threading.Lock()
+        self._route_wanted = threading.Event()
+        self._closing = threading.Event()
+        if self.router.automatic:
+            threading.Thread(target=self._router_loop, name="pnav-router", daemon=True).start()
 
     def _lock(self, conv_id: str) -> threading.RLock:
         return self._conv_locks[hash(conv_id) % _LOCK_STRIPES]
@@ -180,21 +189,31 @@ class ChatService:
         ]
         return {"t": "queue", "items": items}
 
+    def wait_estimate(self, position: int) -> int | None:
+        """Seconds until a conversation at ``position`` is taken, from the pace at which
+        recent ones were (None until there is a pace to go by)."""
+        times = list(self._assigned_at)
+        if len(times) < 2 or times[-1] <= times[0]:
+            return None
+        pace = (times[-1] - times[0]) / (len(times) - 1)  # seconds per taken conversation
+        return max(1, round(pace * position))
+
+    def _waiting_status(self, position: int | None) -> dict[str, Any]:
+        frame: dict[str, Any] = {"t": "status", "state": "waiting", "position": position}
+        estimate = None if position is None else self.wait_estimate(position)
+        if estimate is not None:
+            frame["wait_estimate"] = estimate
+        return frame
+
     def _queue_changed(self) -> None:
         waiting = self.store.waiting_conversations()
         self.hub.to_operators(self.queue_frame())
-        self.hub.to_people(
-            {
-                c.id: {"t": "status", "state": "waiting", "position": i}
-                for i, c in enumerate(waiting, start=1)
-            }
-        )
+        self.hub.to_people({c.id: self._waiting_status(i) for i, c in enumerate(waiting, start=1)})
 
     def _status(self, conv: Conversation) -> dict[str, Any]:
         if conv.state == "waiting":
             ids = [c.id for c in self.store.waiting_conversations()]
-            pos = ids.index(conv.id) + 1 if conv.id in ids else None
-            return {"t": "status", "state": "waiting", "position": pos}
+            return self._waiting_status(ids.index(conv.id) + 1 if conv.id in ids else None)
         if conv.state == "active" and conv.operator_id is not None:
             present = self.hub.operator_connected(conv.operator_id)
             return {"t": "status", "state": "active", "operator": "present" if present else "away"}
@@ -288,6 +307,7 @@ class ChatService:
             )
         log.info("conversation started (danger=%s)", conv.danger)
         self._queue_changed()
+        self.route_soon()
         return conv
 
     def resume_params(self) -> dict[str, Any]:
@@ -438,6 +458,7 @@ class ChatService:
             self._away.pop(op.id, None)
             log.info("operator %d connected", op.id)
         self.refresh_attention(self.clock(), force_to=conn if supervisor else None)
+        self.route_soon()
 
     def operator_gone(self, op: Operator, conn: Connection) -> None:
         if not self.hub.leave_operator(op.id, conn):
@@ -451,16 +472,86 @@ class ChatService:
     def operator_accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv_id = require_str(frame, "conv", 64)
         self.check_active(op)
+        if not self._assign(conv_id, op.id):
+            raise FrameError("taken", "this conversation is no longer waiting")
+        log.info("conversation accepted by operator %d", op.id)
+        self._queue_changed()
+
+    def _assign(self, conv_id: str, operator_id: int) -> bool:
+        """Give a waiting conversation to an operator and tell both; False if taken."""
         with self._lock(conv_id):
             with self._queue_lock:
-                if not self.store.assign(conv_id, op.id):
-                    raise FrameError("taken", "this conversation is no longer waiting")
+                if not self.store.assign(conv_id, operator_id):
+                    return False
+            self._assigned_at.append(self.clock())
             conv = self.store.get_conversation(conv_id)
             assert conv is not None
-            log.info("conversation accepted by operator %d", op.id)
-            self._send_conversation(op.id, conv)
+            self._send_conversation(operator_id, conv)
             self.hub.to_person(conv_id, self._status(conv))
-        self._queue_changed()
+        return True
+
+    # -- routing ------------------------------------------------------------
+    def route_soon(self) -> None:
+        """Ask the router to look at the queue (on its own thread: a router may be slow)."""
+        if self.router.automatic:
+            self._route_wanted.set()
+
+    def _router_loop(self) -> None:
+        while not self._closing.is_set():
+            self._route_wanted.wait(5)
+            self._route_wanted.clear()
+            if self._closing.is_set():
+                return
+            try:
+                self.route()
+            except Exception:  # a failing router leaves conversations in the queue
+                log.exception("routing round failed; conversations stay in the queue")
+
+    def route(self) -> int:
+        """One routing round: offer waiting conversations (danger first, then oldest) to
+        the router; returns how many were assigned."""
+        if not self.router.automatic:
+            return 0
+        with self._route_lock:
+            waiting = self.store.waiting_conversations()
+            if not waiting:
+                return 0
+            load: dict[int, int] = {}
+            for conv in self.store.active_conversations():
+                if conv.operator_id is not None:
+                    load[conv.operator_id] = load.get(conv.operator_id, 0) + 1
+            candidates = {
+                op.id: Candidate(
+                    op.id,
+                    op.username,
+                    op.role,
+                    load.get(op.id, 0),
+                    self.hub.operator_connected(op.id),
+                )
+                for op in self.store.list_operators()
+                if not op.removed
+            }
+            assigned = 0
+            for conv in waiting:
+                choice = self.router.choose(conv, list(candidates.values()))
+                chosen = candidates.get(choice) if choice is not None else None
+                if chosen is None or not chosen.connected:
+                    continue
+                if self._assign(conv.id, chosen.id):
+                    log.info("conversation routed to operator %d", chosen.id)
+                    candidates[chosen.id] = Candidate(
+                        chosen.id, chosen.username, chosen.role, chosen.active + 1, True
+                    )
+                    assigned += 1
+            if assigned:
+                self._queue_changed()
+            return assigned
+
+    def close(self) -> None:
+        """Stop the routing thread and release the router."""
+        self._closing.set()
+        self._route_wanted.set()
+        self.router.close()
 
     def operator_sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv = self._own(op, self._conversation(frame))
@@ -496,6 +587,7 @@ class ChatService:
         if not self.store.close_conversation(conv.id, outcome):
             raise FrameError("closed", "this conversation is already closed")
         log.info("conversation closed (outcome=%s)", outcome)
+        self.route_soon()
         if conv.operator_id is not None:
             self.hub.to_operator(
                 conv.operator_id, {"t": "closed", "conv": conv.id, "outcome": outcome}
@@ -591,6 +683,7 @@ class ChatService:
                 queue_changed |= conv.state == "waiting"
         if queue_changed:
             self._queue_changed()
+        self.route_soon()
         closed_before = now - t.retention_days * 86400
         purged = self.store.purge_closed(closed_before)
         if purged:

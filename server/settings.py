@@ -57,6 +57,8 @@ class Settings:
     store_options: Mapping[str, Any] = field(default_factory=dict)
     broker: str = "inprocess"
     broker_options: Mapping[str, Any] = field(default_factory=dict)
+    router: str = "queue"
+    router_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
@@ -141,7 +143,7 @@ class Settings:
 
 
 # Backend slots chosen in settings (each with a `<slot>_options` table).
-_SLOTS = ("store", "broker")
+_SLOTS = ("store", "broker", "router")
 
 # Whole-number settings and their smallest allowed value.
 _NUMBERS = {

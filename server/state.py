@@ -34,6 +34,7 @@ class AppState:
         """Stop the background checks and the broker (the caller closes the store)."""
         if self.maintenance is not None:
             self.maintenance.stop()
+        self.chat.close()
         self.hub.close()
 
 

@@ -1,0 +1,75 @@
+"""The contract every router keeps, as a test suite an integrator runs on theirs.
+
+Subclass :class:`RouterContract` in a test module (``class TestMyRouter(RouterContract):
+__test__ = True``) and give it a ``router`` fixture returning your router.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from .router import Candidate, Router
+from .store import Conversation
+
+__all__ = ["RouterContract", "conversation"]
+
+
+def conversation(
+    conv_id: str = "c1", *, danger: bool = False, lang: str = "fr", what: str = "domestic"
+) -> Conversation:
+    """A waiting conversation as the server would offer it."""
+    now = time.time()
+    return Conversation(
+        id=conv_id,
+        partner="demo",
+        who="victim",
+        what=what,
+        danger=danger,
+        lang=lang,
+        sealed_key=b"\x01" + bytes(104),
+        desk_key="k1",
+        state="waiting",
+        person="connected",
+        operator_id=None,
+        outcome=None,
+        created_at=now,
+        assigned_at=None,
+        closed_at=None,
+        last_seq=0,
+        person_since=now,
+        last_activity=now,
+    )
+
+
+class RouterContract:
+    __test__ = False
+
+    def test_it_never_chooses_someone_absent_or_unknown(self, router: Router) -> None:
+        rnd = random.Random(7)  # noqa: S311 - test inputs, not secrets
+        for round_ in range(200):
+            candidates = [
+                Candidate(i, f"op{i}", "operator", rnd.randint(0, 5), rnd.random() < 0.5)
+                for i in range(rnd.randint(0, 6))
+            ]
+            conv = conversation(
+                f"c{round_}",
+                danger=rnd.random() < 0.2,
+                lang=rnd.choice(["fr", "en", "ar", "fr-BE"]),
+                what=rnd.choice(["domestic", "sexual", "cyber_harassment"]),
+            )
+            choice = router.choose(conv, candidates)
+            if choice is not None:
+                assert choice in {c.id for c in candidates if c.connected}
+
+    def test_nobody_to_choose_means_none(self, router: Router) -> None:
+        assert router.choose(conversation(), []) is None
+        offline = [Candidate(1, "a", "operator", 0, False)]
+        assert router.choose(conversation(), offline) is None
+
+    def test_it_answers_quickly(self, router: Router) -> None:
+        candidates = [Candidate(i, f"op{i}", "operator", i % 3, True) for i in range(50)]
+        started = time.monotonic()
+        for i in range(20):
+            router.choose(conversation(f"c{i}"), candidates)
+        assert time.monotonic() - started < 10

@@ -1,0 +1,193 @@
+"""Routers (issue 5): contracts over every built-in, their choices, automatic assignment
+by the server, and the person's estimated wait."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from pnav.sdk.client import OperatorClient, PersonClient, Timing
+from pnav.sdk.router import Candidate, LeastLoadedRouter, QueueRouter, SkillsRouter
+from pnav.sdk.router_contract import RouterContract, conversation
+from pnav.server import Settings, create_app
+from pnav.server.http_router import HttpRouter
+
+FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
+
+
+class FakeRoutingService:
+    """The platform's own routing service, on loopback, with a chosen behaviour."""
+
+    def __init__(self) -> None:
+        self.answer: object = {"operator": None}
+        self.delay = 0.0
+        self.requests: list[dict[str, object]] = []
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                service.requests.append(json.loads(self.rfile.read(length)))
+                time.sleep(service.delay)
+                body = (
+                    service.answer
+                    if isinstance(service.answer, bytes)
+                    else json.dumps(service.answer).encode()
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/route"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def routing_service():
+    service = FakeRoutingService()
+    yield service
+    service.close()
+
+
+class TestQueueRouter(RouterContract):
+    __test__ = True
+
+    @pytest.fixture
+    def router(self):
+        return QueueRouter()
+
+
+class TestLeastLoadedRouter(RouterContract):
+    __test__ = True
+
+    @pytest.fixture
+    def router(self):
+        return LeastLoadedRouter(capacity=2)
+
+
+class TestSkillsRouter(RouterContract):
+    __test__ = True
+
+    @pytest.fixture
+    def router(self):
+        return SkillsRouter(
+            capacity=2, skills={"op1": {"languages": ["ar"]}, "op2": {"categories": ["sexual"]}}
+        )
+
+
+class TestHttpRouter(RouterContract):
+    __test__ = True
+
+    @pytest.fixture
+    def router(self, routing_service):
+        # The service names someone at random, present or not: the router must check.
+        routing_service.answer = {"operator": "op1"}
+        return HttpRouter(routing_service.url, timeout=1, retries=0)
+
+
+def _ops(*loads: tuple[int, bool]) -> list[Candidate]:
+    return [Candidate(i, f"op{i}", "operator", a, c) for i, (a, c) in enumerate(loads)]
+
+
+def test_least_loaded_takes_the_freest_and_respects_capacity() -> None:
+    router = LeastLoadedRouter(capacity=2)
+    assert router.choose(conversation(), _ops((1, True), (0, True), (0, False))) == 1
+    assert router.choose(conversation(), _ops((2, True), (2, True))) is None
+    with pytest.raises(ValueError):
+        LeastLoadedRouter(capacity=0)
+
+
+def test_skills_match_language_and_category() -> None:
+    router = SkillsRouter(
+        skills={"op0": {"languages": ["ar", "fr"]}, "op1": {"categories": ["sexual"]}}
+    )
+    ops = _ops((0, True), (0, True))
+    assert router.choose(conversation(lang="ar-MA"), ops) == 0
+    assert router.choose(conversation(lang="en", what="sexual"), ops) == 1
+    assert router.choose(conversation(lang="en", what="domestic"), ops) is None
+    fallback = SkillsRouter(skills={"op0": {"languages": ["ar"]}}, fallback=True)
+    assert fallback.choose(conversation(lang="en"), _ops((0, True))) == 0
+    with pytest.raises(ValueError, match="unknown keys"):
+        SkillsRouter(skills={"op0": {"langs": ["ar"]}})
+
+
+def test_the_http_router_asks_and_falls_back_to_the_queue(routing_service) -> None:
+    ops = _ops((0, True), (1, True))
+    router = HttpRouter(routing_service.url, timeout=0.5, retries=1)
+    routing_service.answer = {"operator": "op1"}
+    assert router.choose(conversation(), ops) == 1
+    sent = routing_service.requests[-1]
+    assert sent["conversation"]["what"] == "domestic"
+    assert "sealed_key" not in sent["conversation"]
+    routing_service.answer = {"operator": 0}
+    assert router.choose(conversation(), ops) == 0
+    for bad in ({"operator": "nobody"}, {"no": 1}, b"not json", [1]):
+        routing_service.answer = bad
+        assert router.choose(conversation(), ops) is None
+    routing_service.answer = {"operator": 1}
+    routing_service.delay = 1.0
+    started = time.monotonic()
+    assert router.choose(conversation(), ops) is None  # timed out twice
+    assert time.monotonic() - started < 4
+    with pytest.raises(ValueError):
+        HttpRouter("ftp://example.org")
+
+
+def test_settings_choose_the_router(tmp_path) -> None:
+    settings = Settings.load(
+        None,
+        environ={"PNAV_ROUTER": "least_loaded"},
+        data_dir=tmp_path,
+        router_options={"capacity": 5},
+    )
+    app = create_app(settings, maintenance=False)
+    chat = app.extensions["pnav"].chat
+    assert isinstance(chat.router, LeastLoadedRouter) and chat.router.capacity == 5
+    app.extensions["pnav"].shutdown()
+
+
+def test_the_server_assigns_danger_first_to_the_least_loaded(live_server) -> None:
+    bob_pw = live_server.add_operator("bob")
+    chat = live_server.chat
+    chat.router = LeastLoadedRouter(capacity=1)
+    calm = PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
+    urgent = PersonClient.start(
+        live_server.url, "demo", live_server.origin, danger=True, timing=FAST
+    )
+    bob = OperatorClient.login(live_server.url, "bob", bob_pw, timing=FAST)
+    assert chat.route() == 1
+    assert bob.wait("conversation", conv=urgent.conv)
+    urgent.wait("status", state="active", operator="present")
+    # bob is full (capacity 1): the calm conversation waits for alice.
+    assert chat.route() == 0
+    alice = OperatorClient.login(live_server.url, "alice", live_server.password, timing=FAST)
+    assert chat.route() == 1
+    alice.wait("conversation", conv=calm.conv)
+    calm.send("hello")
+    assert alice.receive().text == "hello"
+
+
+def test_the_person_sees_an_estimated_wait(live_server) -> None:
+    op = OperatorClient.login(live_server.url, "alice", live_server.password, timing=FAST)
+    people = [
+        PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
+        for _ in range(4)
+    ]
+    assert "wait_estimate" not in people[3].wait("status", state="waiting", position=4)
+    for person in people[:2]:
+        op.accept(person.conv)
+        time.sleep(0.3)
+    frame = people[3].wait("status", state="waiting", position=2)
+    assert frame["wait_estimate"] >= 1
