@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from pnav.sdk.store import (
     StoredMessage,
 )
 
-__all__ = ["SQLiteStore"]
+__all__ = ["MIGRATIONS", "Migration", "SQLiteStore", "SchemaVersionError", "upgrade"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -100,8 +101,32 @@ _CONV_COLUMNS = (
     "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
     "last_activity"
 )
-# Bumped with every schema change; a file from another version is refused, not guessed at.
-SCHEMA_VERSION = 2
+
+
+class SchemaVersionError(RuntimeError):
+    """The database's schema is not the one this pnav uses; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema version: the statements that bring the previous version to it."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+# One step per schema change, applied in order by ``pnav db upgrade`` (:func:`upgrade`); a
+# new database runs them all. Version 2 is the first released schema: files from earlier
+# versions predate releases and are refused, not guessed at.
+MIGRATIONS: list[Migration] = [
+    Migration(
+        2,
+        "conversations, messages, handovers, operators, resume codes, desk keys",
+        tuple(s.strip() for s in _SCHEMA.split(";") if s.strip()),
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -141,19 +166,11 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA synchronous=FULL")
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'conversations'"
-        ).fetchone()
-        if has_tables and version != SCHEMA_VERSION:
+        try:
+            _migrate(self._db, self.path, upgrading=False)
+        except BaseException:
             self._db.close()
-            raise RuntimeError(
-                f"{self.path} has schema version {version} and this pnav uses "
-                f"{SCHEMA_VERSION}; versions before the first release cannot be upgraded: "
-                "move the file away to start afresh"
-            )
-        self._db.executescript(_SCHEMA)
-        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            raise
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -440,6 +457,63 @@ class SQLiteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def upgrade(path: str | Path) -> list[int]:
+    """Bring the database file to the latest schema version in one transaction.
+
+    Returns the versions applied (empty if it was up to date). Back up the file first.
+    """
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA secure_delete=ON")
+        return _migrate(db, Path(path), upgrading=True)
+    finally:
+        db.close()
+
+
+def _migrate(db: sqlite3.Connection, path: Path, *, upgrading: bool) -> list[int]:
+    """Create a new database, or check (``upgrading``: upgrade) an existing one."""
+    latest = MIGRATIONS[-1].version
+    # the write lock first, so two processes opening a new file do not both create it
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'conversations'"
+        ).fetchone()
+        if not has_tables:
+            version = 0
+        elif version < MIGRATIONS[0].version:
+            raise SchemaVersionError(
+                f"{path} has schema version {version} and this pnav uses "
+                f"{latest}; versions before the first release cannot be upgraded: "
+                "move the file away to start afresh"
+            )
+        elif version > latest:
+            raise SchemaVersionError(
+                f"{path} has schema version {version}, newer than this pnav knows "
+                f"({latest}): upgrade pnav"
+            )
+        elif version < latest and not upgrading:
+            raise SchemaVersionError(
+                f"{path} has schema version {version} and this pnav needs {latest}: "
+                "back up the file, then run `pnav db upgrade`"
+            )
+        applied = []
+        for step in MIGRATIONS:
+            if step.version > version:
+                for statement in step.statements:
+                    db.execute(statement)
+                applied.append(step.version)
+        if applied:
+            db.execute(f"PRAGMA user_version = {int(latest)}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return applied
 
 
 def _message(row: sqlite3.Row) -> StoredMessage:

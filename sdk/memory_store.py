@@ -1,0 +1,286 @@
+"""An in-memory :class:`~pnav.sdk.store.Store` for tests: fast, thread-safe, forgets on exit.
+
+It keeps the same semantics as the SQLite and PostgreSQL stores (the contract suite in
+:mod:`pnav.sdk.store_contract` runs over all three), including the integrity rules a
+database would enforce: unique usernames, wraps only for known operators and desk keys.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import replace
+
+from pnav.sdk.store import (
+    Conversation,
+    DeskKey,
+    Handover,
+    NewConversation,
+    Operator,
+    Store,
+    StoredMessage,
+)
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore(Store):
+    """Every method holds one lock, so each call is atomic like a database transaction."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        # dicts keep insertion order, which breaks ties between equal timestamps
+        self._conversations: dict[str, Conversation] = {}
+        self._messages: dict[str, list[StoredMessage]] = {}
+        self._by_client_id: dict[tuple[str, str, str], StoredMessage] = {}
+        self._handovers: dict[str, list[Handover]] = {}
+        self._operators: dict[int, Operator] = {}
+        self._next_operator = 1
+        self._desk_keys: dict[str, DeskKey] = {}
+        self._wraps: dict[tuple[int, str], bytes] = {}
+        self._resume_codes: dict[bytes, tuple[str, bytes]] = {}
+
+    # -- conversations -------------------------------------------------
+    def create_conversation(self, new: NewConversation) -> Conversation:
+        with self._lock:
+            conv_id = secrets.token_urlsafe(16)
+            now = time.time()
+            conv = Conversation(
+                id=conv_id,
+                partner=new.partner,
+                who=new.who,
+                what=new.what,
+                danger=new.danger,
+                lang=new.lang,
+                sealed_key=new.sealed_key,
+                desk_key=new.desk_key,
+                state="waiting",
+                person="connected",
+                operator_id=None,
+                outcome=None,
+                created_at=now,
+                assigned_at=None,
+                closed_at=None,
+                last_seq=0,
+                person_since=now,
+                last_activity=now,
+            )
+            self._conversations[conv_id] = conv
+            return conv
+
+    def get_conversation(self, conv_id: str) -> Conversation | None:
+        with self._lock:
+            return self._conversations.get(conv_id)
+
+    def _where(self, *states: str) -> list[Conversation]:
+        return [c for c in self._conversations.values() if c.state in states]
+
+    def waiting_conversations(self) -> list[Conversation]:
+        with self._lock:
+            return sorted(self._where("waiting"), key=lambda c: (not c.danger, c.created_at))
+
+    def operator_conversations(self, operator_id: int) -> list[Conversation]:
+        with self._lock:
+            mine = [c for c in self._where("active") if c.operator_id == operator_id]
+            return sorted(mine, key=_assigned_at)
+
+    def assign(self, conv_id: str, operator_id: int) -> bool:
+        with self._lock:
+            conv = self._conversations.get(conv_id)
+            if conv is None or conv.state != "waiting":
+                return False
+            self._conversations[conv_id] = replace(
+                conv, state="active", operator_id=operator_id, assigned_at=time.time()
+            )
+            return True
+
+    def close_conversation(self, conv_id: str, outcome: str) -> bool:
+        with self._lock:
+            conv = self._conversations.get(conv_id)
+            if conv is None or conv.state == "closed":
+                return False
+            self._conversations[conv_id] = replace(
+                conv, state="closed", outcome=outcome, closed_at=time.time()
+            )
+            return True
+
+    def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
+        with self._lock:
+            conv = self._conversations.get(conv_id)
+            if conv is not None:
+                since = time.time() if now is None else now
+                self._conversations[conv_id] = replace(conv, person=state, person_since=since)
+
+    def transfer(self, conv_id: str, from_operator: int, handover: Handover) -> bool:
+        with self._lock:
+            conv = self._conversations.get(conv_id)
+            if conv is None or conv.state != "active" or conv.operator_id != from_operator:
+                return False
+            self._conversations[conv_id] = replace(
+                conv, operator_id=handover.to_operator, assigned_at=handover.created_at
+            )
+            self._handovers.setdefault(conv_id, []).append(replace(handover, conv=conv_id))
+            return True
+
+    def handovers(self, conv_id: str) -> list[Handover]:
+        with self._lock:
+            return list(self._handovers.get(conv_id, ()))
+
+    def active_conversations(self) -> list[Conversation]:
+        with self._lock:
+            return sorted(self._where("active"), key=_assigned_at)
+
+    def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
+        with self._lock:
+            return [
+                c
+                for c in self._where("waiting", "active")
+                if c.person == state and c.person_since < since_before
+            ]
+
+    def idle_conversations(self, before: float) -> list[Conversation]:
+        with self._lock:
+            return [
+                c
+                for c in self._where("waiting", "active")
+                if c.person != "connected" and c.last_activity < before
+            ]
+
+    def purge_closed(self, closed_before: float) -> int:
+        with self._lock:
+            doomed = {
+                c.id
+                for c in self._where("closed")
+                if c.closed_at is not None and c.closed_at < closed_before
+            }
+            for conv_id in doomed:
+                del self._conversations[conv_id]
+                self._handovers.pop(conv_id, None)
+                for msg in self._messages.pop(conv_id, ()):
+                    del self._by_client_id[(conv_id, msg.sender, msg.client_id)]
+            for lookup_hash, (conv_id, _) in list(self._resume_codes.items()):
+                if conv_id in doomed:
+                    del self._resume_codes[lookup_hash]
+            return len(doomed)
+
+    # -- messages ------------------------------------------------------
+    def append_message(
+        self, conv_id: str, sender: str, client_id: str, body: bytes
+    ) -> tuple[StoredMessage, bool]:
+        with self._lock:
+            first = self._by_client_id.get((conv_id, sender, client_id))
+            if first is not None:
+                return first, False
+            conv = self._conversations.get(conv_id)
+            if conv is None:
+                raise KeyError(conv_id)
+            now = time.time()
+            msg = StoredMessage(conv_id, conv.last_seq + 1, sender, client_id, bytes(body), now)
+            self._conversations[conv_id] = replace(conv, last_seq=msg.seq, last_activity=now)
+            self._messages.setdefault(conv_id, []).append(msg)
+            self._by_client_id[(conv_id, sender, client_id)] = msg
+            return msg, True
+
+    def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
+        with self._lock:
+            # appended in sequence order, so the list is already sorted
+            return [m for m in self._messages.get(conv_id, ()) if m.seq > after]
+
+    # -- operators and desk keys --------------------------------------
+    def add_operator(
+        self,
+        username: str,
+        role: str,
+        salt: bytes,
+        kdf_ops: int,
+        kdf_mem: int,
+        auth_hash: bytes,
+        public_key: bytes,
+    ) -> Operator:
+        with self._lock:
+            if any(op.username == username for op in self._operators.values()):
+                raise ValueError(f"operator {username!r} exists already")
+            op = Operator(
+                id=self._next_operator,
+                username=username,
+                role=role,
+                salt=bytes(salt),
+                kdf_ops=kdf_ops,
+                kdf_mem=kdf_mem,
+                auth_hash=bytes(auth_hash),
+                public_key=bytes(public_key),
+                removed=False,
+            )
+            self._operators[op.id] = op
+            self._next_operator += 1
+            return op
+
+    def remove_operator(self, operator_id: int) -> None:
+        with self._lock:
+            op = self._operators.get(operator_id)
+            if op is not None:
+                self._operators[operator_id] = replace(op, removed=True)
+            for key in [k for k in self._wraps if k[0] == operator_id]:
+                del self._wraps[key]
+
+    def get_operator(self, operator_id: int) -> Operator | None:
+        with self._lock:
+            return self._operators.get(operator_id)
+
+    def find_operator(self, username: str) -> Operator | None:
+        with self._lock:
+            return next((op for op in self._operators.values() if op.username == username), None)
+
+    def list_operators(self) -> list[Operator]:
+        with self._lock:
+            return sorted(self._operators.values(), key=lambda op: op.id)
+
+    def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
+        with self._lock:
+            # check everything first: nothing is stored unless all of it can be
+            if key.id in self._desk_keys:
+                raise ValueError(f"desk key {key.id!r} exists already")
+            unknown = set(wraps) - set(self._operators)
+            if unknown:
+                raise KeyError(f"no operator with id {sorted(unknown)}")
+            self._desk_keys[key.id] = key
+            for operator_id, wrapped in wraps.items():
+                self._wraps[(operator_id, key.id)] = bytes(wrapped)
+
+    def current_desk_key(self) -> DeskKey | None:
+        with self._lock:
+            keys = list(self._desk_keys.values())
+            if not keys:
+                return None
+            # newest first; among equal times the one added last (max returns the first maximum)
+            return max(reversed(keys), key=lambda k: k.created_at)
+
+    def put_desk_key_wrap(self, operator_id: int, desk_key: str, wrapped: bytes) -> None:
+        with self._lock:
+            if operator_id not in self._operators:
+                raise KeyError(f"no operator with id {operator_id}")
+            if desk_key not in self._desk_keys:
+                raise KeyError(f"no desk key {desk_key!r}")
+            self._wraps[(operator_id, desk_key)] = bytes(wrapped)
+
+    def desk_key_wraps(self, operator_id: int) -> dict[str, bytes]:
+        with self._lock:
+            return {key: w for (op, key), w in self._wraps.items() if op == operator_id}
+
+    # -- resume codes ----------------------------------------------------
+    def put_resume_code(self, conv_id: str, lookup_hash: bytes, wrapped_key: bytes) -> None:
+        with self._lock:
+            if conv_id not in self._conversations:
+                raise KeyError(conv_id)
+            for old in [h for h, (c, _) in self._resume_codes.items() if c == conv_id]:
+                del self._resume_codes[old]
+            self._resume_codes[bytes(lookup_hash)] = (conv_id, bytes(wrapped_key))
+
+    def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
+        with self._lock:
+            return self._resume_codes.get(bytes(lookup_hash))
+
+
+def _assigned_at(conv: Conversation) -> float:
+    return conv.assigned_at if conv.assigned_at is not None else conv.created_at

@@ -1,0 +1,246 @@
+"""Versioned schemas: a new database gets the latest version, an older one is refused
+until ``pnav db upgrade``, and an upgrade applies every pending step or none.
+
+Future migrations do not exist yet, so the tests add a version 3 to the list.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from pnav.sdk.store_contract import new_conversation
+from pnav.server import postgres_store, sqlite_store
+from pnav.server.postgres_store import PostgresStore
+from pnav.server.sqlite_store import Migration, SchemaVersionError, SQLiteStore
+
+POSTGRES = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+LATEST = sqlite_store.SCHEMA_VERSION
+EXTRA = Migration(3, "a table for the test", ("CREATE TABLE extra (x INTEGER)",))
+BROKEN = Migration(3, "half good", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The test server; unreachable, every PostgreSQL test fails (never skips)."""
+    try:
+        with psycopg.connect(POSTGRES, connect_timeout=5):
+            return POSTGRES
+    except psycopg.OperationalError as exc:
+        reason = " ".join(str(exc).split())
+    pytest.fail(
+        f"PostgreSQL is unreachable at {POSTGRES} ({reason}): start it, or set "
+        "PNAV_TEST_POSTGRES to a server where this user may create schemas",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    schema = sql.Identifier(f"pnav_test_{secrets.token_hex(6)}")
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+    try:
+        yield make_conninfo(postgres_server, options=f"-c search_path={schema.as_string()}")
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
+
+
+# -- SQLite ----------------------------------------------------------------
+def _user_version(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        version: int = db.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def _sqlite_tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_sqlite_new_file_gets_the_latest_version(tmp_path: Path) -> None:
+    path = tmp_path / "pnav.sqlite3"
+    SQLiteStore(path).close()
+    assert _user_version(path) == LATEST == sqlite_store.MIGRATIONS[-1].version
+    assert {"conversations", "messages", "operators", "desk_keys"} <= _sqlite_tables(path)
+    assert sqlite_store.upgrade(path) == []
+    SQLiteStore(path).close()
+
+
+def test_sqlite_upgrade_creates_a_new_file(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    assert sqlite_store.upgrade(path) == [LATEST]
+    store = SQLiteStore(path)
+    store.create_conversation(new_conversation())
+    store.close()
+
+
+def test_sqlite_pre_release_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE conversations (id TEXT PRIMARY KEY)")
+        db.execute("PRAGMA user_version = 1")
+    for attempt in (SQLiteStore, sqlite_store.upgrade):
+        with pytest.raises(SchemaVersionError) as err:
+            attempt(path)
+        assert str(err.value) == (
+            f"{path} has schema version 1 and this pnav uses {LATEST}; versions before the "
+            "first release cannot be upgraded: move the file away to start afresh"
+        )
+    assert _user_version(path) == 1
+
+
+def test_sqlite_older_file_is_refused_until_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "pnav.sqlite3"
+    store = SQLiteStore(path)
+    conv = store.create_conversation(new_conversation())
+    store.append_message(conv.id, "person", "c1", b"kept")
+    store.close()
+    monkeypatch.setattr(sqlite_store, "MIGRATIONS", [*sqlite_store.MIGRATIONS, EXTRA])
+
+    with pytest.raises(SchemaVersionError) as err:
+        SQLiteStore(path)
+    assert str(err.value) == (
+        f"{path} has schema version {LATEST} and this pnav needs 3: "
+        "back up the file, then run `pnav db upgrade`"
+    )
+    assert sqlite_store.upgrade(path) == [3]
+    assert _user_version(path) == 3 and "extra" in _sqlite_tables(path)
+    assert sqlite_store.upgrade(path) == []
+    store = SQLiteStore(path)
+    assert [m.body for m in store.messages_after(conv.id, 0)] == [b"kept"]
+    store.close()
+
+
+def test_sqlite_failed_upgrade_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "pnav.sqlite3"
+    SQLiteStore(path).close()
+    monkeypatch.setattr(sqlite_store, "MIGRATIONS", [*sqlite_store.MIGRATIONS, BROKEN])
+    with pytest.raises(sqlite3.OperationalError):
+        sqlite_store.upgrade(path)
+    assert _user_version(path) == LATEST
+    assert "extra" not in _sqlite_tables(path)
+
+
+def test_sqlite_newer_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pnav.sqlite3"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    for attempt in (SQLiteStore, sqlite_store.upgrade):
+        with pytest.raises(SchemaVersionError, match=r"schema version 99, newer than this pnav"):
+            attempt(path)
+
+
+# -- PostgreSQL ------------------------------------------------------------
+def _pg_versions(dsn: str) -> list[int]:
+    with psycopg.connect(dsn) as conn:
+        return [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
+
+
+def _pg_has_table(dsn: str, name: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+        return bool(row and row[0])
+
+
+def test_postgres_new_schema_gets_the_latest_version(postgres_dsn: str) -> None:
+    PostgresStore(postgres_dsn).close()
+    assert _pg_versions(postgres_dsn) == [m.version for m in postgres_store.MIGRATIONS]
+    assert postgres_store.MIGRATIONS[-1].version == LATEST  # numbered like SQLite's
+    assert postgres_store.upgrade(postgres_dsn) == []
+    assert PostgresStore.upgrade(postgres_dsn) == []
+
+
+def test_postgres_upgrade_creates_an_empty_schema(postgres_dsn: str) -> None:
+    with pytest.raises(SchemaVersionError, match=r"run `pnav db upgrade`"):
+        PostgresStore(postgres_dsn, create=False)
+    assert postgres_store.upgrade(postgres_dsn) == [LATEST]
+    PostgresStore(postgres_dsn, create=False).close()
+
+
+def test_postgres_workers_starting_together_create_the_schema_once(postgres_dsn: str) -> None:
+    barrier = threading.Barrier(4, timeout=30)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            PostgresStore(postgres_dsn, min_size=1, max_size=1).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _pg_versions(postgres_dsn) == [LATEST]
+
+
+def test_postgres_older_schema_is_refused_until_upgraded(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = PostgresStore(postgres_dsn)
+    conv = store.create_conversation(new_conversation())
+    store.append_message(conv.id, "person", "c1", b"kept")
+    store.close()
+    monkeypatch.setattr(postgres_store, "MIGRATIONS", [*postgres_store.MIGRATIONS, EXTRA])
+
+    with pytest.raises(SchemaVersionError) as err:
+        PostgresStore(postgres_dsn)
+    message = str(err.value)
+    assert message.startswith("PostgreSQL postgresql://")
+    assert message.endswith(
+        f"has schema version {LATEST} and this pnav needs 3: "
+        "back up the database, then run `pnav db upgrade`"
+    )
+    assert postgres_store.upgrade(postgres_dsn) == [3]
+    assert _pg_versions(postgres_dsn) == [LATEST, 3]
+    assert _pg_has_table(postgres_dsn, "extra")
+    store = PostgresStore(postgres_dsn)
+    assert [m.body for m in store.messages_after(conv.id, 0)] == [b"kept"]
+    store.close()
+
+
+def test_postgres_failed_upgrade_changes_nothing(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    PostgresStore(postgres_dsn).close()
+    monkeypatch.setattr(postgres_store, "MIGRATIONS", [*postgres_store.MIGRATIONS, BROKEN])
+    with pytest.raises(psycopg.errors.SyntaxError):
+        postgres_store.upgrade(postgres_dsn)
+    assert _pg_versions(postgres_dsn) == [LATEST]
+    assert not _pg_has_table(postgres_dsn, "extra")
+
+
+def test_postgres_newer_schema_is_refused(postgres_dsn: str) -> None:
+    PostgresStore(postgres_dsn).close()
+    with psycopg.connect(postgres_dsn) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99, 'from the future', 0)")
+    for attempt in (PostgresStore, postgres_store.upgrade):
+        with pytest.raises(SchemaVersionError, match=r"schema version 99, newer than this pnav"):
+            attempt(postgres_dsn)
+
+
+def test_postgres_tables_without_versions_are_refused(postgres_dsn: str) -> None:
+    with psycopg.connect(postgres_dsn) as conn:
+        conn.execute("CREATE TABLE conversations (id TEXT PRIMARY KEY)")
+    for attempt in (PostgresStore, postgres_store.upgrade):
+        with pytest.raises(SchemaVersionError, match=r"predates versioned schemas"):
+            attempt(postgres_dsn)
