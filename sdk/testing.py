@@ -1,4 +1,16 @@
-"""Helpers for testing pnav and what integrators build on it."""
+"""Helpers for testing pnav and what integrators build on it; also a pytest plugin.
+
+- Contract suites, one per backend slot: subclass one in a ``Test…`` class, set
+  ``__test__ = True`` and provide its fixture, and your backend is checked against
+  every promise pnav relies on: :class:`StoreContract` (fixture ``store``),
+  :class:`BrokerContract` (``brokers``), :class:`RouterContract` (``router``).
+- :class:`TcpProxy` cuts connections on demand; :class:`ServerProcess` runs
+  ``pnav serve`` that can be killed with SIGKILL and started again.
+
+Installed with pnav, this module is registered as the pytest plugin ``pnav``
+(entry point ``pytest11``), which adds the ``pnav_proxy`` fixture: a factory of
+:class:`TcpProxy` instances closed after the test.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +22,24 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["ServerProcess", "TcpProxy", "free_port"]
+import pytest
+
+from .broker_contract import BrokerContract
+from .router_contract import RouterContract
+from .store_contract import StoreContract
+
+__all__ = [
+    "BrokerContract",
+    "RouterContract",
+    "ServerProcess",
+    "StoreContract",
+    "TcpProxy",
+    "free_port",
+    "pnav_proxy",
+]
 
 
 def free_port() -> int:
@@ -158,3 +184,17 @@ class TcpProxy:
             self._closed = True
         self._listener.close()
         self.cut()
+
+
+@pytest.fixture
+def pnav_proxy() -> Iterator[Callable[[int], TcpProxy]]:
+    """``pnav_proxy(port)``: a :class:`TcpProxy` in front of ``port``, closed afterwards."""
+    made: list[TcpProxy] = []
+
+    def make(port: int) -> TcpProxy:
+        made.append(TcpProxy(port))
+        return made[-1]
+
+    yield make
+    for proxy in made:
+        proxy.close()
