@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+import redis
 from werkzeug.serving import BaseWSGIServer
 
 from pnav.server import Settings, create_app
@@ -21,6 +24,35 @@ from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("PNAV_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def pg_dsn() -> Iterator[str]:
+    """A DSN whose search_path is a fresh, empty schema, dropped afterwards.
+
+    PostgreSQL must be running (CI starts it): a test that needs it fails, never skips."""
+    schema = f"pnav_test_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(PG, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG} ({exc}); start it")
+    sep = "&" if "?" in PG else "?"
+    yield f"{PG}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis server's URL; it must be running (CI starts it)."""
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS} ({exc}); start redis-server")
+    return REDIS
 
 
 def _start(app: Any) -> tuple[BaseWSGIServer, threading.Thread]:

@@ -76,3 +76,19 @@ def test_demo_serves_the_partner_page_and_the_console(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_db_upgrade_and_a_store_that_cannot_be_opened(tmp_path, capsys, monkeypatch) -> None:
+    data = tmp_path / "data"
+    assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
+    assert "applied schema version(s) 2" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
+    assert "the schema is up to date" in capsys.readouterr().out
+    monkeypatch.setenv("PNAV_STORE", "postgres")
+    monkeypatch.setenv("PNAV_STORE_OPTIONS", '{"dsn": "postgresql://nobody@127.0.0.1:1/x"}')
+    assert main(["purge", "--data-dir", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pnav: the postgres store cannot be opened") and err.count("\n") == 1
+    monkeypatch.setenv("PNAV_STORE", "cassandra")
+    assert main(["purge", "--data-dir", str(data)]) == 2
+    assert "available:" in capsys.readouterr().err

@@ -9,46 +9,23 @@ with nothing lost, nothing doubled, order kept.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
-import redis
 
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.sdk.testing import ServerProcess, TcpProxy
 from pnav.server.desk import enrol_operator
 from pnav.server.postgres_store import PostgresStore
 
-PG = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("PNAV_TEST_REDIS", "redis://127.0.0.1:6379/0")
 PARTNER = "http://partner.test"
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 
 
 @pytest.fixture
-def pg_dsn():
-    schema = f"pnav_test_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(PG, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG} ({exc}); start it")
-    sep = "&" if "?" in PG else "?"
-    yield f"{PG}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@pytest.fixture
-def two_processes(tmp_path: Path, pg_dsn: str):
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
-    except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS} ({exc}); start redis-server")
+def two_processes(tmp_path: Path, pg_dsn: str, redis_url: str):
     store = PostgresStore(pg_dsn)
     password = secrets.token_urlsafe(12)
     enrol_operator(store, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
@@ -61,7 +38,7 @@ def two_processes(tmp_path: Path, pg_dsn: str):
         "PNAV_STORE_OPTIONS": json.dumps({"dsn": pg_dsn}),
         "PNAV_BROKER": "redis",
         "PNAV_BROKER_OPTIONS": json.dumps(
-            {"url": REDIS, "prefix": f"pnav-test-{secrets.token_hex(4)}", "presence_ttl": 3}
+            {"url": redis_url, "prefix": f"pnav-test-{secrets.token_hex(4)}", "presence_ttl": 3}
         ),
     }
     procs = [ServerProcess(tmp_path / name, env=env) for name in ("a", "b")]
