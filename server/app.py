@@ -22,7 +22,7 @@ from .settings import Settings
 from .state import AppState
 from .tokens import Tokens
 
-__all__ = ["create_app", "open_store"]
+__all__ = ["StoreUnavailable", "create_app", "open_store"]
 
 # simple-websocket refuses (closes with 1009) frames over this; smaller oversized frames
 # get a `too_large` error frame and the socket stays open (frames.MAX_FRAME_CHARS).
@@ -30,12 +30,19 @@ _HARD_FRAME_LIMIT = 1024 * 1024
 _PING_SECONDS = 25
 
 
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened (unreachable, or its schema needs `pnav db upgrade`)."""
+
+
 def open_store(settings: Settings) -> Store:
     """The store the settings name (``store``, ``store_options``), through the registry."""
     context = {"data_dir": settings.data_dir, "database_path": settings.database_path}
-    store: Store = registry.create(
-        "store", settings.store, settings.store_options, context, base=Store
-    )
+    try:
+        store: Store = registry.create(
+            "store", settings.store, settings.store_options, context, base=Store
+        )
+    except (RuntimeError, OSError) as exc:
+        raise StoreUnavailable(f"the {settings.store} store cannot be opened: {exc}") from exc
     return store
 
 

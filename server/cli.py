@@ -19,11 +19,14 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .app import create_app
+from pnav.sdk.registry import RegistryError
+
+from . import sqlite_store
+from .app import StoreUnavailable, create_app, open_store
 from .desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
 from .settings import Settings, SettingsError
-from .sqlite_store import SQLiteStore
 from .state import missing_assets
+from .trace_check import add_parser as add_trace_check_parser
 
 __all__ = ["main"]
 
@@ -88,7 +91,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         None, data_dir=data_dir, partners={"demo": [partner_url]}, public_url=server_url
     )
     login_file = data_dir / "demo-operator.txt"
-    store = SQLiteStore(settings.database_path)
+    store = open_store(settings)
     if store.find_operator("demo") is None:
         password = secrets.token_urlsafe(12)
         enrol_operator(store, "demo", password, role="supervisor")
@@ -116,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_operator_add(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    store = SQLiteStore(settings.database_path)
+    store = open_store(settings)
     password = os.environ.get("PNAV_NEW_PASSWORD") or getpass.getpass(
         f"Password for {args.username}: "
     )
@@ -133,7 +136,7 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
 
 def cmd_operator_remove(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    store = SQLiteStore(settings.database_path)
+    store = open_store(settings)
     try:
         key = remove_operator(store, args.username)
     finally:
@@ -147,7 +150,7 @@ def cmd_operator_remove(args: argparse.Namespace) -> int:
 
 def cmd_desk_rotate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    store = SQLiteStore(settings.database_path)
+    store = open_store(settings)
     try:
         key = rotate_desk_key(store)
     finally:
@@ -156,9 +159,32 @@ def cmd_desk_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply pending schema migrations to the store the settings name."""
+    settings = _settings(args)
+    if settings.store == "sqlite":
+        path = settings.store_options.get("path") or settings.database_path
+        applied = sqlite_store.upgrade(path)
+    elif settings.store == "postgres":
+        dsn = settings.store_options.get("dsn")
+        if not isinstance(dsn, str):
+            raise SettingsError("store_options.dsn is needed to upgrade a PostgreSQL store")
+        from . import postgres_store
+
+        applied = postgres_store.upgrade(dsn)
+    else:
+        print(f"pnav: the {settings.store!r} store manages its own schema", file=sys.stderr)
+        return 2
+    if applied:
+        print("applied schema version(s) " + ", ".join(map(str, applied)))
+    else:
+        print("the schema is up to date")
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    store = SQLiteStore(settings.database_path)
+    store = open_store(settings)
     try:
         cutoff = time.time() - settings.retention_days * 86400
         count = store.purge_closed(cutoff)
@@ -218,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     rotate.set_defaults(func=cmd_desk_rotate)
 
+    db = sub.add_parser("db", help="the database schema")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply pending schema migrations (back up first)")
+    upgrade.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
     purge = sub.add_parser(
         "purge",
         help="delete every trace of conversations closed longer ago than retention_days "
@@ -225,6 +257,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     purge.set_defaults(func=cmd_purge)
+
+    add_trace_check_parser(sub)  # pnav trace-check URL (server/trace_check.py)
     return parser
 
 
@@ -235,7 +269,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (SettingsError, DeskError) as exc:
+    except (
+        SettingsError,
+        DeskError,
+        RegistryError,
+        StoreUnavailable,
+        sqlite_store.SchemaVersionError,
+    ) as exc:
         print(f"pnav: {exc}", file=sys.stderr)
         return 2
     return code
