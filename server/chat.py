@@ -6,17 +6,15 @@ then tell the live sockets (contract 3: a message is stored before it is acknowl
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pnav.sdk import crypto
-from pnav.sdk.router import Candidate, QueueRouter, Router
+from pnav.sdk.router import QueueRouter, Router
 from pnav.sdk.store import (
     OUTCOMES,
     WHAT,
@@ -31,6 +29,8 @@ from pnav.sdk.store import (
 
 from .frames import FrameError, body_bytes, client_id, require_str
 from .hub import Connection, Hub
+from .resume import ResumeCodes
+from .routing import Routing
 from .tokens import TokenError, Tokens
 
 __all__ = ["ChatService"]
@@ -44,34 +44,6 @@ _LOCK_STRIPES = 64
 
 def _ms(ts: float | None) -> int | None:
     return None if ts is None else int(ts * 1000)
-
-
-class RateLimit:
-    """At most ``count`` events in any ``per`` seconds (a sliding window)."""
-
-    def __init__(self, count: int, per: float, clock: Callable[[], float]) -> None:
-        self.count, self.per, self.clock = count, per, clock
-        self._times: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def retry_after(self) -> float:
-        """0 if an event may happen now, else how many seconds to wait."""
-        now = self.clock()
-        with self._lock:
-            while self._times and self._times[0] <= now - self.per:
-                self._times.popleft()
-            if len(self._times) < self.count:
-                return 0.0
-            return self._times[0] + self.per - now
-
-    def hit(self) -> None:
-        with self._lock:
-            self._times.append(self.clock())
-
-
-# Wrong resume codes: this many per socket, and this many per minute for the whole server.
-CODE_TRIES_PER_SOCKET = 5
-CODE_FAILURES_PER_MINUTE = 30
 
 
 @dataclass(frozen=True)
@@ -119,15 +91,10 @@ class ChatService:
         self._away: dict[int, float] = {}
         self._attention: list[dict[str, Any]] = []
         self._attention_lock = threading.Lock()
-        self.resume_salt = resume_salt
-        self.code_failures = RateLimit(CODE_FAILURES_PER_MINUTE, 60, clock)
-        self.router = router or QueueRouter()
-        self._assigned_at: deque[float] = deque(maxlen=20)  # for the wait estimate
-        self._route_lock = threading.Lock()
-        self._route_wanted = threading.Event()
-        self._closing = threading.Event()
-        if self.router.automatic:
-            threading.Thread(target=self._router_loop, name="pnav-router", daemon=True).start()
+        self.resume = ResumeCodes(store, resume_salt, clock)
+        self.routing = Routing(
+            router or QueueRouter(), store, hub, self._assign, self._queue_changed
+        )
 
     def _lock(self, conv_id: str) -> threading.RLock:
         return self._conv_locks[hash(conv_id) % _LOCK_STRIPES]
@@ -189,18 +156,9 @@ class ChatService:
         ]
         return {"t": "queue", "items": items}
 
-    def wait_estimate(self, position: int) -> int | None:
-        """Seconds until a conversation at ``position`` is taken, from the pace at which
-        recent ones were (None until there is a pace to go by)."""
-        times = list(self._assigned_at)
-        if len(times) < 2 or times[-1] <= times[0]:
-            return None
-        pace = (times[-1] - times[0]) / (len(times) - 1)  # seconds per taken conversation
-        return max(1, round(pace * position))
-
     def _waiting_status(self, position: int | None) -> dict[str, Any]:
         frame: dict[str, Any] = {"t": "status", "state": "waiting", "position": position}
-        estimate = None if position is None else self.wait_estimate(position)
+        estimate = None if position is None else self.routing.wait_estimate(position)
         if estimate is not None:
             frame["wait_estimate"] = estimate
         return frame
@@ -249,7 +207,7 @@ class ChatService:
                 raise FrameError("bad_token", "this conversation link has expired") from exc
             after = self._after(resume)
         elif isinstance(frame.get("code"), dict):
-            conv_id, wrapped_key = self._by_code(frame["code"], conn)
+            conv_id, wrapped_key = self.resume.find(frame["code"], conn)
             after = self._after(frame["code"])
         else:
             conv_id = self._start(frame).id
@@ -307,60 +265,14 @@ class ChatService:
             )
         log.info("conversation started (danger=%s)", conv.danger)
         self._queue_changed()
-        self.route_soon()
+        self.routing.soon()
         return conv
-
-    def resume_params(self) -> dict[str, Any]:
-        """What the chat needs to turn a resume code into keys (docs/security.md)."""
-        return {
-            "salt": crypto.b64encode(self.resume_salt),
-            "alg": "argon2id13",
-            "ops": crypto.KDF_OPS,
-            "mem": crypto.KDF_MEM,
-            "digits": crypto.RESUME_DIGITS,
-        }
-
-    @staticmethod
-    def _lookup_hash(code: dict[str, Any]) -> bytes:
-        try:
-            lookup = crypto.b64decode(require_str(code, "lookup", 64))
-        except crypto.CryptoError as exc:
-            raise FrameError("malformed", "'lookup' is not base64") from exc
-        if len(lookup) != 32:
-            raise FrameError("malformed", "'lookup' must be 32 bytes")
-        return hashlib.sha256(b"pnav.resume-lookup\0" + lookup).digest()
-
-    def _by_code(self, code: dict[str, Any], conn: Connection) -> tuple[str, bytes]:
-        """The conversation a resume code's lookup id finds; wrong codes are limited."""
-        lookup_hash = self._lookup_hash(code)
-        wait = self.code_failures.retry_after()
-        if conn.code_tries >= CODE_TRIES_PER_SOCKET:
-            raise FrameError(
-                "rate_limited", "too many wrong codes: reload the chat to try again", None
-            )
-        if wait > 0:
-            raise FrameError(
-                "rate_limited",
-                f"too many wrong codes were tried just now; try again in {int(wait) + 1} s",
-            )
-        found = self.store.find_resume_code(lookup_hash)
-        if found is None:
-            conn.code_tries += 1
-            self.code_failures.hit()
-            log.info("a resume code did not match")
-            raise FrameError("bad_code", "no conversation has this code; check the digits")
-        return found
 
     def person_resume_code(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         """Remember the resume code the person's client made (its lookup hash and the
         conversation key wrapped under it); a new code replaces the old one."""
-        lookup_hash = self._lookup_hash(frame)
-        try:
-            wrapped = crypto.b64decode(require_str(frame, "wrapped_key", 200))
-        except crypto.CryptoError as exc:
-            raise FrameError("malformed", "'wrapped_key' is not base64") from exc
-        if len(wrapped) != 1 + crypto.NONCE_BYTES + 16 + 32 or wrapped[0] != 1:
-            raise FrameError("malformed", "'wrapped_key' is not a v1 wrapped key")
+        lookup_hash = self.resume.lookup_hash(frame)
+        wrapped = self.resume.wrapped_key(frame)
         with self._lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None or conv.state == "closed":
@@ -458,7 +370,7 @@ class ChatService:
             self._away.pop(op.id, None)
             log.info("operator %d connected", op.id)
         self.refresh_attention(self.clock(), force_to=conn if supervisor else None)
-        self.route_soon()
+        self.routing.soon()
 
     def operator_gone(self, op: Operator, conn: Connection) -> None:
         if not self.hub.leave_operator(op.id, conn):
@@ -483,75 +395,15 @@ class ChatService:
             with self._queue_lock:
                 if not self.store.assign(conv_id, operator_id):
                     return False
-            self._assigned_at.append(self.clock())
+            self.routing.assigned(self.clock())
             conv = self.store.get_conversation(conv_id)
             assert conv is not None
             self._send_conversation(operator_id, conv)
             self.hub.to_person(conv_id, self._status(conv))
         return True
 
-    # -- routing ------------------------------------------------------------
-    def route_soon(self) -> None:
-        """Ask the router to look at the queue (on its own thread: a router may be slow)."""
-        if self.router.automatic:
-            self._route_wanted.set()
-
-    def _router_loop(self) -> None:
-        while not self._closing.is_set():
-            self._route_wanted.wait(5)
-            self._route_wanted.clear()
-            if self._closing.is_set():
-                return
-            try:
-                self.route()
-            except Exception:  # a failing router leaves conversations in the queue
-                log.exception("routing round failed; conversations stay in the queue")
-
-    def route(self) -> int:
-        """One routing round: offer waiting conversations (danger first, then oldest) to
-        the router; returns how many were assigned."""
-        if not self.router.automatic:
-            return 0
-        with self._route_lock:
-            waiting = self.store.waiting_conversations()
-            if not waiting:
-                return 0
-            load: dict[int, int] = {}
-            for conv in self.store.active_conversations():
-                if conv.operator_id is not None:
-                    load[conv.operator_id] = load.get(conv.operator_id, 0) + 1
-            candidates = {
-                op.id: Candidate(
-                    op.id,
-                    op.username,
-                    op.role,
-                    load.get(op.id, 0),
-                    self.hub.operator_connected(op.id),
-                )
-                for op in self.store.list_operators()
-                if not op.removed
-            }
-            assigned = 0
-            for conv in waiting:
-                choice = self.router.choose(conv, list(candidates.values()))
-                chosen = candidates.get(choice) if choice is not None else None
-                if chosen is None or not chosen.connected:
-                    continue
-                if self._assign(conv.id, chosen.id):
-                    log.info("conversation routed to operator %d", chosen.id)
-                    candidates[chosen.id] = Candidate(
-                        chosen.id, chosen.username, chosen.role, chosen.active + 1, True
-                    )
-                    assigned += 1
-            if assigned:
-                self._queue_changed()
-            return assigned
-
     def close(self) -> None:
-        """Stop the routing thread and release the router."""
-        self._closing.set()
-        self._route_wanted.set()
-        self.router.close()
+        self.routing.close()
 
     def operator_sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv = self._own(op, self._conversation(frame))
@@ -587,7 +439,7 @@ class ChatService:
         if not self.store.close_conversation(conv.id, outcome):
             raise FrameError("closed", "this conversation is already closed")
         log.info("conversation closed (outcome=%s)", outcome)
-        self.route_soon()
+        self.routing.soon()
         if conv.operator_id is not None:
             self.hub.to_operator(
                 conv.operator_id, {"t": "closed", "conv": conv.id, "outcome": outcome}
@@ -683,7 +535,7 @@ class ChatService:
                 queue_changed |= conv.state == "waiting"
         if queue_changed:
             self._queue_changed()
-        self.route_soon()
+        self.routing.soon()
         closed_before = now - t.retention_days * 86400
         purged = self.store.purge_closed(closed_before)
         if purged:

@@ -88,7 +88,7 @@ def ticket() -> Response:
             "ws": base.replace("http", "ws", 1) + "/ws/person",
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
-            "resume": st.chat.resume_params(),
+            "resume": st.chat.resume.params(),
         }
     )
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -110,13 +110,15 @@ def quick_exit() -> Response:
     try:
         conv_id = st.tokens.read_exit(request.get_data(cache=False, as_text=True)[:1024].strip())
     except TokenError:
-        return _json_error(400, "invalid exit token")
-    st.chat.person_quick_exit(conv_id)
-    response = Response(status=204)
+        response = _json_error(400, "invalid exit token")
+    else:
+        st.chat.person_quick_exit(conv_id)
+        response = Response(status=204)
+    # Even with a stale token: the person left, whatever the server can record.
     # Only "storage": pnav keeps no cache entry and no cookie to clear, and Chromium
     # answers "cache" or "cookies" by writing the chat server's origin into the
     # profile's Preferences (a client-hints entry): the clearing would be the trace.
-    # See docs/privacy.md.
+    # What it does and does not clear: docs/privacy.md.
     response.headers["Clear-Site-Data"] = '"storage"'
     return response
 

@@ -26,7 +26,7 @@ def test_settings_select_it_by_short_name(tmp_path) -> None:
         data_dir=tmp_path,
     )
     app = create_app(settings, maintenance=False)
-    router = app.extensions["pnav"].chat.router
+    router = app.extensions["pnav"].chat.routing.router
     assert type(router).__module__ == "pnav_example_router" and router.capacity == 2
     app.extensions["pnav"].shutdown()
 

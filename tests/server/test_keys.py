@@ -9,7 +9,7 @@ import pytest
 
 from pnav.sdk import crypto
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
-from pnav.server import chat as chat_module
+from pnav.server import resume as resume_module
 from pnav.server.cli import main
 from pnav.server.desk import remove_operator, rotate_desk_key
 from pnav.server.tokens import TokenError, Tokens
@@ -87,7 +87,7 @@ def test_a_new_code_replaces_the_old_one(live_server):
 
 def test_wrong_codes_are_limited_per_socket_and_for_the_whole_server(live_server, monkeypatch):
     ws_url = live_server.url.replace("http", "ws") + "/ws/person"
-    params = live_server.chat.resume_params()
+    params = live_server.chat.resume.params()
     salt = crypto.b64decode(params["salt"])
     import json
 
@@ -96,20 +96,20 @@ def test_wrong_codes_are_limited_per_socket_and_for_the_whole_server(live_server
     ws = simple_websocket.Client.connect(ws_url)
     codes = []
     try:
-        for _ in range(chat_module.CODE_TRIES_PER_SOCKET + 1):
+        for _ in range(resume_module.CODE_TRIES_PER_SOCKET + 1):
             keys = crypto.derive_resume_keys(crypto.new_resume_code(), salt, 1, 8 << 20)
             lookup = crypto.b64encode(keys.lookup)
             ws.send(json.dumps({"v": 1, "t": "hello", "code": {"lookup": lookup}}))
             codes.append(json.loads(ws.receive(timeout=5))["code"])
     finally:
         ws.close()
-    assert codes == ["bad_code"] * chat_module.CODE_TRIES_PER_SOCKET + ["rate_limited"]
+    assert codes == ["bad_code"] * resume_module.CODE_TRIES_PER_SOCKET + ["rate_limited"]
 
     # The whole server: after CODE_FAILURES_PER_MINUTE failures, even a right code waits.
     op = _login(live_server, "alice", live_server.password)
     person = _accepted(live_server, op)
     code = person.create_resume_code()
-    limit = live_server.chat.code_failures
+    limit = live_server.chat.resume.failures
     for _ in range(limit.count):
         limit.hit()
     with pytest.raises(ClientError) as err:

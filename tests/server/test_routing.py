@@ -154,26 +154,27 @@ def test_settings_choose_the_router(tmp_path) -> None:
     )
     app = create_app(settings, maintenance=False)
     chat = app.extensions["pnav"].chat
-    assert isinstance(chat.router, LeastLoadedRouter) and chat.router.capacity == 5
+    router = chat.routing.router
+    assert isinstance(router, LeastLoadedRouter) and router.capacity == 5
     app.extensions["pnav"].shutdown()
 
 
 def test_the_server_assigns_danger_first_to_the_least_loaded(live_server) -> None:
     bob_pw = live_server.add_operator("bob")
     chat = live_server.chat
-    chat.router = LeastLoadedRouter(capacity=1)
+    chat.routing.router = LeastLoadedRouter(capacity=1)
     calm = PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
     urgent = PersonClient.start(
         live_server.url, "demo", live_server.origin, danger=True, timing=FAST
     )
     bob = OperatorClient.login(live_server.url, "bob", bob_pw, timing=FAST)
-    assert chat.route() == 1
+    assert chat.routing.route() == 1
     assert bob.wait("conversation", conv=urgent.conv)
     urgent.wait("status", state="active", operator="present")
     # bob is full (capacity 1): the calm conversation waits for alice.
-    assert chat.route() == 0
+    assert chat.routing.route() == 0
     alice = OperatorClient.login(live_server.url, "alice", live_server.password, timing=FAST)
-    assert chat.route() == 1
+    assert chat.routing.route() == 1
     alice.wait("conversation", conv=calm.conv)
     calm.send("hello")
     assert alice.receive().text == "hello"
