@@ -22,7 +22,11 @@ __all__ = ["SLOTS", "RegistryError", "available", "create", "resolve"]
 SLOTS = ("store", "broker", "router", "translator", "dispatcher", "report_sink", "directory")
 
 # Built-in backends that need an optional extra, and the extra to install.
-_EXTRAS = {("store", "postgres"): "postgres", ("broker", "redis"): "redis"}
+_EXTRAS = {
+    ("store", "postgres"): "postgres",
+    ("broker", "redis"): "redis",
+    ("translator", "libretranslate"): "translate",
+}
 
 
 class RegistryError(ValueError):

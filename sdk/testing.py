@@ -3,7 +3,10 @@
 - Contract suites, one per backend slot: subclass one in a ``Test…`` class, set
   ``__test__ = True`` and provide its fixture, and your backend is checked against
   every promise pnav relies on: :class:`StoreContract` (fixture ``store``),
-  :class:`BrokerContract` (``brokers``), :class:`RouterContract` (``router``).
+  :class:`BrokerContract` (``brokers``), :class:`RouterContract` (``router``),
+  and the casework slots' :class:`TranslatorContract`, :class:`DirectoryContract`,
+  :class:`DispatcherContract`, :class:`ReportSinkContract` (their fixtures are
+  described in pnav.sdk.casework_contract).
 - :class:`TcpProxy` cuts connections on demand; :class:`ServerProcess` runs
   ``pnav serve`` that can be killed with SIGKILL and started again.
 
@@ -28,15 +31,25 @@ from pathlib import Path
 import pytest
 
 from .broker_contract import BrokerContract
+from .casework_contract import (
+    DirectoryContract,
+    DispatcherContract,
+    ReportSinkContract,
+    TranslatorContract,
+)
 from .router_contract import RouterContract
 from .store_contract import StoreContract
 
 __all__ = [
     "BrokerContract",
+    "DirectoryContract",
+    "DispatcherContract",
+    "ReportSinkContract",
     "RouterContract",
     "ServerProcess",
     "StoreContract",
     "TcpProxy",
+    "TranslatorContract",
     "free_port",
     "pnav_proxy",
 ]

@@ -6,23 +6,29 @@ import hashlib
 import hmac
 import logging
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 from pnav.sdk import crypto, registry
 from pnav.sdk.broker import Broker
+from pnav.sdk.directory import Directory
+from pnav.sdk.dispatcher import Dispatcher, SafeDispatcher
+from pnav.sdk.report_sink import AuditedReportSink, ReportSink
 from pnav.sdk.router import Router
 from pnav.sdk.store import Store
+from pnav.sdk.translator import SafeTranslator, Translator
 
 from . import console, headers, person
 from .chat import ChatService, Timings
 from .hub import Hub
 from .maintenance import Maintenance
+from .report_sinks import JsonlAuditLog
 from .settings import Settings
-from .state import AppState
+from .state import AppState, Casework
 from .tokens import Tokens
 
-__all__ = ["StoreUnavailable", "create_app", "open_store"]
+__all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
 
 # simple-websocket refuses (closes with 1009) frames over this; smaller oversized frames
 # get a `too_large` error frame and the socket stays open (frames.MAX_FRAME_CHARS).
@@ -44,6 +50,26 @@ def open_store(settings: Settings) -> Store:
     except (RuntimeError, OSError) as exc:
         raise StoreUnavailable(f"the {settings.store} store cannot be opened: {exc}") from exc
     return store
+
+
+def open_casework(settings: Settings) -> Casework:
+    """The translator, directory, dispatcher and report sink the settings name."""
+    context = {"data_dir": settings.data_dir}
+
+    def make(slot: str, base: type[Any]) -> Any:
+        return registry.create(
+            slot, getattr(settings, slot), getattr(settings, f"{slot}_options"), context, base=base
+        )
+
+    dispatcher = make("dispatcher", Dispatcher) if settings.dispatcher else None
+    sink = make("report_sink", ReportSink) if settings.report_sink else None
+    audit = JsonlAuditLog(settings.data_dir / "audit" / "reports.jsonl")
+    return Casework(
+        translator=SafeTranslator(make("translator", Translator)),
+        directory=make("directory", Directory),
+        dispatcher=None if dispatcher is None else SafeDispatcher(dispatcher),
+        report_sink=None if sink is None else AuditedReportSink(sink, audit),
+    )
 
 
 def create_app(
@@ -99,7 +125,13 @@ def create_app(
     )
     checks = Maintenance(chat, settings.maintenance_every) if maintenance else None
     app.extensions["pnav"] = AppState(
-        settings=settings, store=store, hub=hub, tokens=tokens, chat=chat, maintenance=checks
+        settings=settings,
+        store=store,
+        hub=hub,
+        tokens=tokens,
+        chat=chat,
+        maintenance=checks,
+        casework=open_casework(settings),
     )
     if checks is not None:
         checks.start()

@@ -59,6 +59,15 @@ class Settings:
     broker_options: Mapping[str, Any] = field(default_factory=dict)
     router: str = "queue"
     router_options: Mapping[str, Any] = field(default_factory=dict)
+    # Casework (docs/backends-casework.md); "" means not configured.
+    translator: str = "none"
+    translator_options: Mapping[str, Any] = field(default_factory=dict)
+    directory: str = "csv"
+    directory_options: Mapping[str, Any] = field(default_factory=dict)
+    dispatcher: str = ""
+    dispatcher_options: Mapping[str, Any] = field(default_factory=dict)
+    report_sink: str = ""
+    report_sink_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
@@ -135,7 +144,8 @@ class Settings:
             if key in values:
                 values[key] = _number(key, values[key], least)
         for slot in _SLOTS:
-            if not isinstance(values.get(slot, "x"), str) or not values.get(slot, "x"):
+            name = values.get(slot, "x")
+            if not isinstance(name, str) or (not name and slot not in _OPTIONAL_SLOTS):
                 raise SettingsError(f"{slot} must be a backend name or module:Class")
             if not isinstance(values.get(f"{slot}_options", {}), Mapping):
                 raise SettingsError(f"{slot}_options must be a table of options")
@@ -143,7 +153,9 @@ class Settings:
 
 
 # Backend slots chosen in settings (each with a `<slot>_options` table).
-_SLOTS = ("store", "broker", "router")
+_SLOTS = ("store", "broker", "router", "translator", "directory", "dispatcher", "report_sink")
+# Slots that may be left empty (the feature is then off, and says so when used).
+_OPTIONAL_SLOTS = ("dispatcher", "report_sink")
 
 # Whole-number settings and their smallest allowed value.
 _NUMBERS = {

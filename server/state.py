@@ -8,7 +8,11 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, request, send_file
 
+from pnav.sdk.directory import Directory
+from pnav.sdk.dispatcher import SafeDispatcher
+from pnav.sdk.report_sink import AuditedReportSink
 from pnav.sdk.store import Store
+from pnav.sdk.translator import SafeTranslator
 
 from .chat import ChatService
 from .hub import Hub
@@ -16,9 +20,21 @@ from .maintenance import Maintenance
 from .settings import Settings
 from .tokens import Tokens
 
-__all__ = ["STATIC_DIR", "AppState", "public_base", "state", "static_file"]
+__all__ = ["STATIC_DIR", "AppState", "Casework", "public_base", "state", "static_file"]
 
 STATIC_DIR = Path(str(resources.files("pnav.server") / "static"))
+
+
+@dataclass(frozen=True)
+class Casework:
+    """The operator's tools (issue 6 wires them into the console). Each is wrapped so
+    that it never raises into the chat: the translator never blocks, a failed dispatch
+    or report is a result, every report is audited."""
+
+    translator: SafeTranslator
+    directory: Directory
+    dispatcher: SafeDispatcher | None
+    report_sink: AuditedReportSink | None
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,7 @@ class AppState:
     tokens: Tokens
     chat: ChatService
     maintenance: Maintenance | None
+    casework: Casework
 
     def shutdown(self) -> None:
         """Stop the background checks and the broker (the caller closes the store)."""
@@ -36,6 +53,7 @@ class AppState:
             self.maintenance.stop()
         self.chat.close()
         self.hub.close()
+        self.casework.translator.close()
 
 
 def state() -> AppState:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pnav.sdk import registry
@@ -64,3 +66,31 @@ def test_bad_store_settings_stop_start_up(tmp_path) -> None:
     settings = Settings.load(None, environ={}, data_dir=tmp_path, store="nope")
     with pytest.raises(registry.RegistryError):
         create_app(settings, maintenance=False)
+
+
+def test_settings_pick_every_casework_backend(tmp_path) -> None:
+    env = {
+        "PNAV_TRANSLATOR": "libretranslate",
+        "PNAV_TRANSLATOR_OPTIONS": '{"url": "http://127.0.0.1:9/", "allow_http": true}',
+        "PNAV_DISPATCHER": "log",
+        "PNAV_REPORT_SINK": "folder",
+        "PNAV_REPORT_SINK_OPTIONS": json.dumps({"folder": str(tmp_path / "reports")}),
+    }
+    settings = Settings.load(None, environ=env, data_dir=tmp_path)
+    app = create_app(settings, maintenance=False)
+    casework = app.extensions["pnav"].casework
+    assert type(casework.translator.inner).__name__ == "LibreTranslateTranslator"
+    assert type(casework.directory).__name__ == "CsvDirectory"
+    assert type(casework.dispatcher.inner).__name__ == "LogDispatcher"
+    assert type(casework.report_sink.inner).__name__ == "FolderReportSink"
+    app.extensions["pnav"].shutdown()
+    # Defaults: no translation, the national numbers, no dispatcher or sink configured.
+    app = create_app(Settings.load(None, environ={}, data_dir=tmp_path), maintenance=False)
+    casework = app.extensions["pnav"].casework
+    assert casework.dispatcher is None and casework.report_sink is None
+    app.extensions["pnav"].shutdown()
+    with pytest.raises(registry.RegistryError, match="bad options"):
+        create_app(
+            Settings.load(None, environ={"PNAV_DISPATCHER": "webhook"}, data_dir=tmp_path),
+            maintenance=False,
+        )
