@@ -15,8 +15,11 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from werkzeug.serving import BaseWSGIServer
 
+from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.server import Settings, create_app
 from pnav.server.chat import ChatService
 from pnav.server.cli import _server
@@ -28,21 +31,32 @@ PG = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/
 REDIS = os.environ.get("PNAV_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture
-def pg_dsn() -> Iterator[str]:
-    """A DSN whose search_path is a fresh, empty schema, dropped afterwards.
-
-    PostgreSQL must be running (CI starts it): a test that needs it fails, never skips."""
-    schema = f"pnav_test_{secrets.token_hex(4)}"
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The test PostgreSQL server; unreachable, every test that needs it fails (never skips)."""
     try:
-        with psycopg.connect(PG, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
+        with psycopg.connect(PG, connect_timeout=5):
+            return PG
     except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG} ({exc}); start it")
-    sep = "&" if "?" in PG else "?"
-    yield f"{PG}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        reason = " ".join(str(exc).split())
+    pytest.fail(
+        f"PostgreSQL is unreachable at {PG} ({reason}): start it, or set "
+        "PNAV_TEST_POSTGRES to a server where this user may create schemas",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    """A DSN whose search_path is a new, empty schema; the schema is dropped afterwards."""
+    schema = sql.Identifier(f"pnav_test_{secrets.token_hex(6)}")
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+    try:
+        yield make_conninfo(postgres_server, options=f"-c search_path={schema.as_string()}")
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 @pytest.fixture
@@ -91,6 +105,48 @@ class LiveServer:
         password = secrets.token_urlsafe(12)
         enrol_operator(self.store, name, password, role, unlock_with=(self.operator, self.password))
         return password
+
+
+# Quick heartbeats and back-off, so that tests notice and heal faults in seconds.
+FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
+
+
+class Clients:
+    """Python clients on a live server: people on the partner's page, operators."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+
+    def person(self, **start: Any) -> PersonClient:
+        s = self.server
+        return PersonClient.start(s.url, "demo", s.origin, timing=FAST, **start)
+
+    def login(self, user: str | None = None, password: str | None = None) -> OperatorClient:
+        s = self.server
+        return OperatorClient.login(s.url, user or s.operator, password or s.password, timing=FAST)
+
+    def come_back(self, code: str) -> PersonClient:
+        """The person, back with a resume code (from anywhere)."""
+        s = self.server
+        return PersonClient.come_back(s.url, "demo", s.origin, code, timing=FAST)
+
+    def resume(self, token: str, key: bytes) -> PersonClient:
+        """The person, back on their resume token (after a drop)."""
+        ws_url = self.server.url.replace("http", "ws", 1) + "/ws/person"
+        return PersonClient.resume(ws_url, token, key, timing=FAST)
+
+    def accepted(self, op: OperatorClient, **start: Any) -> PersonClient:
+        """A person whose conversation ``op`` has taken."""
+        person = self.person(**start)
+        op.wait_queue(person.conv)
+        op.accept(person.conv)
+        person.wait("status", state="active")
+        return person
+
+
+@pytest.fixture
+def clients(live_server: LiveServer) -> Clients:
+    return Clients(live_server)
 
 
 @pytest.fixture

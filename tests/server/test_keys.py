@@ -8,33 +8,11 @@ import time
 import pytest
 
 from pnav.sdk import crypto
-from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
+from pnav.sdk.client import ClientError
 from pnav.server import resume as resume_module
 from pnav.server.cli import main
 from pnav.server.desk import remove_operator, rotate_desk_key
 from pnav.server.tokens import TokenError, Tokens
-
-FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
-
-
-def _person(live_server):
-    return PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
-
-
-def _login(live_server, user, password):
-    return OperatorClient.login(live_server.url, user, password, timing=FAST)
-
-
-def _accepted(live_server, op):
-    person = _person(live_server)
-    op.wait_queue(person.conv)
-    op.accept(person.conv)
-    person.wait("status", state="active")
-    return person
-
-
-def _come_back(live_server, code):
-    return PersonClient.come_back(live_server.url, "demo", live_server.origin, code, timing=FAST)
 
 
 def _everything(live_server) -> bytes:
@@ -42,10 +20,10 @@ def _everything(live_server) -> bytes:
     return b"".join(p.read_bytes() for p in files) + live_server.log_path.read_bytes()
 
 
-def test_back_with_the_resume_code_after_quick_exit(live_server):
+def test_back_with_the_resume_code_after_quick_exit(live_server, clients):
     bob_pw = live_server.add_operator("bob")
-    bob = _login(live_server, "bob", bob_pw)
-    person = _accepted(live_server, bob)
+    bob = clients.login("bob", bob_pw)
+    person = clients.accepted(bob)
     person.send("first, from me")
     assert bob.receive().text == "first, from me"
     bob.send(person.conv, "first, from bob")
@@ -54,7 +32,7 @@ def test_back_with_the_resume_code_after_quick_exit(live_server):
     person.quick_exit()
     bob.wait("presence", conv=person.conv, person="quick_exit")
 
-    back = _come_back(live_server, code)
+    back = clients.come_back(code)
     assert back.conv == person.conv
     history = [back.receive() for _ in range(2)]
     assert [(m.sender, m.text) for m in history] == [
@@ -74,18 +52,20 @@ def test_back_with_the_resume_code_after_quick_exit(live_server):
     back.close()
 
 
-def test_a_new_code_replaces_the_old_one(live_server):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_a_new_code_replaces_the_old_one(live_server, clients):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     old = person.create_resume_code()
     new = person.create_resume_code()
     with pytest.raises(ClientError) as err:
-        _come_back(live_server, old)
+        clients.come_back(old)
     assert err.value.code == "bad_code"
-    assert _come_back(live_server, new).conv == person.conv
+    assert clients.come_back(new).conv == person.conv
 
 
-def test_wrong_codes_are_limited_per_socket_and_for_the_whole_server(live_server, monkeypatch):
+def test_wrong_codes_are_limited_per_socket_and_for_the_whole_server(
+    live_server, clients, monkeypatch
+):
     ws_url = live_server.url.replace("http", "ws") + "/ws/person"
     params = live_server.chat.resume.params()
     salt = crypto.b64decode(params["salt"])
@@ -106,25 +86,25 @@ def test_wrong_codes_are_limited_per_socket_and_for_the_whole_server(live_server
     assert codes == ["bad_code"] * resume_module.CODE_TRIES_PER_SOCKET + ["rate_limited"]
 
     # The whole server: after CODE_FAILURES_PER_MINUTE failures, even a right code waits.
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     code = person.create_resume_code()
     limit = live_server.chat.resume.failures
     for _ in range(limit.count):
         limit.hit()
     with pytest.raises(ClientError) as err:
-        _come_back(live_server, code)
+        clients.come_back(code)
     assert err.value.code == "rate_limited"
     assert "try again in" in str(err.value)
     limit._times.clear()
-    assert _come_back(live_server, code).conv == person.conv
+    assert clients.come_back(code).conv == person.conv
 
 
-def test_rotation_keeps_open_conversations_and_removal_locks_out(live_server):
+def test_rotation_keeps_open_conversations_and_removal_locks_out(live_server, clients):
     bob_pw = live_server.add_operator("bob")
     carol_pw = live_server.add_operator("carol")
-    bob = _login(live_server, "bob", bob_pw)
-    before = _accepted(live_server, bob)
+    bob = clients.login("bob", bob_pw)
+    before = clients.accepted(bob)
     before.send("before the rotation")
     assert bob.receive().text == "before the rotation"
     old_key = live_server.store.current_desk_key()
@@ -133,9 +113,9 @@ def test_rotation_keeps_open_conversations_and_removal_locks_out(live_server):
     new_key = rotate_desk_key(live_server.store)
     assert live_server.store.current_desk_key().id == new_key.id != old_key.id
     bob.close()
-    bob = _login(live_server, "bob", bob_pw)
+    bob = clients.login("bob", bob_pw)
     assert bob.receive().text == "before the rotation"
-    after = _accepted(live_server, bob)
+    after = clients.accepted(bob)
     assert live_server.store.get_conversation(after.conv).desk_key == new_key.id
     after.send("after the rotation")
     assert bob.receive().text == "after the rotation"
@@ -143,11 +123,11 @@ def test_rotation_keeps_open_conversations_and_removal_locks_out(live_server):
     # Removal: bob's login stops, his open socket is refused, the key rotates again.
     rotated = remove_operator(live_server.store, "bob")
     with pytest.raises(ClientError):
-        _login(live_server, "bob", bob_pw)
+        clients.login("bob", bob_pw)
     with pytest.raises(ClientError) as err:
         bob.send(after.conv, "am I still here?", timeout=5)
     assert err.value.code == "unauthorised"
-    latest = _person(live_server)
+    latest = clients.person()
     assert live_server.store.get_conversation(latest.conv).desk_key == rotated.id
 
     # With his password and the whole database, bob opens nothing made after removal.
@@ -162,18 +142,18 @@ def test_rotation_keeps_open_conversations_and_removal_locks_out(live_server):
         crypto.open_sealed_key(sealed, bob_keys.wrap)
 
     # Carol, still enrolled, reads the new conversation.
-    carol = _login(live_server, "carol", carol_pw)
+    carol = clients.login("carol", carol_pw)
     carol.wait_queue(latest.conv)
     carol.accept(latest.conv)
     latest.send("for carol")
     assert carol.receive().text == "for carol"
 
 
-def test_after_a_full_session_a_dump_holds_no_secret(live_server):
+def test_after_a_full_session_a_dump_holds_no_secret(live_server, clients):
     bob_pw = live_server.add_operator("bob")
-    op = _login(live_server, "alice", live_server.password)
+    op = clients.login("alice", live_server.password)
     texts = [f"canary-{i}-{time.time_ns()}" for i in range(3)]
-    person = _accepted(live_server, op)
+    person = clients.accepted(op)
     person.send(texts[0])
     op.send(person.conv, texts[1])
     code = person.create_resume_code()

@@ -11,31 +11,13 @@ import time
 import pytest
 
 from pnav.sdk import crypto
-from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
+from pnav.sdk.client import ClientError
 from pnav.server.cli import main
 
-FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 
-
-def _person(live_server, **start):
-    return PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST, **start)
-
-
-def _login(live_server, user, password):
-    return OperatorClient.login(live_server.url, user, password, timing=FAST)
-
-
-def _accepted(live_server, op):
-    person = _person(live_server)
-    op.wait_queue(person.conv)
-    op.accept(person.conv)
-    person.wait("status", state="active")
-    return person
-
-
-def test_presence_goes_connected_reconnecting_gone_and_back(live_server):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_presence_goes_connected_reconnecting_gone_and_back(live_server, clients):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     person.close()
     op.wait("presence", conv=person.conv, person="reconnecting")
     # Not yet "gone" before person_gone_after ...
@@ -48,21 +30,21 @@ def test_presence_goes_connected_reconnecting_gone_and_back(live_server):
     assert live_server.store.get_conversation(person.conv).person == "gone"
 
 
-def test_the_queue_position_is_shown_to_the_person_while_waiting(live_server):
-    first = _person(live_server)
-    second = _person(live_server)
+def test_the_queue_position_is_shown_to_the_person_while_waiting(live_server, clients):
+    first = clients.person()
+    second = clients.person()
     assert second.wait("status", state="waiting", position=2)
-    op = _login(live_server, "alice", live_server.password)
+    op = clients.login("alice", live_server.password)
     op.accept(first.conv)
     assert second.wait("status", state="waiting", position=1)
 
 
-def test_an_operator_away_five_minutes_keeps_their_conversations(live_server):
+def test_an_operator_away_five_minutes_keeps_their_conversations(live_server, clients):
     bob_pw = live_server.add_operator("bob")
-    supervisor = _login(live_server, "alice", live_server.password)
+    supervisor = clients.login("alice", live_server.password)
     supervisor.wait("attention", items=[])  # the list on connect
-    bob = _login(live_server, "bob", bob_pw)
-    person = _accepted(live_server, bob)
+    bob = clients.login("bob", bob_pw)
+    person = clients.accepted(bob)
     bob.send(person.conv, "I am here")
     assert person.receive().text == "I am here"
 
@@ -85,7 +67,7 @@ def test_an_operator_away_five_minutes_keeps_their_conversations(live_server):
     assert live_server.store.get_conversation(person.conv).operator_id is not None
     assert live_server.store.get_conversation(person.conv).state == "active"
 
-    bob = _login(live_server, "bob", bob_pw)
+    bob = clients.login("bob", bob_pw)
     got = [bob.receive() for _ in written]
     assert [m.seq for m in got] == written
     assert [m.text for m in got] == [f"are you there? {i}" for i in range(3)]
@@ -95,12 +77,12 @@ def test_an_operator_away_five_minutes_keeps_their_conversations(live_server):
     assert person.receive().text == "back now"
 
 
-def test_a_transfer_carries_a_note_and_tells_everyone(live_server):
+def test_a_transfer_carries_a_note_and_tells_everyone(live_server, clients):
     bob_pw = live_server.add_operator("bob")
     carol_pw = live_server.add_operator("carol")
-    bob = _login(live_server, "bob", bob_pw)
-    carol = _login(live_server, "carol", carol_pw)
-    person = _accepted(live_server, bob)
+    bob = clients.login("bob", bob_pw)
+    carol = clients.login("carol", carol_pw)
+    person = clients.accepted(bob)
     person.send("my story")
     bob.receive()
 
@@ -135,19 +117,19 @@ def test_a_transfer_carries_a_note_and_tells_everyone(live_server):
     assert person.receive().text == "Hello, I am Carol."
 
 
-def test_a_supervisor_moves_a_conversation_whose_operator_is_away(live_server):
+def test_a_supervisor_moves_a_conversation_whose_operator_is_away(live_server, clients):
     bob_pw = live_server.add_operator("bob")
     carol_pw = live_server.add_operator("carol")
-    supervisor = _login(live_server, "alice", live_server.password)
+    supervisor = clients.login("alice", live_server.password)
     supervisor.wait("attention", items=[])  # the list on connect
-    bob = _login(live_server, "bob", bob_pw)
-    person = _accepted(live_server, bob)
+    bob = clients.login("bob", bob_pw)
+    person = clients.accepted(bob)
     bob.close()
     person.wait("status", state="active", operator="away")
     live_server.chat.tick(time.time() + live_server.settings.operator_grace + 1)
     [item] = supervisor.wait("attention")["items"]
     supervisor.open_key(item["conv"], item["sealed_key"], item["desk_key"])
-    carol = _login(live_server, "carol", carol_pw)
+    carol = clients.login("carol", carol_pw)
     supervisor.transfer(person.conv, "carol", "Bob is away; please take over.")
     frame = carol.wait("conversation", conv=person.conv)
     assert carol.decrypt_note(person.conv, frame["handovers"][0]["note"]).startswith("Bob is")
@@ -155,9 +137,9 @@ def test_a_supervisor_moves_a_conversation_whose_operator_is_away(live_server):
     person.wait("handover")
 
 
-def test_a_conversation_idle_for_hours_stays_open_and_deliverable(live_server):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_a_conversation_idle_for_hours_stays_open_and_deliverable(live_server, clients):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     person.close()
     op.wait("presence", conv=person.conv, person="reconnecting")
     live_server.chat.tick(time.time() + 2 * 3600)
@@ -165,8 +147,7 @@ def test_a_conversation_idle_for_hours_stays_open_and_deliverable(live_server):
     assert (conv.state, conv.person) == ("active", "gone")
     # The operator writes; the person comes back later and reads it.
     seq = op.send(person.conv, "still here for you")
-    ws_url = live_server.url.replace("http", "ws") + "/ws/person"
-    back = PersonClient.resume(ws_url, person.token, person.key, timing=FAST)
+    back = clients.resume(person.token, person.key)
     got = back.receive()
     assert (got.seq, got.text) == (seq, "still here for you")
     back.send("thank you")
@@ -174,9 +155,9 @@ def test_a_conversation_idle_for_hours_stays_open_and_deliverable(live_server):
     back.close()
 
 
-def test_idle_closing_waits_for_idle_close_hours(live_server):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_idle_closing_waits_for_idle_close_hours(live_server, clients):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     person.close()
     op.wait("presence", conv=person.conv, person="reconnecting")
     hours = live_server.settings.idle_close_hours
@@ -186,9 +167,9 @@ def test_idle_closing_waits_for_idle_close_hours(live_server):
     assert op.wait("closed", conv=person.conv)["outcome"] == "person_left"
 
 
-def test_retention_purges_closed_conversations_and_leaves_no_content(live_server):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_retention_purges_closed_conversations_and_leaves_no_content(live_server, clients):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     person.send("remember this")
     stored = live_server.store.messages_after(person.conv, 0)[0].body
     op.close_conversation(person.conv, "information")
@@ -206,9 +187,9 @@ def test_retention_purges_closed_conversations_and_leaves_no_content(live_server
         assert person.conv.encode() not in data, path
 
 
-def test_pnav_purge_command(live_server, capsys):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_pnav_purge_command(live_server, clients, capsys):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     op.close_conversation(person.conv, "referral")
     assert main(["purge", "--data-dir", str(live_server.data_dir)]) == 0
     assert "purged 0 conversation(s)" in capsys.readouterr().out
@@ -220,9 +201,9 @@ def test_pnav_purge_command(live_server, capsys):
     assert live_server.store.get_conversation(person.conv) is None
 
 
-def test_duress_is_told_to_the_operator_silently(live_server):
-    op = _login(live_server, "alice", live_server.password)
-    person = _accepted(live_server, op)
+def test_duress_is_told_to_the_operator_silently(live_server, clients):
+    op = clients.login("alice", live_server.password)
+    person = clients.accepted(op)
     person.send_raw(json.dumps({"v": 1, "t": "duress", "on": True}))
     assert op.wait("duress", conv=person.conv)["on"] is True
     person.send_raw(json.dumps({"v": 1, "t": "duress", "on": False}))

@@ -6,54 +6,21 @@ Future migrations do not exist yet, so the tests add a version 3 to the list.
 
 from __future__ import annotations
 
-import os
-import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from pnav.sdk.store_contract import new_conversation
 from pnav.server import postgres_store, sqlite_store
 from pnav.server.postgres_store import PostgresStore
 from pnav.server.sqlite_store import Migration, SchemaVersionError, SQLiteStore
 
-POSTGRES = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 LATEST = sqlite_store.SCHEMA_VERSION
 EXTRA = Migration(3, "a table for the test", ("CREATE TABLE extra (x INTEGER)",))
 BROKEN = Migration(3, "half good", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> str:
-    """The test server; unreachable, every PostgreSQL test fails (never skips)."""
-    try:
-        with psycopg.connect(POSTGRES, connect_timeout=5):
-            return POSTGRES
-    except psycopg.OperationalError as exc:
-        reason = " ".join(str(exc).split())
-    pytest.fail(
-        f"PostgreSQL is unreachable at {POSTGRES} ({reason}): start it, or set "
-        "PNAV_TEST_POSTGRES to a server where this user may create schemas",
-        pytrace=False,
-    )
-
-
-@pytest.fixture
-def postgres_dsn(postgres_server: str) -> Iterator[str]:
-    schema = sql.Identifier(f"pnav_test_{secrets.token_hex(6)}")
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
-    try:
-        yield make_conninfo(postgres_server, options=f"-c search_path={schema.as_string()}")
-    finally:
-        with psycopg.connect(postgres_server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 # -- SQLite ----------------------------------------------------------------

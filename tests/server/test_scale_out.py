@@ -25,8 +25,8 @@ FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 
 
 @pytest.fixture
-def two_processes(tmp_path: Path, pg_dsn: str, redis_url: str):
-    store = PostgresStore(pg_dsn)
+def two_processes(tmp_path: Path, postgres_dsn: str, redis_url: str):
+    store = PostgresStore(postgres_dsn)
     password = secrets.token_urlsafe(12)
     enrol_operator(store, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
     store.close()
@@ -35,7 +35,7 @@ def two_processes(tmp_path: Path, pg_dsn: str, redis_url: str):
         "PNAV_SECURE_COOKIES": "0",
         "PNAV_SECRET_KEY": secrets.token_hex(32),
         "PNAV_STORE": "postgres",
-        "PNAV_STORE_OPTIONS": json.dumps({"dsn": pg_dsn}),
+        "PNAV_STORE_OPTIONS": json.dumps({"dsn": postgres_dsn}),
         "PNAV_BROKER": "redis",
         "PNAV_BROKER_OPTIONS": json.dumps(
             {"url": redis_url, "prefix": f"pnav-test-{secrets.token_hex(4)}", "presence_ttl": 3}

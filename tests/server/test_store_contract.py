@@ -7,8 +7,6 @@ unreachable server fails these tests; it never skips them.
 
 from __future__ import annotations
 
-import os
-import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -16,44 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from pnav.sdk.memory_store import MemoryStore
 from pnav.sdk.store import Store
 from pnav.sdk.store_contract import StoreContract, new_conversation
 from pnav.server.postgres_store import PostgresStore
 from pnav.server.sqlite_store import SQLiteStore
-
-POSTGRES = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> str:
-    """The test server; unreachable, every PostgreSQL test fails (never skips)."""
-    try:
-        with psycopg.connect(POSTGRES, connect_timeout=5):
-            return POSTGRES
-    except psycopg.OperationalError as exc:
-        reason = " ".join(str(exc).split())
-    pytest.fail(
-        f"PostgreSQL is unreachable at {POSTGRES} ({reason}): start it, or set "
-        "PNAV_TEST_POSTGRES to a server where this user may create schemas",
-        pytrace=False,
-    )
-
-
-@pytest.fixture
-def postgres_dsn(postgres_server: str) -> Iterator[str]:
-    """A DSN whose search_path is a new, empty schema; the schema is dropped afterwards."""
-    schema = sql.Identifier(f"pnav_test_{secrets.token_hex(6)}")
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
-    try:
-        yield make_conninfo(postgres_server, options=f"-c search_path={schema.as_string()}")
-    finally:
-        with psycopg.connect(postgres_server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 class TestMemoryStore(StoreContract):
