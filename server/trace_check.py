@@ -23,13 +23,14 @@ import secrets
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .trace_scan import Excuse, Finding, Needle, describe_file, host_needles, scan_profile
+from .trace_report import format_findings, meaning, report
+from .trace_scan import Excuse, Finding, Needle, host_needles, scan_profile
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Playwright, Response, WebSocket
@@ -305,128 +306,9 @@ def check_page(
     )
 
 
-# ------------------------------------------------------------------ the report
-
-
-# (a path fragment, what the chat server's address there means) — first match wins.
-_SERVER_MEANINGS: tuple[tuple[str, str], ...] = (
-    (
-        "/Code Cache/",
-        "the browser kept compiled chat code under the chat server's address: it shows "
-        "the chat's scripts ran here",
-    ),
-    (
-        "/Cache/",
-        "the browser's disk cache kept a response naming the chat server: it shows the chat "
-        "was loaded (every chat response must be sent with Cache-Control: no-store)",
-    ),
-    ("/Cookies", "a cookie names the chat server: the cookie jar shows the chat was used"),
-    (
-        "Storage/",
-        "web storage (localStorage, sessionStorage) names the chat server: a script of the "
-        "page wrote it there",
-    ),
-    ("/IndexedDB/", "IndexedDB names the chat server: a script of the page wrote it there"),
-    (
-        "/Service Worker/",
-        "a service worker or Cache Storage names the chat server: a script of the page stored it",
-    ),
-    (
-        "Session",
-        "the session-restore files name the chat server: 'reopen closed tab' or a restart "
-        "of the browser can bring the chat back on screen",
-    ),
-    (
-        "Tabs",
-        "the session-restore files name the chat server: a restart of the browser can bring "
-        "the chat back on screen",
-    ),
-    (
-        "/History",
-        "the browser history names the chat server: anyone who opens the history sees that "
-        "the chat was used",
-    ),
-    ("/Visited Links", "the browser remembers the chat server's pages as visited links"),
-    ("/Favicons", "the favicon database remembers the chat server as a visited site"),
-    ("/Top Sites", "the new-tab page can show the chat server among the most visited sites"),
-    ("/Shortcuts", "typing in the address bar can suggest the chat server"),
-    (
-        "/Network Persistent State",
-        "the browser's network state remembers the chat server (its HTTP/2 or QUIC support, "
-        "its timing): it shows the chat server was contacted",
-    ),
-    (
-        "/TransportSecurity",
-        "the chat server sent HSTS and the browser remembers it: the name is hashed, but "
-        "anyone who knows the chat server's name can check it is there",
-    ),
-    (
-        "/Reporting and NEL",
-        "a Reporting / Network Error Logging policy naming the chat server is kept",
-    ),
-    ("Preferences", "a per-site setting of the browser names the chat server"),
-)
-
-_MEANINGS = {
-    "conversation": "the conversation's id is on the disk: it identifies the conversation",
-    "token": "a token of the chat is on the disk: it proves a chat was opened, and a live "
-    "one could be used to act on the conversation",
-    "key": "key material of the chat is on the disk: it proves the chat was opened",
-}
-
-
-def meaning(finding: Finding) -> str:
-    """What a finding tells whoever reads the disk, in one sentence."""
-    kind, where = finding.needle.kind, "/" + finding.file
-    if kind == "server":
-        for marker, text in _SERVER_MEANINGS:
-            if marker in where:
-                return text
-        return "this file names the chat server: it shows the chat was used"
-    if kind == "message":
-        if finding.needle.label.startswith(("the 'body'", "the 'note'")):
-            return (
-                "an encrypted message is on the disk: unreadable without its key, but it "
-                "proves a chat took place"
-            )
-        return "message text is on the disk: anyone who reads this file reads what was said"
-    return _MEANINGS.get(
-        kind, "a value the chat exchanged with the server is on the disk: it shows the chat ran"
-    )
-
-
-def format_findings(findings: Sequence[Finding], excused: bool = False) -> str:
-    """The findings grouped by file, with what each file is and what the finding means."""
-    lines: list[str] = []
-    for file in sorted({f.file for f in findings}):
-        lines.append(f"  {file}  ({describe_file(file)})")
-        for f in (f for f in findings if f.file == file):
-            lines.append(f"    - {f.needle.label} [{f.how}]")
-            lines.append(f"      {f.excused if excused else meaning(f)}")
-    return "\n".join(lines)
-
-
 def _report(url: str, run: _Run, findings: list[Finding], profile: Path, kept: bool) -> str:
-    traces = [f for f in findings if f.excused is None]
-    excused = [f for f in findings if f.excused is not None]
-    count = sum(1 for p in profile.rglob("*") if p.is_file())
-    out = [
-        f"pnav trace-check {url}",
-        f"  chat server : {run.server}",
-        "  steps       : " + "; ".join(run.steps),
-        f"  profile     : {count} files read" + (f", kept in {profile}" if kept else ""),
-        "",
-    ]
-    if traces:
-        out.append(f"FOUND {len(traces)} trace(s) of the chat on the disk:")
-        out.append(format_findings(traces))
-    else:
-        out.append("No trace of the chat on the disk.")
-    if excused:
-        out += ["", "Not traces of the chat (every visitor of the page has them):"]
-        out.append(format_findings(excused, excused=True))
-    out += ["", "FAIL" if traces else "PASS"]
-    return "\n".join(out)
+    files = sum(1 for p in profile.rglob("*") if p.is_file())
+    return report(url, run.server, run.steps, findings, files, profile if kept else None)
 
 
 def cmd_trace_check(args: argparse.Namespace) -> int:
@@ -446,16 +328,16 @@ def cmd_trace_check(args: argparse.Namespace) -> int:
                 raise UsageError(f"--keep-profile {profile}: the folder must be new or empty")
             profile.mkdir(parents=True, exist_ok=True)
             run, findings = check_page(url, chromium, args.timeout, profile)
-            report = _report(url, run, findings, profile, kept=True)
+            text = _report(url, run, findings, profile, kept=True)
         else:
             with tempfile.TemporaryDirectory(prefix="pnav-trace-") as tmp:
                 profile = Path(tmp, "profile")
                 run, findings = check_page(url, chromium, args.timeout, profile)
-                report = _report(url, run, findings, profile, kept=False)
+                text = _report(url, run, findings, profile, kept=False)
     except UsageError as exc:
         print(f"pnav trace-check: {exc}", file=sys.stderr)
         return 2
-    print(report)
+    print(text)
     return 1 if any(f.excused is None for f in findings) else 0
 
 

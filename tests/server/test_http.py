@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from pnav.server import Settings, create_app
 from pnav.server.desk import enrol_operator
+from pnav.server.headers import PERMISSIONS_POLICY
 from pnav.server.sqlite_store import SQLiteStore
 
 PARTNER_ORIGIN = "https://partner.example"
 
 
+def _app(data_dir: Path, **settings: Any) -> Flask:
+    settings.setdefault("partners", {"demo": [PARTNER_ORIGIN]})
+    loaded = Settings.load(None, environ={}, data_dir=data_dir, **settings)
+    store = SQLiteStore(loaded.database_path)
+    enrol_operator(store, "alice", "a long password", kdf_ops=1, kdf_mem=8 << 20)
+    return create_app(loaded, store=store, maintenance=False)
+
+
 @pytest.fixture
 def app(tmp_path) -> Flask:
-    settings = Settings.load(
-        None, environ={}, data_dir=tmp_path, partners={"demo": [PARTNER_ORIGIN]}
-    )
-    store = SQLiteStore(settings.database_path)
-    enrol_operator(store, "alice", "a long password", kdf_ops=1, kdf_mem=8 << 20)
-    return create_app(settings, store=store, maintenance=False)
+    return _app(tmp_path)
+
+
+# Every route and who reaches it: a person's browser (from a partner page, cross-origin)
+# or an operator's (the console, same-origin). A route missing here fails the suite.
+PERSON, OPERATOR = "person", "operator"
+ROUTES = {
+    "/widget/<name>": PERSON,
+    "/api/ticket": PERSON,
+    "/api/exit": PERSON,
+    "/ws/person": PERSON,
+    "/console": OPERATOR,
+    "/console/<name>": OPERATOR,
+    "/console/api/prelogin": OPERATOR,
+    "/console/api/login": OPERATOR,
+    "/console/api/logout": OPERATOR,
+    "/console/ws": OPERATOR,
+}
 
 
 def _sample_requests(app: Flask) -> list[tuple[str, str]]:
-    """One request for every non-websocket route, with path arguments filled in."""
+    """One request for every route and method, with path arguments filled in (a
+    websocket route gets a plain GET: what any non-websocket client sees)."""
     samples = {"name": "loader.js"}
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.websocket:
-            continue
         path = rule.rule
         for arg in rule.arguments:
             path = path.replace(f"<{arg}>", samples[arg])
@@ -41,7 +64,29 @@ def _sample_requests(app: Flask) -> list[tuple[str, str]]:
 
 def test_every_route_is_covered_by_the_header_checks(app: Flask) -> None:
     routes = {path for _, path in _sample_requests(app)}
-    assert {"/api/ticket", "/api/exit", "/widget/loader.js", "/console"} <= routes
+    assert {"/api/ticket", "/api/exit", "/widget/loader.js", "/console", "/ws/person"} <= routes
+
+
+def test_every_route_has_a_declared_policy(app: Flask) -> None:
+    """A new route must say here who reaches it, so that its headers are checked."""
+    assert {rule.rule for rule in app.url_map.iter_rules()} == set(ROUTES)
+
+
+def _csp(header: str) -> dict[str, list[str]]:
+    directives: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in header.split(";"))):
+        name, *values = part.split()
+        assert name not in directives, f"{name} twice in {header}"
+        directives[name] = values
+    return directives
+
+
+def _kind(path: str) -> str:
+    for rule, kind in ROUTES.items():
+        prefix = rule.split("<", 1)[0]
+        if path == rule or ("<" in rule and path.startswith(prefix)):
+            return kind
+    raise AssertionError(f"{path} matches no declared route")
 
 
 def test_every_route_sends_privacy_headers(app: Flask) -> None:
@@ -57,9 +102,69 @@ def test_every_route_sends_privacy_headers(app: Flask) -> None:
         assert "default-src 'none'" in csp, where
         assert "unsafe-inline" not in csp, where
         assert "unsafe-eval" not in csp.replace("wasm-unsafe-eval", ""), where
-        assert "Permissions-Policy" in h, where
-        if not path.startswith("/console"):  # what a person's browser can receive
+        policy = _csp(csp)
+        assert policy["default-src"] == ["'none'"], where
+        assert policy["object-src"] == ["'none'"], where
+        assert policy["base-uri"] == ["'none'"], where
+        # Nothing here is meant to be framed: the console refuses it (clickjacking),
+        # and scripts, styles and JSON are never documents.
+        assert policy["frame-ancestors"] == ["'none'"], where
+        # Scripts only by nonce or hash (or none at all: default-src 'none').
+        for source in policy.get("script-src", []):
+            assert source.startswith(("'nonce-", "'sha256-", "'sha384-", "'sha512-")) or (
+                source == "'wasm-unsafe-eval'"
+            ), f"{where}: script source {source}"
+        assert h.get("Permissions-Policy") == PERMISSIONS_POLICY, where
+        assert h.get("Cross-Origin-Opener-Policy") == "same-origin", where
+        kind = _kind(path)
+        if kind == PERSON:
             assert "Set-Cookie" not in h, where
+            if path != "/ws/person":  # a plain GET there is refused before routing
+                # Fetched by partner pages and the opaque-origin chat frame.
+                assert h.get("Cross-Origin-Resource-Policy") == "cross-origin", where
+        else:
+            assert h.get("Cross-Origin-Resource-Policy") == "same-origin", where
+        # Plain HTTP: never HSTS.
+        assert "Strict-Transport-Security" not in h, where
+
+
+@pytest.mark.parametrize("tls", ["request", "public_url"])
+def test_hsts_over_tls_on_the_console_only(tmp_path, tls: str) -> None:
+    """Over TLS (here, or at a proxy: an https public URL), the console gets HSTS. A
+    person's browser never navigates to the chat server and would keep the HSTS entry
+    in its profile (TransportSecurity): the person's routes never send it."""
+    if tls == "request":
+        app, base = _app(tmp_path), "https://chat.example"
+    else:
+        app, base = _app(tmp_path, public_url="https://chat.example"), "http://127.0.0.1:8400"
+    client = app.test_client()
+    for method, path in _sample_requests(app):
+        response = client.open(
+            path, method=method, base_url=base, headers={"Origin": PARTNER_ORIGIN}
+        )
+        hsts = response.headers.get("Strict-Transport-Security")
+        where = f"{method} {path} ({response.status_code})"
+        if _kind(path) == OPERATOR:
+            assert hsts == "max-age=63072000; includeSubDomains", where
+        else:
+            assert hsts is None, where
+
+
+def test_the_console_page_runs_only_its_own_script_by_nonce(app: Flask) -> None:
+    client = app.test_client()
+    first, second = client.get("/console"), client.get("/console")
+    nonces = []
+    for response in (first, second):
+        assert response.status_code == 200
+        [nonce] = re.findall(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+        assert len(nonce) >= 22
+        html = response.get_data(as_text=True)
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert scripts, "the console page has no script?"
+        for tag in scripts:
+            assert f'nonce="{nonce}"' in tag, tag
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1], "a nonce is made per response"
 
 
 def test_ticket_is_given_only_to_the_partners_own_origin(app: Flask) -> None:
@@ -126,3 +231,42 @@ def test_prelogin_does_not_reveal_whether_a_name_exists(app: Flask) -> None:
     c = client.get("/console/api/prelogin?username=alice").get_json()
     assert a == b
     assert set(a) == set(c) and set(a["kdf"]) == set(c["kdf"])
+
+
+def test_a_partners_id_is_refused_from_another_partners_origin(tmp_path) -> None:
+    app = _app(
+        tmp_path, partners={"town": ["https://town.example"], "club": ["https://club.example"]}
+    )
+    client = app.test_client()
+
+    def ask(partner: str, origin: str) -> Any:
+        body = json.dumps({"partner": partner})
+        return client.post("/api/ticket", data=body, headers={"Origin": origin})
+
+    assert ask("town", "https://town.example").status_code == 200
+    assert ask("club", "https://club.example").status_code == 200
+    for partner, origin in (("town", "https://club.example"), ("club", "https://town.example")):
+        refused = ask(partner, origin)
+        assert refused.status_code == 403, (partner, origin)
+        assert "Access-Control-Allow-Origin" not in refused.headers
+        assert "ticket" not in refused.get_json()
+    # The sandboxed chat frame's opaque origin, no Origin at all, look-alikes:
+    for origin in ("null", "https://town.example.evil", "http://town.example", None):
+        headers = {"Origin": origin} if origin else {}
+        body = json.dumps({"partner": "town"})
+        refused = client.post("/api/ticket", data=body, headers=headers)
+        assert refused.status_code == 403, origin
+
+
+def test_the_quick_exit_answer_clears_the_chat_servers_site_storage(app: Flask) -> None:
+    """The beacon's answer asks the browser to drop whatever the chat server's origin
+    stores (pnav stores nothing: this is a backstop); not "cache" nor "cookies", which
+    Chromium answers by writing the origin into the profile (docs/privacy.md)."""
+    client = app.test_client()
+    token = app.extensions["pnav"].tokens.exit("some-conversation")
+    ok = client.post("/api/exit", data=token, headers={"Origin": PARTNER_ORIGIN})
+    assert ok.status_code == 204
+    assert ok.headers["Clear-Site-Data"] == '"storage"'
+    stale = client.post("/api/exit", data="not a token", headers={"Origin": PARTNER_ORIGIN})
+    assert stale.status_code == 400
+    assert stale.headers["Clear-Site-Data"] == '"storage"'
