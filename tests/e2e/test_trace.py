@@ -166,6 +166,20 @@ def _chat(visit: Visit, op: OperatorClient) -> None:
     op.accept(visit.conv)
     expect(visit.chat.locator('[data-pnav="status"]')).to_have_attribute("data-state", "active")
     _talk(visit, op)
+    _show_resume_code(visit)
+
+
+def _show_resume_code(visit: Visit) -> None:
+    """The person asks for a resume code, reads it, hides it: it must leave no trace."""
+    visit.chat.locator('[data-pnav="resume-get"]').click()
+    shown = visit.chat.locator('[data-pnav="resume-code"]')
+    expect(shown).to_be_visible(timeout=30_000)
+    digits = "".join(ch for ch in shown.inner_text() if ch.isdigit())
+    assert len(digits) == 16, "the resume code is 16 digits"
+    grouped = " ".join(digits[i : i + 4] for i in range(0, 16, 4))
+    visit.said.extend([digits, grouped])
+    visit.chat.locator('[data-pnav="resume-hide"]').click()
+    expect(shown).to_have_count(0)
 
 
 # ------------------------------------------------------------------ the four ways out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -88,6 +89,9 @@ def test_widget_crypto_and_python_crypto_interoperate(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "# skipped 0" in run.stdout, run.stdout
+    # The committed byte-exact vectors (tests/vectors/crypto-v1.json) ran in Node too.
+    for name in ("reproduces every resume_codes vector", "one changed byte in any field"):
+        assert re.search(rf"^ok \d+ - .*{name}", run.stdout, re.M), run.stdout
 
     js = json.loads(theirs.read_text())
     for v in js["sealed_keys"]:
@@ -108,3 +112,9 @@ def test_widget_crypto_and_python_crypto_interoperate(tmp_path: Path) -> None:
             crypto.b64decode(v["wrapped"]), crypto.b64decode(v["wrap_key"])
         )
         assert secret == crypto.b64decode(v["desk_secret"])
+    for v in js["resume_codes"]:
+        keys = crypto.derive_resume_keys(v["code"], crypto.b64decode(v["salt"]), v["ops"], v["mem"])
+        assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", v["code"])
+        assert b64(keys.lookup) == v["lookup"]
+        key = crypto.unwrap_conversation_key(crypto.b64decode(v["wrapped_key"]), keys.wrap)
+        assert key == crypto.b64decode(v["key"])

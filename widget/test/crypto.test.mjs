@@ -14,9 +14,11 @@
 //                                                                      unwrapDeskKey(wrapped, wrap_key) == desk_secret
 //   }
 //
-// Since every encryption uses a random nonce, vectors check that JS opens what Python
+// These vectors are made fresh with random nonces: they check that JS opens what Python
 // made; the round-trips below print JS-made blobs that Python tests can open in turn
-// (PNAV_VECTORS_OUT=path writes them in the same format).
+// (PNAV_VECTORS_OUT=path writes them in the same format, plus "resume_codes":
+// [{"code", "salt", "ops", "mem", "lookup", "wrapped_key", "key"}]). The committed,
+// byte-exact vectors are checked by vectors.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,12 @@ import {
   wrapDeskKey,
   publicKeyOf,
   randomId,
+  newResumeCode,
+  normaliseResumeCode,
+  formatResumeCode,
+  deriveResumeKeys,
+  wrapConversationKey,
+  unwrapConversationKey,
 } from '../src/shared/crypto.js';
 
 const FAST_KDF = { ops: 2, mem: 8 * 1024 * 1024 };
@@ -121,6 +129,74 @@ test('desk key wrap round-trips', () => {
   assert.throws(() => unwrapDeskKey(wrapped, nacl.randomBytes(32)), CryptoError);
 });
 
+test('fixed nonce and ephemeral key (test vectors only) give fixed bytes; left out, random', () => {
+  const key = newConversationKey();
+  const nonce = nacl.randomBytes(24);
+  const obj = { type: 'text', text: 'x', id: 'a', from: 'person' };
+  assert.deepEqual(encryptMessage(key, obj, { nonce }), encryptMessage(key, obj, { nonce }));
+  assert.deepEqual(encryptMessage(key, obj, { nonce }).subarray(1, 25), nonce);
+  assert.notDeepEqual(encryptMessage(key, obj), encryptMessage(key, obj));
+  assert.throws(() => encryptMessage(key, obj, { nonce: nacl.randomBytes(23) }), CryptoError);
+  const desk = nacl.box.keyPair();
+  const eph = nacl.box.keyPair();
+  const sealed = sealConversationKey(key, desk.publicKey, { ephemeralSecret: eph.secretKey, nonce });
+  assert.deepEqual(sealed.subarray(1, 33), eph.publicKey);
+  assert.deepEqual(sealed.subarray(33, 57), nonce);
+  assert.deepEqual(sealConversationKey(key, desk.publicKey, { ephemeralSecret: eph.secretKey, nonce }), sealed);
+  assert.deepEqual(openSealedKey(sealed, desk.secretKey), key);
+  assert.ok(eph.secretKey.some((x) => x !== 0), 'a caller-given ephemeral secret is not wiped');
+  assert.throws(() => sealConversationKey(key, desk.publicKey, { ephemeralSecret: nacl.randomBytes(31) }), CryptoError);
+  const wrapped = wrapDeskKey(desk.secretKey, publicKeyOf(key), { ephemeralSecret: eph.secretKey, nonce });
+  assert.deepEqual(wrapped, wrapDeskKey(desk.secretKey, publicKeyOf(key), { ephemeralSecret: eph.secretKey, nonce }));
+  assert.deepEqual(unwrapDeskKey(wrapped, key), desk.secretKey);
+});
+
+test('resume codes: 16 uniform digits in four groups, typed forms normalised', () => {
+  const counts = new Array(10).fill(0);
+  const codes = new Set();
+  for (let i = 0; i < 500; i++) {
+    const code = newResumeCode();
+    assert.match(code, /^\d{4} \d{4} \d{4} \d{4}$/);
+    codes.add(code);
+    for (const c of code.replace(/ /g, '')) counts[Number(c)] += 1;
+  }
+  assert.equal(codes.size, 500);
+  // 8000 digits: each of the ten appears about 800 times (rejection sampling, no bias to 0-5).
+  for (const n of counts) assert.ok(n > 650 && n < 950, String(counts));
+  assert.equal(normaliseResumeCode('0412 9930 1187 5526'), '0412993011875526');
+  assert.equal(normaliseResumeCode(' 0412.9930-1187\t5526 '), '0412993011875526');
+  assert.equal(formatResumeCode('0412993011875526'), '0412 9930 1187 5526');
+  for (const bad of ['', '0412 9930 1187 552', '0412 9930 1187 55261', '0412 9930 1187 552a',
+    '0412_9930_1187_5526', '٠٤١٢٩٩٣٠١١٨٧٥٥٢٦', '0412\n9930 1187 5526', /** @type {any} */ (412993011875526)]) {
+    assert.throws(() => normaliseResumeCode(bad), CryptoError, String(bad));
+  }
+});
+
+test('resume keys: argon2id of the digits; the wrapped key opens with the code only', async () => {
+  const salt = nacl.randomBytes(16);
+  const a = await deriveResumeKeys('0412 9930 1187 5526', salt, FAST_KDF);
+  const b = await deriveResumeKeys('0412-9930-1187-5526', salt, FAST_KDF);
+  assert.deepEqual(a, b, 'separators do not matter');
+  assert.equal(a.lookup.length, 32);
+  assert.equal(a.wrap.length, 32);
+  const c = await deriveResumeKeys('0412 9930 1187 5527', salt, FAST_KDF);
+  assert.notDeepEqual(c.lookup, a.lookup);
+  await assert.rejects(deriveResumeKeys('0412 9930', salt, FAST_KDF), CryptoError);
+  await assert.rejects(deriveResumeKeys('0412 9930 1187 5526', nacl.randomBytes(15), FAST_KDF), CryptoError);
+  const key = newConversationKey();
+  const wrapped = wrapConversationKey(key, a.wrap);
+  assert.equal(wrapped.length, 1 + 24 + 16 + 32);
+  assert.equal(wrapped[0], 1);
+  assert.deepEqual(unwrapConversationKey(wrapped, a.wrap), key);
+  assert.notDeepEqual(wrapConversationKey(key, a.wrap), wrapped, 'a fresh nonce each time');
+  assert.throws(() => unwrapConversationKey(wrapped, c.wrap), CryptoError);
+  const tampered = wrapped.slice();
+  tampered[30] ^= 1;
+  assert.throws(() => unwrapConversationKey(tampered, a.wrap), CryptoError);
+  assert.throws(() => unwrapConversationKey(wrapped.subarray(0, 40), a.wrap), CryptoError);
+  assert.throws(() => wrapConversationKey(key.subarray(1), a.wrap), CryptoError);
+});
+
 const vectorsPath = process.env.PNAV_VECTORS;
 
 test('cross-language vectors', { skip: vectorsPath ? false : 'PNAV_VECTORS not set' }, async () => {
@@ -153,12 +229,16 @@ test('write JS-made vectors for the Python side', { skip: process.env.PNAV_VECTO
   const salt = nacl.randomBytes(16);
   const keys = await deriveOperatorKeys('mot de passe é', salt, FAST_KDF);
   const plaintext = { type: 'text', text: 'Bonjour é 漢字 🙂' };
+  const code = newResumeCode();
+  const resumeSalt = nacl.randomBytes(16);
+  const resumeKeys = await deriveResumeKeys(code, resumeSalt, FAST_KDF);
   const out = {
     version: 1,
     sealed_keys: [{ desk_secret: toBase64(desk.secretKey), sealed: toBase64(sealConversationKey(key, desk.publicKey)), key: toBase64(key) }],
     messages: [{ key: toBase64(key), body: toBase64(encryptMessage(key, plaintext)), plaintext }],
     operator_keys: [{ password: 'mot de passe é', salt: toBase64(salt), ...FAST_KDF, auth: toBase64(keys.auth), wrap: toBase64(keys.wrap) }],
     wrapped_desk_keys: [{ wrap_key: toBase64(keys.wrap), wrapped: toBase64(wrapDeskKey(desk.secretKey, publicKeyOf(keys.wrap))), desk_secret: toBase64(desk.secretKey), desk_public: toBase64(desk.publicKey) }],
+    resume_codes: [{ code, salt: toBase64(resumeSalt), ...FAST_KDF, lookup: toBase64(resumeKeys.lookup), wrapped_key: toBase64(wrapConversationKey(key, resumeKeys.wrap)), key: toBase64(key) }],
   };
   writeFileSync(/** @type {string} */ (process.env.PNAV_VECTORS_OUT), JSON.stringify(out, null, 2) + '\n');
 });

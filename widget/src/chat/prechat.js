@@ -13,7 +13,8 @@ export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_hara
 /**
  * @param {(key: string, vars?: Record<string, string | number>) => string} t
  * @param {PrechatAnswers} answers current answers (mutated as the person edits)
- * @param {{onLang: (lang: string) => void, onStart: (a: PrechatAnswers) => void}} on
+ * @param {{onLang: (lang: string) => void, onStart: (a: PrechatAnswers) => void, onHaveCode?: () => void}} on
+ *   onHaveCode: "I have a code" (chat/resume.js); left out, the button is not shown
  * @returns {HTMLFormElement}
  */
 export function renderPrechat(t, answers, on) {
@@ -35,6 +36,7 @@ export function renderPrechat(t, answers, on) {
 
   const form = h('form', { className: 'pnav-prechat', noValidate: true, 'data-pnav': 'prechat' },
     h('p', { className: 'pnav-intro' }, t('intro')),
+    haveCode(t, on.onHaveCode),
     h('div', { className: 'pnav-check pnav-check--danger' }, danger, h('label', { htmlFor: 'pnav-danger' }, t('danger'))),
     emergency,
     choices(t, 'who', WHO, answers),
@@ -78,4 +80,17 @@ function choices(t, name, values, answers) {
       });
       return h('div', { className: 'pnav-choice' }, input, h('label', { htmlFor: id }, t(`${name}.${value}`)));
     }));
+}
+
+/**
+ * "I have a code": back to an earlier conversation with a resume code.
+ * @param {(key: string) => string} t
+ * @param {(() => void) | undefined} onHaveCode
+ * @returns {HTMLButtonElement | null}
+ */
+function haveCode(t, onHaveCode) {
+  if (!onHaveCode) return null;
+  const button = h('button', { type: 'button', className: 'pnav-button pnav-button--secondary', 'data-pnav': 'prechat-have-code' }, t('haveCode'));
+  button.addEventListener('click', onHaveCode);
+  return button;
 }

@@ -8,6 +8,8 @@ import {
   fromBase64,
   randomId,
   wipe,
+  wrapConversationKey,
+  unwrapConversationKey,
 } from '../shared/crypto.js';
 import { ReconnectingSocket } from '../shared/socket.js';
 import { SeqTracker } from '../shared/seq.js';
@@ -36,25 +38,33 @@ const MAX_BODY = 64 * 1024;
  * @property {(code: string, message: string) => void} onNotice
  * @property {() => void} onTicketExpired the caller must obtain a new ticket and call retry()
  * @property {() => void} onLost the resume token is no longer valid
+ * @property {(code: string, message: string) => void} [onCodeRefused] a hello by resume
+ *   code was refused before any welcome: `bad_code`, `rate_limited`, or `bad_key` (the
+ *   wrapped key did not open; the socket is closed)
  */
 
 export class ChatSession {
   /**
    * @param {{ws: string, ticket: string, deskKey: {id: string, public: string}, deadAfter?: number}} init
    *   deadAfter: milliseconds of silence before the socket counts as dead (only shortens the default)
-   * @param {StartInfo} start
+   * @param {StartInfo | null} start null: no new conversation, come back with a
+   *   resume code (useCode); the key then comes from welcome's wrapped_key
    * @param {SessionEvents} events
    */
   constructor(init, start, events) {
     this.ticket = init.ticket;
     this.events = events;
     /** @type {Uint8Array | null} */
-    this.key = newConversationKey();
-    this.start = {
+    this.key = start ? newConversationKey() : null;
+    this.start = start && this.key ? {
       ...start,
       sealed_key: toBase64(sealConversationKey(this.key, fromBase64(init.deskKey.public))),
       desk_key: init.deskKey.id,
-    };
+    } : null;
+    /** @type {{lookup: string, wrap: Uint8Array} | null} the resume code being tried, until welcome */
+    this.code = null;
+    /** @type {{resolve: () => void, reject: (e: Error) => void} | null} a resume_code frame awaiting its answer */
+    this.codeSave = null;
     /** @type {string | null} resume token from welcome */
     this.token = null;
     /** sequence numbers seen, by msg or ack; `seqs.last` is what a resume asks after */
@@ -66,6 +76,9 @@ export class ChatSession {
     /** @type {Set<string>} client ids of the messages shown */
     this.shownIds = new Set();
     this.closed = false;
+    /** "someone is here" (duress): asked by the person / last said to the server */
+    this.duressOn = false;
+    this.duressTold = false;
     this.socket = new ReconnectingSocket(init.ws, {
       onOpen: () => this.hello(),
       onFrame: (f) => this.onFrame(f),
@@ -92,7 +105,9 @@ export class ChatSession {
     // same sealed key and ticket are sent again.
     if (this.token) {
       this.socket.send({ v: 1, t: 'hello', resume: { token: this.token, after: this.lastSeq } });
-    } else {
+    } else if (this.code) {
+      this.socket.send({ v: 1, t: 'hello', code: { lookup: this.code.lookup, after: 0 } });
+    } else if (this.start) {
       this.socket.send({ v: 1, t: 'hello', ticket: this.ticket, start: this.start });
     }
   }
@@ -132,10 +147,12 @@ export class ChatSession {
     switch (f.t) {
       case 'welcome':
         if (typeof f.token !== 'string') return;
+        if (this.code && !this.openWithCode(f)) return;
         this.token = f.token;
         if (typeof f.exit === 'string') this.events.onWelcome(f.exit);
         if (typeof f.state === 'string') this.onState(f.state);
         for (const [id, body] of this.pending) this.socket.send({ v: 1, t: 'msg', id, body });
+        this.tellDuress();
         break;
       case 'ack':
         if (typeof f.seq === 'number') {
@@ -151,10 +168,16 @@ export class ChatSession {
         if (typeof f.state === 'string') {
           this.onState(f.state, typeof f.position === 'number' ? f.position : undefined,
             f.operator === 'away' || f.operator === 'present' ? f.operator : undefined);
+          // An operator who accepts or comes back learns of a duress still on.
+          if (f.state === 'active') this.tellDuress();
         }
         break;
       case 'handover':
         this.events.onHandover();
+        this.tellDuress();
+        break;
+      case 'resume_code':
+        if (f.saved === true) this.settleCodeSave(null);
         break;
       case 'error':
         this.onError(String(f.code ?? ''), String(f.message ?? ''), typeof f.id === 'string' ? f.id : null);
@@ -214,7 +237,15 @@ export class ChatSession {
 
   /** @private @param {string} code @param {string} message @param {string | null} id */
   onError(code, message, id) {
-    if (code === 'bad_ticket' && !this.token) {
+    if ((code === 'bad_code' || code === 'rate_limited') && !this.token && this.code) {
+      // Forgotten at once: a reconnect must not try the same wrong code again.
+      wipe(this.code.wrap);
+      this.code = null;
+      this.events.onCodeRefused?.(code, message);
+    } else if (this.codeSave && !id && code !== 'bad_token') {
+      // The server refused the resume_code frame (closed, malformed).
+      this.settleCodeSave(new Error(message || code));
+    } else if (code === 'bad_ticket' && !this.token) {
       this.socket.stop();
       this.events.onTicketExpired();
     } else if (code === 'bad_token') {
@@ -226,6 +257,25 @@ export class ChatSession {
     } else {
       this.events.onNotice(code, message);
     }
+  }
+
+  /**
+   * "Someone is here" (docs/protocol.md `duress`): the operator is told
+   * silently. Said again after every welcome, when the conversation becomes or
+   * stays active and after a handover while it lasts, so a press while the
+   * socket was down, or before an operator took the conversation, still reaches
+   * whoever holds it. The server keeps no duress state.
+   * @param {boolean} on
+   */
+  duress(on) {
+    this.duressOn = on;
+    this.tellDuress();
+  }
+
+  /** @private */
+  tellDuress() {
+    if (!this.token || this.closed || !(this.duressOn || this.duressTold)) return;
+    if (this.socket.send({ v: 1, t: 'duress', on: this.duressOn })) this.duressTold = this.duressOn;
   }
 
   /** Quick exit: tell the server if we still can, then forget everything. */
@@ -246,5 +296,90 @@ export class ChatSession {
     this.token = null;
     this.ticket = '';
     this.pending.clear();
+    if (this.code) wipe(this.code.wrap);
+    this.code = null;
+    this.settleCodeSave(new Error('closed'));
+  }
+
+  // -------------------------------------------------------------- resume codes
+  // (docs/protocol.md "Person socket": hello by code, resume_code; the UI is chat/resume.js)
+
+  /**
+   * Come back with a resume code's keys: `hello` by code on the open socket, or
+   * on the first connection. Another try replaces the previous one (same socket,
+   * so the server's per-socket limit holds).
+   * @param {{lookup: Uint8Array, wrap: Uint8Array}} keys from deriveResumeKeys; the session owns them now
+   */
+  useCode(keys) {
+    if (this.token || this.closed || this.start) return;
+    if (this.code) wipe(this.code.wrap);
+    this.code = { lookup: toBase64(keys.lookup), wrap: keys.wrap };
+    wipe(keys.lookup);
+    if (this.socket.isOpen) this.hello();
+    else if (this.socket.stopped || !this.socket.ws) this.socket.start();
+  }
+
+  /**
+   * welcome after a hello by code: open K from wrapped_key with the code wrap key.
+   * @private
+   * @param {import('../shared/socket.js').Frame} f
+   * @returns {boolean} false when K does not open: nothing is shown, the socket is closed
+   */
+  openWithCode(f) {
+    const code = /** @type {{lookup: string, wrap: Uint8Array}} */ (this.code);
+    this.code = null;
+    try {
+      this.key = unwrapConversationKey(fromBase64(String(f.wrapped_key)), code.wrap);
+      return true;
+    } catch {
+      this.socket.stop();
+      this.events.onCodeRefused?.('bad_key', '');
+      return false;
+    } finally {
+      wipe(code.wrap);
+    }
+  }
+
+  /**
+   * Register a resume code for this conversation: K wrapped under the code wrap
+   * key, and the lookup id (docs/protocol.md "resume_code"). A new code replaces
+   * the previous one on the server.
+   * @param {{lookup: Uint8Array, wrap: Uint8Array}} keys from deriveResumeKeys
+   * @param {number} [timeout] milliseconds to wait for the server's answer
+   * @returns {Promise<void>} resolves once the server saved it; rejects with
+   *   Error('offline') when not connected, or the server's reason, or 'timeout'
+   */
+  saveResumeCode(keys, timeout = 15000) {
+    if (!this.key || !this.token || this.closed || !this.socket.isOpen) {
+      return Promise.reject(new Error('offline'));
+    }
+    const frame = {
+      v: 1, t: 'resume_code', lookup: toBase64(keys.lookup), wrapped_key: toBase64(wrapConversationKey(this.key, keys.wrap)),
+    };
+    this.settleCodeSave(new Error('replaced'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.settleCodeSave(new Error('timeout')), timeout);
+      this.codeSave = {
+        resolve: () => { clearTimeout(timer); resolve(); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+      if (!this.socket.send(frame)) this.settleCodeSave(new Error('offline'));
+    });
+  }
+
+  /** Give up a session that has no conversation yet (Back from the code field). */
+  abandon() {
+    this.socket.stop();
+    this.forget();
+    this.closed = true;
+  }
+
+  /** @private @param {Error | null} error null: saved */
+  settleCodeSave(error) {
+    const pending = this.codeSave;
+    this.codeSave = null;
+    if (!pending) return;
+    if (error) pending.reject(error);
+    else pending.resolve();
   }
 }

@@ -8,7 +8,7 @@ import { TransferForm } from './transfer.js';
  * @typedef {(key: string, vars?: Record<string, string | number>) => string} T
  * @typedef {import('./desk.js').Conversation} Conversation
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
- *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement,
+ *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement, duress: HTMLElement,
  *   handovers: HTMLElement, transfer: TransferForm,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>}} Parts
  */
@@ -42,14 +42,13 @@ export class ConversationsView {
       this.panels.append(p.panel);
       this.empty.hidden = true;
     }
-    const { t, label } = this.opts;
-    p.tab.textContent = `${c.danger ? '⚠ ' : ''}${label(`who.${c.who}`)} · ${label(`what.${c.what}`)}`;
+    p.tab.textContent = this.tabText(c);
     p.tab.classList.toggle('c-tab--danger', c.danger);
     this.presence(c);
     this.handovers(p, c);
     if (c.state === 'closed') this.closed(c);
     else p.state.textContent = '';
-    if (!c.k) p.state.textContent = t('noKey');
+    if (!c.k) p.state.textContent = this.opts.t('noKey');
     if (select || this.parts.size === 1) this.select(c.key);
   }
 
@@ -64,6 +63,8 @@ export class ConversationsView {
     const transfer = new TransferForm(t, id, (to, note) => this.opts.onTransfer(c.key, to, note));
     const state = h('p', { className: 'c-state', 'data-pnav': 'conversation-state', role: 'status' });
     const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite' });
+    // Next to the reply box, where the operator is about to write.
+    const duress = h('p', { className: 'c-notice', 'data-pnav': 'duress', role: 'status', hidden: true }, h('strong', {}, t('duress')));
     const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 3, 'data-pnav': 'reply-input' });
     const sendButton = h('button', { type: 'submit', className: 'c-button c-button--primary', 'data-pnav': 'reply-send' }, t('send'));
     const reply = h('form', { className: 'c-reply', noValidate: true },
@@ -78,7 +79,7 @@ export class ConversationsView {
         h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
         h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
         h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
-      handovers, presence, state, list, reply,
+      handovers, presence, state, list, duress, reply,
       h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss),
       transfer.el);
 
@@ -102,7 +103,7 @@ export class ConversationsView {
     });
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
-    return { tab, panel, list, presence, state, input, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map() };
+    return { tab, panel, list, presence, state, input, duress, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map() };
   }
 
   /** @param {string} key */
@@ -122,6 +123,29 @@ export class ConversationsView {
     p.presence.dataset.person = c.person;
     p.presence.textContent = c.person ? this.opts.t(`person.${c.person}`) : '';
     p.panel.dataset.person = c.person;
+  }
+
+  /** @private @param {Conversation} c */
+  tabText(c) {
+    const { t, label } = this.opts;
+    // Words, not an emoji: not every operator's system has an emoji font.
+    const who = c.duress ? `${t('duressOn')} · ` : '';
+    return `${who}${c.danger ? '⚠ ' : ''}${label(`who.${c.who}`)} · ${label(`what.${c.what}`)}`;
+  }
+
+  /**
+   * "Someone is here": a silent, steady indicator on the conversation (its tab
+   * and above the reply box) while the person's chat shows its neutral view.
+   * No sound, no focus change, no notification.
+   * @param {Conversation} c
+   */
+  duress(c) {
+    const p = this.parts.get(c.key);
+    if (!p) return;
+    p.duress.hidden = !c.duress;
+    p.panel.dataset.duress = c.duress ? 'on' : 'off';
+    p.tab.dataset.duress = c.duress ? 'on' : 'off';
+    p.tab.textContent = this.tabText(c);
   }
 
   /**

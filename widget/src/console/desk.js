@@ -53,6 +53,7 @@ export function convKey(conv) {
  * @property {Set<string>} shownIds client ids of the messages shown
  * @property {number} syncedOn connection number of the last catch-up sync
  * @property {Handover[]} handovers oldest first
+ * @property {boolean} [duress] the person signalled that someone is with them
  *
  * @typedef {object} AttentionItem
  * @property {ConvId} conv
@@ -77,6 +78,7 @@ export function convKey(conv) {
  * @property {(c: Conversation, id: string, seq: number) => void} onAck
  * @property {(c: Conversation, id: string) => void} onFailed
  * @property {(c: Conversation) => void} onPresence
+ * @property {(c: Conversation) => void} [onDuress] `c.duress` changed
  * @property {(c: Conversation) => void} onClosed
  * @property {(key: string, to: string, held: boolean) => void} onTransferred
  *   held: it was one of our conversations (now forgotten, key wiped)
@@ -272,6 +274,13 @@ export class Desk {
         if (c && typeof f.person === 'string') {
           c.person = f.person;
           this.events.onPresence(c);
+        }
+        break;
+      case 'duress':
+        // Silent by design: a flag for the view, no sound, no focus change.
+        if (c && typeof f.on === 'boolean') {
+          c.duress = f.on;
+          this.events.onDuress?.(c);
         }
         break;
       case 'closed':

@@ -109,6 +109,7 @@ function startDesk(operator, deskKeys) {
     onAck: (c, id, seq) => conversations.ack(c, id, seq),
     onFailed: (c, id) => conversations.failed(c, id),
     onPresence: (c) => conversations.presence(c),
+    onDuress: (c) => conversations.duress(c),
     onClosed: (c) => conversations.closed(c),
     onTransferred: (key, to, held) => {
       if (held) conversations.remove(key);

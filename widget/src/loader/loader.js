@@ -19,10 +19,12 @@
   const theme = ds.pnavTheme && CSS.supports('color', ds.pnavTheme) ? ds.pnavTheme : '#2b2256';
   const TOP = '2147483647';
   const FOCUS = '#ffdd00';
+  // Touch screens get larger targets than the 44 px minimum.
+  const MIN = matchMedia('(pointer: coarse)').matches ? '56px' : '44px';
 
   const T = fr
-    ? { open: "Parler à quelqu'un", exit: 'Sortie rapide', exitLabel: 'Sortie rapide : quitter ce site immédiatement', region: 'Aide aux victimes', fail: 'Le service est indisponible pour le moment.', retry: 'Réessayer' }
-    : { open: 'Talk to someone', exit: 'Quick exit', exitLabel: 'Quick exit: leave this site now', region: 'Victim support', fail: 'The service is unavailable right now.', retry: 'Try again' };
+    ? { open: "Parler à quelqu'un", exit: 'Sortie rapide', exitLabel: 'Sortie rapide : quitter ce site immédiatement', region: 'Aide aux victimes', fail: 'Le service est indisponible pour le moment.', retry: 'Réessayer', leave: 'Quitter ce site rapidement' }
+    : { open: 'Talk to someone', exit: 'Quick exit', exitLabel: 'Quick exit: leave this site now', region: 'Victim support', fail: 'The service is unavailable right now.', retry: 'Try again', leave: 'Leave this site quickly' };
 
   /** @type {HTMLIFrameElement | null} */
   let frame = null;
@@ -30,7 +32,7 @@
   let panel = null;
   /** @type {HTMLElement | null} */
   let alertBox = null;
-  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number} | null} */
+  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown} | null} */
   let ticket = null;
   /** @type {string | null} */
   let exitToken = null;
@@ -67,28 +69,55 @@
   }
 
   /**
+   * Visible focus without a stylesheet; `hide` also hides the element when not focused.
+   * @param {HTMLElement} e @param {string} name @param {boolean} [hide]
+   */
+  function focusable(e, name, hide) {
+    e.dataset.pnav = name;
+    const on = (/** @type {boolean} */ f) => Object.assign(e.style, f
+      ? { outline: '3px solid ' + FOCUS, outlineOffset: '2px', boxShadow: '0 0 0 5px #0b0c0c', clipPath: 'none' }
+      : { outline: 'none', boxShadow: 'none', clipPath: hide ? 'inset(50%)' : 'none' });
+    e.addEventListener('focus', () => on(true));
+    e.addEventListener('blur', () => on(false));
+    on(false);
+  }
+
+  /**
    * @param {string} text @param {string} bg @param {string} fg @param {string} name
    * @returns {HTMLButtonElement}
    */
   function button(text, bg, fg, name) {
     const b = el('button', {
-      minWidth: '44px', minHeight: '44px', padding: '8px 16px', margin: '0', border: '2px solid ' + fg,
+      minWidth: MIN, minHeight: MIN, padding: '8px 16px', margin: '0', border: '2px solid ' + fg,
       borderRadius: '6px', background: bg, color: fg, fontSize: '16px', fontWeight: '700', lineHeight: '1.2',
       cursor: 'pointer', display: 'inline-flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center',
     });
     b.type = 'button';
     b.textContent = text;
-    b.dataset.pnav = name;
-    // Visible focus without a stylesheet.
-    b.addEventListener('focus', () => Object.assign(b.style, { outline: '3px solid ' + FOCUS, outlineOffset: '2px', boxShadow: '0 0 0 5px #0b0c0c' }));
-    b.addEventListener('blur', () => Object.assign(b.style, { outline: 'none', boxShadow: 'none' }));
+    focusable(b, name);
     return b;
   }
 
+  /**
+   * Into the top layer, above anything the partner's page stacks with z-index
+   * (a cookie wall, a chat bubble, a modal with z-index 2147483647); again on
+   * a second call, since the top layer is ordered by the time of showing.
+   * @param {HTMLElement} e
+   */
+  function onTop(e) {
+    try {
+      e.popover = 'manual';
+      e.hidePopover();
+      e.showPopover();
+    } catch { /* no Popover API: z-index only */ }
+  }
+
+  // Always on screen: fixed, clear of the notch and the home indicator, its own stacking context.
   const banner = el('div', {
     position: 'fixed', left: '0', right: '0', bottom: '0', zIndex: TOP, display: 'flex', flexWrap: 'wrap',
-    alignItems: 'center', justifyContent: 'space-between', gap: '8px', padding: '6px 12px', background: theme,
-    color: '#fff', boxShadow: '0 -2px 8px rgba(0,0,0,.3)',
+    alignItems: 'center', justifyContent: 'space-between', gap: '8px', background: theme, color: '#fff',
+    padding: '6px max(12px, env(safe-area-inset-right)) max(6px, env(safe-area-inset-bottom)) max(12px, env(safe-area-inset-left))',
+    boxShadow: '0 -2px 8px rgba(0,0,0,.3)', isolation: 'isolate',
   });
   banner.dataset.pnav = 'banner';
   banner.setAttribute('role', 'region');
@@ -100,6 +129,19 @@
   const exitBtn = button(T.exit, '#d4351c', '#fff', 'exit');
   exitBtn.setAttribute('aria-label', T.exitLabel);
   banner.append(openBtn, exitBtn);
+  // "Leave quickly": the first stop of the page's tab order, shown only when focused.
+  // A real link to the neutral page, so it leaves even if the handler never runs.
+  const leave = el('a', {
+    position: 'fixed', top: 'env(safe-area-inset-top)', left: 'env(safe-area-inset-left)', zIndex: TOP, display: 'block', padding: '12px 16px', background: '#d4351c',
+    color: '#fff', fontSize: '18px', fontWeight: '700', textDecoration: 'underline',
+  });
+  leave.href = neutral;
+  leave.textContent = T.leave;
+  focusable(leave, 'leave', true);
+  leave.addEventListener('click', (e) => {
+    e.preventDefault();
+    quickExit();
+  });
   // Keeps the end of the partner's page reachable above the fixed banner.
   const spacer = el('div', { display: 'block', height: '60px' });
   spacer.setAttribute('aria-hidden', 'true');
@@ -113,7 +155,10 @@
   // Shift pressed three times within 2 s, anywhere on the page. Capture phase,
   // so a partner handler that stops propagation cannot swallow it. Any other
   // key resets the count (as GOV.UK's exit-this-page does), so typing
-  // "Je Suis Ici" never leaves by accident.
+  // "Je Suis Ici" never leaves by accident. Physical keys only: a script's
+  // synthetic events have isTrusted false, and a phone's on-screen keyboard
+  // sends no keydown for its shift key (it only changes the next letter), so
+  // neither can trigger it; a held key (repeat) counts once.
   addEventListener('keydown', (e) => {
     if (!e.isTrusted) return;
     if (e.key !== 'Shift') {
@@ -148,7 +193,10 @@
   });
 
   function mount() {
+    document.body.prepend(leave);
     document.body.append(spacer, banner);
+    onTop(leave);
+    onTop(banner);
   }
   if (document.body) mount();
   else addEventListener('DOMContentLoaded', mount);
@@ -169,6 +217,9 @@
     frame = iframe;
     panel.append(alertBox, iframe);
     document.body.append(panel);
+    onTop(panel);
+    // The full-screen panel of a phone must not cover the "leave quickly" link.
+    onTop(leave);
     addEventListener('resize', layout);
     showPanel(true);
     fetchTicket();
@@ -230,10 +281,11 @@
 
   function sendInit() {
     if (!ready || !ticket || !frame || !frame.contentWindow) return;
-    const { ticket: tk, ws, exit, desk_key, dead_after } = ticket;
+    const { ticket: tk, ws, exit, desk_key, dead_after, resume } = ticket;
     // '*' because the sandboxed frame's origin is opaque; the window is ours.
     // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
-    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after }, '*');
+    // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
+    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume }, '*');
   }
 
   /** @param {boolean} on */
@@ -251,14 +303,20 @@
 
   /**
    * Leave now. Synchronous and defensive: every step is wrapped, so a dead
-   * iframe or socket can never stop the final location.replace(), and the page
-   * is blanked before anything else so nothing stays on screen.
+   * iframe or socket can never stop the final location.replace(). The page is
+   * blanked first, in this same task, so the next frame painted is blank
+   * whatever the chat or the network are doing: the iframe is hidden and a
+   * neutral cover goes over everything (in the top layer where supported).
+   * Nothing but the beacon to the pnav server is sent: no analytics, ever.
    */
   function quickExit() {
     try {
-      document.documentElement.style.visibility = 'hidden';
-      const cover = el('div', { position: 'fixed', top: '0', left: '0', width: '100vw', height: '100vh', background: '#fff', zIndex: TOP, visibility: 'visible', display: 'block' });
+      if (frame) frame.style.display = 'none';
+      document.documentElement.style.setProperty('visibility', 'hidden', 'important');
+      const cover = el('div', { position: 'fixed', inset: '0', background: '#fff', zIndex: TOP, visibility: 'visible', display: 'block' });
+      cover.dataset.pnav = 'cover';
       document.documentElement.append(cover);
+      onTop(cover);
     } catch { /* keep leaving */ }
     try {
       if (exitToken && exitUrl && !navigator.sendBeacon(exitUrl, exitToken)) {
@@ -268,14 +326,26 @@
     try {
       frame?.contentWindow?.postMessage({ t: 'exit' }, '*');
     } catch { /* keep leaving */ }
+    drop();
+    exitUrl = '';
+    location.replace(neutral);
+  }
+
+  /**
+   * Remove the chat and forget its tokens. Also on pagehide: the chat never
+   * goes into the back-forward cache, and a page restored from it shows the
+   * banner alone (closing the iframe closes its socket, which would otherwise
+   * keep the page out of that cache anyway).
+   */
+  function drop() {
     try {
       frame?.remove();
       panel?.remove();
     } catch { /* keep leaving */ }
-    frame = panel = alertBox = null;
-    ticket = null;
-    exitToken = null;
-    exitUrl = '';
-    location.replace(neutral);
+    frame = panel = alertBox = ticket = exitToken = null;
+    ready = false;
+    openBtn.setAttribute('aria-expanded', 'false');
   }
+  addEventListener('pagehide', drop);
+  addEventListener('pageshow', (e) => e.persisted && drop());
 })();

@@ -98,20 +98,29 @@ export function newConversationKey() {
 }
 
 /**
+ * @typedef {object} SealOptions for test vectors only: left out, both are fresh
+ *   random values, as they must be
+ * @property {Uint8Array} [ephemeralSecret] the ephemeral X25519 secret key (32 bytes)
+ * @property {Uint8Array} [nonce] 24 bytes
+ */
+
+/**
  * Seal K to the desk public key: 0x01 || eph_pk(32) || nonce(24) || box(K).
  * A fresh ephemeral key pair per call, so the person keeps no long-term secret.
  * @param {Uint8Array} key conversation key K (32 bytes)
  * @param {Uint8Array} deskPublic desk X25519 public key (32 bytes)
+ * @param {SealOptions} [options] test vectors only
  * @returns {Uint8Array}
  */
-export function sealConversationKey(key, deskPublic) {
+export function sealConversationKey(key, deskPublic, { ephemeralSecret, nonce } = {}) {
   expectBytes(key, KEY, 'conversation key');
   expectBytes(deskPublic, BOX_PK, 'desk public key');
-  const eph = nacl.box.keyPair();
-  const nonce = nacl.randomBytes(NONCE);
-  const boxed = nacl.box(key, nonce, deskPublic, eph.secretKey);
+  if (ephemeralSecret !== undefined) expectBytes(ephemeralSecret, nacl.box.secretKeyLength, 'ephemeral secret key');
+  const eph = ephemeralSecret === undefined ? nacl.box.keyPair() : nacl.box.keyPair.fromSecretKey(ephemeralSecret);
+  const n = nonceOr(nonce);
+  const boxed = nacl.box(key, n, deskPublic, eph.secretKey);
   wipe(eph.secretKey);
-  return concat(Uint8Array.of(FORMAT_V1), eph.publicKey, nonce, boxed);
+  return concat(Uint8Array.of(FORMAT_V1), eph.publicKey, n, boxed);
 }
 
 /**
@@ -136,13 +145,24 @@ export function openSealedKey(sealed, deskSecret) {
 // ---------------------------------------------------------------- secretbox blobs
 
 /**
- * 0x01 || nonce(24) || secretbox(plain, nonce, key)
- * @param {Uint8Array} key @param {Uint8Array} plain @returns {Uint8Array}
+ * The given nonce (test vectors only), else a fresh random one.
+ * @param {Uint8Array | undefined} nonce @returns {Uint8Array}
  */
-function seal(key, plain) {
+function nonceOr(nonce) {
+  if (nonce === undefined) return nacl.randomBytes(NONCE);
+  expectBytes(nonce, NONCE, 'nonce');
+  return nonce;
+}
+
+/**
+ * 0x01 || nonce(24) || secretbox(plain, nonce, key)
+ * @param {Uint8Array} key @param {Uint8Array} plain @param {Uint8Array} [nonce] test vectors only
+ * @returns {Uint8Array}
+ */
+function seal(key, plain, nonce) {
   expectBytes(key, KEY, 'key');
-  const nonce = nacl.randomBytes(NONCE);
-  return concat(Uint8Array.of(FORMAT_V1), nonce, nacl.secretbox(plain, nonce, key));
+  const n = nonceOr(nonce);
+  return concat(Uint8Array.of(FORMAT_V1), n, nacl.secretbox(plain, n, key));
 }
 
 /**
@@ -161,13 +181,23 @@ function unseal(key, blob) {
 }
 
 /**
- * Encrypt a message object (`{type: 'text', text}`) under K.
+ * The bytes that get encrypted: compact UTF-8 JSON, keys in the object's order
+ * (JSON.stringify; Python's message_plaintext writes the same bytes).
+ * @param {object} obj @returns {Uint8Array}
+ */
+export function messagePlaintext(obj) {
+  return new TextEncoder().encode(JSON.stringify(obj));
+}
+
+/**
+ * Encrypt a message object (`{type: 'text', text, id, from}`) under K.
  * @param {Uint8Array} key K
  * @param {object} obj
+ * @param {{nonce?: Uint8Array}} [options] test vectors only: left out, a fresh random nonce
  * @returns {Uint8Array}
  */
-export function encryptMessage(key, obj) {
-  return seal(key, new TextEncoder().encode(JSON.stringify(obj)));
+export function encryptMessage(key, obj, { nonce } = {}) {
+  return seal(key, messagePlaintext(obj), nonce);
 }
 
 /**
@@ -208,12 +238,26 @@ export function decryptMessage(key, bytes) {
  * @param {KdfParams} params
  * @returns {Promise<{auth: Uint8Array, wrap: Uint8Array}>}
  */
-export async function deriveOperatorKeys(password, salt, { ops, mem }) {
+export async function deriveOperatorKeys(password, salt, params) {
+  const out = await argon2id64(password, salt, params);
+  const result = { auth: out.slice(0, 32), wrap: out.slice(32, 64) };
+  wipe(out);
+  return result;
+}
+
+/**
+ * 64 bytes of Argon2id v1.3, as libsodium's crypto_pwhash(ARGON2ID13).
+ * @param {string} password UTF-8 encoded by hash-wasm
+ * @param {Uint8Array} salt 16 bytes
+ * @param {KdfParams} params
+ * @returns {Promise<Uint8Array>}
+ */
+async function argon2id64(password, salt, { ops, mem }) {
   expectBytes(salt, 16, 'salt');
   if (!Number.isInteger(ops) || ops < 1 || !Number.isInteger(mem) || mem < 8192) {
     throw new CryptoError('bad KDF parameters');
   }
-  const out = await argon2id({
+  return argon2id({
     password,
     salt,
     parallelism: 1,
@@ -222,9 +266,6 @@ export async function deriveOperatorKeys(password, salt, { ops, mem }) {
     hashLength: 64,
     outputType: 'binary',
   });
-  const result = { auth: out.slice(0, 32), wrap: out.slice(32, 64) };
-  wipe(out);
-  return result;
 }
 
 /**
@@ -242,11 +283,13 @@ export function unwrapDeskKey(wrapped, wrapKey) {
 /**
  * Inverse of unwrapDeskKey: seal a desk secret key to an operator's public key
  * (publicKeyOf(wrap key)). The server side does this in Python.
- * @param {Uint8Array} deskSecret @param {Uint8Array} operatorPublic @returns {Uint8Array}
+ * @param {Uint8Array} deskSecret @param {Uint8Array} operatorPublic
+ * @param {SealOptions} [options] test vectors only
+ * @returns {Uint8Array}
  */
-export function wrapDeskKey(deskSecret, operatorPublic) {
+export function wrapDeskKey(deskSecret, operatorPublic, options = {}) {
   expectBytes(deskSecret, nacl.box.secretKeyLength, 'desk secret key');
-  return sealConversationKey(deskSecret, operatorPublic);
+  return sealConversationKey(deskSecret, operatorPublic, options);
 }
 
 /**
@@ -261,4 +304,92 @@ export function publicKeyOf(secret) {
 /** @param {Uint8Array} a @param {Uint8Array} b @returns {boolean} */
 export function bytesEqual(a, b) {
   return a.length === b.length && nacl.verify(a, b);
+}
+
+// ---------------------------------------------------------------- resume codes
+// docs/protocol.md "Resume code": 16 decimal digits (about 53 bits), shown in
+// four groups; Argon2id of the digits with the deployment's salt gives the
+// lookup id (sent; the server keeps only its hash) and the code wrap key
+// (never sent), which wraps K. Mirrors pnav.sdk.crypto byte for byte.
+
+/** Digits in a resume code. */
+export const RESUME_DIGITS = 16;
+
+/**
+ * "1234567890123456" → "1234 5678 9012 3456".
+ * @param {string} digits
+ * @returns {string}
+ */
+export function formatResumeCode(digits) {
+  return digits.replace(/(\d{4})(?=\d)/g, '$1 ');
+}
+
+/**
+ * A fresh code from the browser's CSPRNG, "1234 5678 9012 3456". Rejection
+ * sampling (bytes of 250 and over are drawn again) keeps every digit uniform.
+ * @returns {string}
+ */
+export function newResumeCode() {
+  let digits = '';
+  const bytes = new Uint8Array(32);
+  while (digits.length < RESUME_DIGITS) {
+    globalThis.crypto.getRandomValues(bytes);
+    for (const b of bytes) {
+      if (b < 250 && digits.length < RESUME_DIGITS) digits += String(b % 10);
+    }
+  }
+  wipe(bytes);
+  return formatResumeCode(digits);
+}
+
+/**
+ * The code's 16 digits only: spaces, dots, dashes and tabs a person types are
+ * dropped; anything else (or another number of digits) is a CryptoError.
+ * @param {string} text
+ * @returns {string}
+ */
+export function normaliseResumeCode(text) {
+  const digits = typeof text === 'string' ? text.replace(/[ .\-\t]/g, '') : '';
+  if (!new RegExp(`^[0-9]{${RESUME_DIGITS}}$`).test(digits)) {
+    throw new CryptoError(`a resume code is ${RESUME_DIGITS} digits`);
+  }
+  return digits;
+}
+
+/**
+ * Argon2id (v1.3) over the code's 16 ASCII digits with the deployment's salt
+ * (ticket answer `resume`): the first 32 bytes are the lookup id, the last 32
+ * the code wrap key.
+ * @param {string} code as typed or shown
+ * @param {Uint8Array} salt 16 bytes
+ * @param {KdfParams} params
+ * @returns {Promise<{lookup: Uint8Array, wrap: Uint8Array}>}
+ */
+export async function deriveResumeKeys(code, salt, params) {
+  const out = await argon2id64(normaliseResumeCode(code), salt, params);
+  const result = { lookup: out.slice(0, 32), wrap: out.slice(32, 64) };
+  wipe(out);
+  return result;
+}
+
+/**
+ * K wrapped under a code wrap key: 0x01 || nonce(24) || secretbox(K, nonce, wrap).
+ * @param {Uint8Array} key K (32 bytes)
+ * @param {Uint8Array} wrap code wrap key (32 bytes)
+ * @param {{nonce?: Uint8Array}} [options] test vectors only: left out, a fresh random nonce
+ * @returns {Uint8Array}
+ */
+export function wrapConversationKey(key, wrap, { nonce } = {}) {
+  expectBytes(key, KEY, 'conversation key');
+  return seal(wrap, key, nonce);
+}
+
+/**
+ * Inverse of wrapConversationKey; throws CryptoError on any defect.
+ * @param {Uint8Array} wrapped @param {Uint8Array} wrap @returns {Uint8Array} K
+ */
+export function unwrapConversationKey(wrapped, wrap) {
+  const key = unseal(wrap, wrapped);
+  if (key.length !== KEY) throw new CryptoError('wrapped conversation key has the wrong length');
+  return key;
 }
