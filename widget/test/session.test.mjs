@@ -158,12 +158,16 @@ test('status: operator present or away while active; handover', () => {
   ws.open();
   ws.receive({ t: 'welcome', conv: 'c', token: 'R', exit: 'E', state: 'waiting' });
   ws.receive({ t: 'status', state: 'waiting', position: 2 });
+  ws.receive({ t: 'status', state: 'waiting', position: 1, wait_estimate: 90 });
+  ws.receive({ t: 'status', state: 'waiting', position: 1, wait_estimate: 'soon' });
   ws.receive({ t: 'status', state: 'active', operator: 'away' });
   ws.receive({ t: 'status', state: 'active', operator: 'present' });
   ws.receive({ t: 'status', state: 'active', operator: 'elsewhere' });
   ws.receive({ t: 'handover' });
   assert.deepEqual(named('onStatus').slice(1), [
-    ['waiting', 2, undefined], ['active', undefined, 'away'], ['active', undefined, 'present'], ['active', undefined, undefined],
+    ['waiting', 2, undefined, undefined], ['waiting', 1, undefined, 90], ['waiting', 1, undefined, undefined],
+    ['active', undefined, 'away', undefined], ['active', undefined, 'present', undefined],
+    ['active', undefined, undefined, undefined],
   ]);
   assert.equal(named('onHandover').length, 1);
   s.exit();

@@ -64,12 +64,15 @@ export class ConversationView {
    * others, never an error.
    * @param {string} state @param {number} [position]
    * @param {'present' | 'away'} [operator] while active
+   * @param {number} [waitEstimate] seconds, while waiting
    */
-  setStatus(state, position, operator) {
+  setStatus(state, position, operator, waitEstimate) {
     const t = this.t;
     const away = state === 'active' && operator === 'away';
+    const minutes = waitEstimate ? Math.max(1, Math.round(waitEstimate / 60)) : 0;
     const text = state === 'waiting'
       ? (position ? t('waitingPosition', { position }) : t('waiting'))
+        + (minutes ? ' ' + t('waitEstimate', { minutes }) : '')
       : state === 'active' ? t(away ? 'operatorAway' : 'active')
         : state === 'closed' ? t('closed')
           : state === 'reconnecting' ? t('reconnecting')

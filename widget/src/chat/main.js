@@ -172,8 +172,8 @@ function sessionEvents(view, resume) {
       parent.postMessage({ t: 'session', exit_token: exitToken }, '*');
       resume?.setAvailable(true);
     },
-    onStatus: (state, position, operator) => {
-      view.setStatus(state, position, operator);
+    onStatus: (state, position, operator, waitEstimate) => {
+      view.setStatus(state, position, operator, waitEstimate);
       if (state === 'closed') resume?.setAvailable(false);
     },
     onReconnecting: () => view.setStatus('reconnecting'),

@@ -27,7 +27,8 @@ const MAX_BODY = 64 * 1024;
  *
  * @typedef {object} SessionEvents
  * @property {(exitToken: string) => void} onWelcome
- * @property {(state: string, position?: number, operator?: 'present' | 'away') => void} onStatus
+ * @property {(state: string, position?: number, operator?: 'present' | 'away', waitEstimate?: number) => void} onStatus
+ *   waitEstimate: seconds, while waiting, once the server can estimate it
  *   operator: while active, whether the operator who holds the conversation is connected
  * @property {() => void} onReconnecting
  * @property {() => void} onHandover another operator, who has read the conversation, took over
@@ -167,7 +168,8 @@ export class ChatSession {
       case 'status':
         if (typeof f.state === 'string') {
           this.onState(f.state, typeof f.position === 'number' ? f.position : undefined,
-            f.operator === 'away' || f.operator === 'present' ? f.operator : undefined);
+            f.operator === 'away' || f.operator === 'present' ? f.operator : undefined,
+            typeof f.wait_estimate === 'number' && f.wait_estimate > 0 ? f.wait_estimate : undefined);
           // An operator who accepts or comes back learns of a duress still on.
           if (f.state === 'active') this.tellDuress();
         }
@@ -190,10 +192,10 @@ export class ChatSession {
 
   /**
    * @private @param {string} state @param {number} [position]
-   * @param {'present' | 'away'} [operator]
+   * @param {'present' | 'away'} [operator] @param {number} [waitEstimate] seconds
    */
-  onState(state, position, operator) {
-    this.events.onStatus(state, position, operator);
+  onState(state, position, operator, waitEstimate) {
+    this.events.onStatus(state, position, operator, waitEstimate);
     if (state === 'closed') {
       this.closed = true;
       this.socket.stop();
