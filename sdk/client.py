@@ -48,6 +48,17 @@ def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = 
         raise ClientError(f"{url}: {err.code} {detail}") from err
 
 
+def _ticket(server_url: str, partner: str, origin: str) -> dict[str, Any]:
+    """What the loader gets: ticket, socket URL, desk key, resume-code parameters."""
+    info, _ = _http(
+        server_url.rstrip("/") + "/api/ticket",
+        json.dumps({"partner": partner}).encode(),
+        {"Origin": origin, "Content-Type": "text/plain"},
+    )
+    answer: dict[str, Any] = info
+    return answer
+
+
 def _open(key: bytes, frame: dict[str, Any], conv: str | None) -> Message:
     try:
         content = crypto.decrypt_message(
@@ -106,12 +117,7 @@ class PersonClient:
     ) -> PersonClient:
         """Open a conversation. ``ws_url`` overrides the socket address the server gives
         (to go through a proxy)."""
-        base = server_url.rstrip("/")
-        info, _ = _http(
-            base + "/api/ticket",
-            json.dumps({"partner": partner}).encode(),
-            {"Origin": origin, "Content-Type": "text/plain"},
-        )
+        info = _ticket(server_url, partner, origin)
         key = crypto.new_conversation_key()
         sealed = crypto.seal_conversation_key(key, crypto.b64decode(info["desk_key"]["public"]))
         start = {
@@ -124,13 +130,7 @@ class PersonClient:
         }
         client = cls(ws_url or info["ws"], info["ticket"], start, key, timing or Timing())
         client.resume_params = info["resume"]
-        client._link.start()
-        try:
-            client.wait("welcome", timeout)
-        except ClientError:
-            client.close()
-            raise
-        return client
+        return client._connect(timeout)
 
     @classmethod
     def resume(
@@ -148,13 +148,17 @@ class PersonClient:
         client = cls(ws_url, "", {}, key, timing or Timing())
         client.token = token
         client._seq.last = after
-        client._link.start()
+        return client._connect(timeout)
+
+    def _connect(self, timeout: float) -> PersonClient:
+        """Start the link and wait for ``welcome``; closed again if it does not come."""
+        self._link.start()
         try:
-            client.wait("welcome", timeout)
+            self.wait("welcome", timeout)
         except ClientError:
-            client.close()
+            self.close()
             raise
-        return client
+        return self
 
     @property
     def last_seq(self) -> int:
@@ -304,11 +308,7 @@ class PersonClient:
     ) -> PersonClient:
         """Return to a conversation with its resume code, from anywhere: the whole
         history is delivered by :meth:`receive`, and the conversation goes on."""
-        info, _ = _http(
-            server_url.rstrip("/") + "/api/ticket",
-            json.dumps({"partner": partner}).encode(),
-            {"Origin": origin, "Content-Type": "text/plain"},
-        )
+        info = _ticket(server_url, partner, origin)
         params = info["resume"]
         try:
             keys = crypto.derive_resume_keys(
@@ -320,13 +320,7 @@ class PersonClient:
         client.resume_params = params
         client._code = {"lookup": crypto.b64encode(keys.lookup)}
         client._code_wrap = keys.wrap
-        client._link.start()
-        try:
-            client.wait("welcome", timeout)
-        except ClientError:
-            client.close()
-            raise
-        return client
+        return client._connect(timeout)
 
     def wait(self, kind: str, timeout: float = 10, **match: Any) -> dict[str, Any]:
         return self._w.wait_event(kind, timeout, **match)
