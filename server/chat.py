@@ -91,6 +91,7 @@ class ChatService:
         self._away: dict[int, float] = {}
         self._attention: list[dict[str, Any]] = []
         self._attention_lock = threading.Lock()
+        self._duress: dict[str, bool] = {}  # conversations whose person signalled duress
         self.resume = ResumeCodes(store, resume_salt, clock)
         self.routing = Routing(
             router or QueueRouter(), store, hub, self._assign, self._queue_changed
@@ -131,6 +132,9 @@ class ChatService:
             "state": c.state,
             "person": c.person,
             "last_seq": c.last_seq,
+            # Duress lives in memory: a restarted process learns it again from the chat,
+            # which repeats it whenever it learns the conversation is active.
+            "duress": self._duress.get(c.id, False),
             "handovers": [
                 {
                     "from": self._username(h.from_operator),
@@ -310,6 +314,10 @@ class ChatService:
         on = frame.get("on")
         if not isinstance(on, bool):
             raise FrameError("malformed", "'on' must be true or false")
+        if on:
+            self._duress[conv_id] = True
+        else:
+            self._duress.pop(conv_id, None)
         conv = self.store.get_conversation(conv_id)
         if conv is not None and conv.operator_id is not None:
             self.hub.to_operator(conv.operator_id, {"t": "duress", "conv": conv_id, "on": on})
@@ -438,6 +446,7 @@ class ChatService:
     def _close(self, conv: Conversation, outcome: str) -> None:
         if not self.store.close_conversation(conv.id, outcome):
             raise FrameError("closed", "this conversation is already closed")
+        self._duress.pop(conv.id, None)
         log.info("conversation closed (outcome=%s)", outcome)
         self.routing.soon()
         if conv.operator_id is not None:

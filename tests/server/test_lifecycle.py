@@ -206,6 +206,10 @@ def test_duress_is_told_to_the_operator_silently(live_server, clients):
     person = clients.accepted(op)
     person.send_raw(json.dumps({"v": 1, "t": "duress", "on": True}))
     assert op.wait("duress", conv=person.conv)["on"] is True
+    # A console that reconnects learns it from the conversation frame.
+    again = clients.login()
+    assert again.wait("conversation", conv=person.conv)["duress"] is True
+    again.close()
     person.send_raw(json.dumps({"v": 1, "t": "duress", "on": False}))
     assert op.wait("duress", conv=person.conv)["on"] is False
     person.send_raw(json.dumps({"v": 1, "t": "duress", "on": "yes"}))

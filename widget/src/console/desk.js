@@ -325,12 +325,16 @@ export class Desk {
     c.lang = String(f.lang ?? '');
     c.state = String(f.state ?? '');
     c.person = String(f.person ?? '');
+    const duress = f.duress === true;
+    const duressChanged = duress !== (c.duress === true);
+    c.duress = duress;
     if (!c.k) c.k = this.openKey(f.sealed_key, f.desk_key);
     c.handovers = this.readHandovers(c.k, f.handovers);
     this.conversations.set(key, c);
     this.announced.add(key);
     const accepted = this.accepting.delete(key);
     this.events.onConversation(c, !known, accepted);
+    if (duressChanged) this.events.onDuress?.(c);
     if (c.syncedOn === this.connection) return;
     if (accepted) {
       // Accept answers with the whole history; only our own unsent replies
