@@ -1,4 +1,5 @@
-"""The ``pnav`` command: serve, demo, operator add/remove, desk rotate, purge."""
+"""The ``pnav`` command: serve, demo, operator add/remove, desk rotate, db upgrade,
+directory import, purge, trace-check."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from pnav.sdk.registry import RegistryError
 
-from . import sqlite_store
+from . import directory, sqlite_store
 from .app import StoreUnavailable, create_app, open_store
 from .desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
 from .settings import Settings, SettingsError
@@ -182,6 +183,24 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_directory_import(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    for path in args.files:
+        try:
+            data = directory.import_csv(path, settings.data_dir)
+        except directory.DirectoryDataError as exc:
+            print(f"pnav: nothing imported from {path}: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"pnav: cannot import {path}: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"imported {len(data.services)} service(s) and {len(data.resources)} resource(s) "
+            f"from {path}; the server loads them at its next start"
+        )
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings)
@@ -249,6 +268,17 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply pending schema migrations (back up first)")
     upgrade.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     upgrade.set_defaults(func=cmd_db_upgrade)
+
+    directory_cmd = sub.add_parser("directory", help="the directory of services and resources")
+    dir_sub = directory_cmd.add_subparsers(dest="action", required=True)
+    imp = dir_sub.add_parser(
+        "import",
+        help="check CSV files of services or resources (docs/backends-casework.md) and "
+        "add them to the data directory, where the csv directory loads them",
+    )
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    imp.set_defaults(func=cmd_directory_import)
 
     purge = sub.add_parser(
         "purge",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,26 @@ class DirectoryDataError(ValueError):
 class DirectoryData:
     services: tuple[Service, ...] = ()
     resources: tuple[Resource, ...] = ()
+
+
+def imported_dir(data_dir: Path) -> Path:
+    """Where ``pnav directory import`` keeps the CSV files the csv directory loads."""
+    return data_dir / "directory"
+
+
+def import_csv(path: str | Path, data_dir: Path) -> DirectoryData:
+    """Check a CSV file (:class:`DirectoryDataError` names file, line and column) and
+    copy it into the data directory, replacing a file of the same name. Nothing is
+    copied when the file has a problem."""
+    source = Path(path)
+    data = load_csv(source)
+    target_dir = imported_dir(data_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / source.name
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(source.read_bytes())
+    os.replace(tmp, target)
+    return data
 
 
 def packaged(name: str) -> Path:
@@ -282,7 +303,11 @@ class CsvDirectory(MemoryDirectory):
         resources = opts.paths("resources")
         national = opts.boolean("national", True)
         sample = opts.boolean("sample", False)
+        imported = opts.boolean("imported", True)
         opts.done()
+        if imported and "data_dir" in context:
+            # What `pnav directory import` put in the data directory, already checked.
+            services = [*services, *sorted(imported_dir(Path(context["data_dir"])).glob("*.csv"))]
         return cls(services, resources, national=national, sample=sample)
 
     def __init__(

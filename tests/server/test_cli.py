@@ -92,3 +92,26 @@ def test_db_upgrade_and_a_store_that_cannot_be_opened(tmp_path, capsys, monkeypa
     monkeypatch.setenv("PNAV_STORE", "cassandra")
     assert main(["purge", "--data-dir", str(data)]) == 2
     assert "available:" in capsys.readouterr().err
+
+
+def test_directory_import_checks_then_adds_to_the_data_directory(tmp_path, capsys) -> None:
+    from pnav.server import Settings, create_app
+    from pnav.server.directory import packaged
+
+    data = tmp_path / "data"
+    header, first = packaged("sample_resources.csv").read_text(encoding="utf-8").splitlines()[:2]
+    good = tmp_path / "local.csv"
+    good.write_text(f"{header}\n{first.replace('example-victimes-75', 'local-1')}\n")
+    assert main(["directory", "import", str(good), "--data-dir", str(data)]) == 0
+    assert "imported 0 service(s) and 1 resource(s)" in capsys.readouterr().out
+    app = create_app(Settings.load(None, environ={}, data_dir=data), maintenance=False)
+    ids = {r.id for r in app.extensions["pnav"].casework.directory.resources()}
+    assert {"local-1", "fr-3919", "fr-17"} <= ids  # imported, and the national numbers
+    app.extensions["pnav"].shutdown()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{header}\nlocal-2,not-a-category,Name,,,,,,,75,no\n")
+    assert main(["directory", "import", str(bad), "--data-dir", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pnav: nothing imported from") and "line 2" in err
+    assert not (data / "directory" / "bad.csv").exists()
