@@ -8,11 +8,15 @@ database would enforce: unique usernames, wraps only for known operators and des
 from __future__ import annotations
 
 import secrets
+import statistics
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
 
 from pnav.sdk.store import (
+    ActivityCounts,
+    ActivityGroup,
     Conversation,
     DeskKey,
     Handover,
@@ -20,6 +24,7 @@ from pnav.sdk.store import (
     Operator,
     Store,
     StoredMessage,
+    tally_activity,
 )
 
 __all__ = ["MemoryStore"]
@@ -163,6 +168,33 @@ class MemoryStore(Store):
                 if conv_id in doomed:
                     del self._resume_codes[lookup_hash]
             return len(doomed)
+
+    def activity(self, since: float, until: float) -> ActivityCounts:
+        with self._lock:
+            started = [c for c in self._conversations.values() if since <= c.created_at < until]
+            groups = Counter(
+                (
+                    c.who,
+                    c.what,
+                    c.lang,
+                    c.outcome if c.state == "closed" else None,
+                    c.danger,
+                    c.person == "quick_exit",
+                    c.assigned_at is not None,
+                    c.state == "closed",
+                )
+                for c in started
+            )
+            waits = [
+                c.assigned_at - c.created_at
+                for c in started
+                if c.assigned_at is not None and not self._handovers.get(c.id)
+            ]
+        return tally_activity(
+            (ActivityGroup(*key, count=n) for key, n in groups.items()),
+            len(waits),
+            statistics.median(waits) if waits else None,
+        )
 
     # -- messages ------------------------------------------------------
     def append_message(

@@ -7,7 +7,8 @@ conversation: never a message text, never a key that opens one.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 __all__ = [
     "CONVERSATION_STATES",
@@ -15,6 +16,8 @@ __all__ = [
     "PERSON_STATES",
     "WHAT",
     "WHO",
+    "ActivityCounts",
+    "ActivityGroup",
     "Conversation",
     "DeskKey",
     "Handover",
@@ -22,6 +25,7 @@ __all__ = [
     "Operator",
     "Store",
     "StoredMessage",
+    "tally_activity",
 ]
 
 WHO = ("victim", "relative", "witness", "professional")
@@ -116,6 +120,79 @@ class DeskKey:
     created_at: float
 
 
+@dataclass(frozen=True)
+class ActivityCounts:
+    """Aggregate counts over the conversations started in a time range.
+
+    Counts only: no conversation id, no operator, no content, no per-person row. A
+    conversation belongs to the range it was *started* in (``created_at``); ``taken``,
+    ``closed``, the outcome and ``quick_exits`` say what has become of those
+    conversations by now. ``by_outcome`` counts closed conversations only.
+
+    ``median_wait`` is the median, in seconds, of the time from start to being taken
+    over the ``waits_measured`` conversations taken and never transferred (a transfer
+    moves ``assigned_at`` to the handover, so their first wait is unknown); None when
+    there is none.
+    """
+
+    started: int = 0
+    taken: int = 0
+    closed: int = 0
+    danger: int = 0
+    quick_exits: int = 0
+    by_who: dict[str, int] = field(default_factory=dict)
+    by_what: dict[str, int] = field(default_factory=dict)
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    by_lang: dict[str, int] = field(default_factory=dict)
+    waits_measured: int = 0
+    median_wait: float | None = None
+
+
+@dataclass(frozen=True)
+class ActivityGroup:
+    """One row of a store's ``GROUP BY``: how many conversations share these values."""
+
+    who: str
+    what: str
+    lang: str
+    outcome: str | None
+    danger: bool
+    quick_exit: bool
+    taken: bool
+    closed: bool
+    count: int
+
+
+def tally_activity(
+    groups: Iterable[ActivityGroup], waits_measured: int = 0, median_wait: float | None = None
+) -> ActivityCounts:
+    """Sum grouped rows into :class:`ActivityCounts` (what every store's ``activity`` does)."""
+    totals = {"started": 0, "taken": 0, "closed": 0, "danger": 0, "quick_exits": 0}
+    by: dict[str, dict[str, int]] = {"who": {}, "what": {}, "outcome": {}, "lang": {}}
+    for g in groups:
+        n = int(g.count)
+        if n <= 0:
+            continue
+        totals["started"] += n
+        totals["taken"] += n if g.taken else 0
+        totals["closed"] += n if g.closed else 0
+        totals["danger"] += n if g.danger else 0
+        totals["quick_exits"] += n if g.quick_exit else 0
+        for name, key in (("who", g.who), ("what", g.what), ("lang", g.lang)):
+            by[name][key] = by[name].get(key, 0) + n
+        if g.closed and g.outcome is not None:
+            by["outcome"][g.outcome] = by["outcome"].get(g.outcome, 0) + n
+    return ActivityCounts(
+        **totals,
+        by_who=by["who"],
+        by_what=by["what"],
+        by_outcome=by["outcome"],
+        by_lang=by["lang"],
+        waits_measured=waits_measured if waits_measured else 0,
+        median_wait=median_wait if waits_measured else None,
+    )
+
+
 class Store(abc.ABC):
     """Where conversations, ciphertext and operator records live.
 
@@ -175,6 +252,12 @@ class Store(abc.ABC):
         """Delete every trace of conversations closed before the time; returns how many.
 
         Deleted content must not stay readable in the backend's files."""
+
+    @abc.abstractmethod
+    def activity(self, since: float, until: float) -> ActivityCounts:
+        """Counts over the conversations started at or after ``since`` and before
+        ``until`` (epoch seconds); see :class:`ActivityCounts`. Counts only: a backend
+        aggregates in the database (``GROUP BY``) and never returns conversation rows."""
 
     # -- messages ------------------------------------------------------
     @abc.abstractmethod

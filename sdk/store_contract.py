@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import pytest
 
 from pnav.sdk.store import (
+    ActivityCounts,
     Conversation,
     DeskKey,
     Handover,
@@ -328,6 +329,65 @@ class StoreContract:
         assert store.purge_closed(time.time() + 10) == 3
         assert store.purge_closed(time.time() + 10) == 0
         assert _ids(store.waiting_conversations()) == [waiting.id]
+
+    # -- activity (statistics) -------------------------------------------
+    def test_activity_of_an_empty_range_is_all_zero(self, store: Store) -> None:
+        assert store.activity(0.0, time.time() + 10) == ActivityCounts()
+        self.conversation(store)
+        assert store.activity(0.0, 1.0) == ActivityCounts()
+
+    def test_activity_counts_by_category_who_outcome_and_state(self, store: Store) -> None:
+        alice, bob = self.operator(store, "alice"), self.operator(store, "bob")
+        before = time.time()
+        a = self.conversation(store, what="domestic", who="victim", lang="fr", danger=True)
+        b = self.conversation(store, what="domestic", who="relative", lang="es")
+        c = self.conversation(store, what="sexual", who="victim", lang="fr")
+        d = self.conversation(store, what="other", who="witness", lang="uk", danger=True)
+        e = self.conversation(store, what="sexual", who="professional", lang="fr")
+        self.conversation(store, what="cyber_harassment", who="victim", lang="fr")  # waiting
+        for conv in (a, b, c, d):
+            assert store.assign(conv.id, alice.id)
+        assert store.close_conversation(a.id, "report")
+        assert store.close_conversation(b.id, "referral")
+        assert store.close_conversation(c.id, "report")
+        assert store.close_conversation(e.id, "person_left")  # closed without being taken
+        store.set_person_state(e.id, "quick_exit")
+        store.set_person_state(d.id, "quick_exit")  # still active
+        handover = Handover(d.id, alice.id, bob.id, b"\x00note", time.time())
+        assert store.transfer(d.id, alice.id, handover)
+        got = store.activity(before, time.time() + 10)
+        assert (got.started, got.taken, got.closed, got.danger, got.quick_exits) == (6, 4, 4, 2, 2)
+        assert got.by_what == {"domestic": 2, "sexual": 2, "other": 1, "cyber_harassment": 1}
+        assert got.by_who == {"victim": 3, "relative": 1, "witness": 1, "professional": 1}
+        assert got.by_lang == {"fr": 4, "es": 1, "uk": 1}
+        assert got.by_outcome == {"report": 2, "referral": 1, "person_left": 1}
+        # the transferred conversation's first wait is unknown: a, b and c are measured
+        waits = sorted(
+            self.current(store, x.id).assigned_at - x.created_at  # type: ignore[operator]
+            for x in (a, b, c)
+        )
+        assert got.waits_measured == 3
+        assert got.median_wait == pytest.approx(waits[1])
+
+    def test_activity_counts_only_conversations_started_in_the_range(self, store: Store) -> None:
+        convs = []
+        for what in ("sexual", "domestic", "domestic", "other"):
+            convs.append(self.conversation(store, what=what))
+            time.sleep(0.002)  # distinct start times
+        first, second, third, fourth = convs
+        for conv in convs:
+            assert store.assign(conv.id, self.operator(store, conv.id[:8]).id)
+        # since is inclusive, until exclusive
+        got = store.activity(second.created_at, fourth.created_at)
+        assert (got.started, got.taken, got.by_what) == (2, 2, {"domestic": 2})
+        assert got.waits_measured == 2
+        waits = [self.current(store, c.id).assigned_at - c.created_at for c in (second, third)]  # type: ignore[operator]
+        assert got.median_wait == pytest.approx(sum(waits) / 2)  # an even count: the mean
+        assert store.activity(first.created_at, second.created_at).by_what == {"sexual": 1}
+        # a purged conversation is no longer counted
+        assert store.close_conversation(first.id, "information")
+        store.purge_closed(time.time() + 10)
+        assert store.activity(0.0, time.time() + 10).started == 3
 
     # -- messages ------------------------------------------------------
     def test_append_numbers_messages_per_conversation(self, store: Store) -> None:

@@ -6,6 +6,7 @@ them; only the console, which knows the wrap key, can open it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
@@ -20,7 +21,10 @@ from .headers import console_csp, script_nonce
 from .hub import Connection
 from .person import socket_route
 from .state import STATIC_DIR, public_base, state, static_file
+from .stats import PAGE_CSP, RangeError, day_bounds, parse_range, render_csv, render_page
 from .tokens import TokenError
+from .translate_api import available as _translation_available
+from .translate_api import translate as _translate
 
 __all__ = ["COOKIE", "bp"]
 
@@ -133,6 +137,46 @@ def current_operator() -> Operator:
     if op is None or op.removed:
         abort(401)
     return op
+
+
+@bp.get("/api/translate")
+def translation_available() -> Response:
+    current_operator()
+    return _translation_available()
+
+
+@bp.post("/api/translate")
+def translate() -> Response:
+    """Machine translation for the console (translate_api.py); never logs the text."""
+    if not _same_origin():
+        return _error(403, "translation is only accepted from the console page")
+    return _translate(current_operator())
+
+
+@bp.get("/stats")
+@bp.get("/stats.csv")
+def stats() -> Response:
+    """Activity counts for supervisors (stats.py): a page with SVG charts, or CSV.
+    ``from``/``to`` are days as YYYY-MM-DD in the server's local time zone (default today)."""
+    if current_operator().role != "supervisor":
+        return _text(403, "statistics are for supervisors: this account is an operator's")
+    try:
+        first, last = parse_range(request.args.get("from"), request.args.get("to"), dt.date.today())
+    except RangeError as err:
+        return _text(400, str(err))
+    counts = state().store.activity(*day_bounds(first, last))
+    if request.path.endswith(".csv"):
+        response = Response(render_csv(counts, first, last), mimetype="text/csv")
+        name = f"pnav-stats-{first.isoformat()}-{last.isoformat()}.csv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    response = Response(render_page(counts, first, last), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
+def _text(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")
 
 
 @socket_route("/ws", bp)

@@ -28,6 +28,8 @@ from psycopg.rows import RowFactory, TupleRow, class_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from pnav.sdk.store import (
+    ActivityCounts,
+    ActivityGroup,
     Conversation,
     DeskKey,
     Handover,
@@ -35,6 +37,7 @@ from pnav.sdk.store import (
     Operator,
     Store,
     StoredMessage,
+    tally_activity,
 )
 
 from .sqlite_store import Migration, SchemaVersionError
@@ -354,6 +357,34 @@ class PostgresStore(Store):
                                 command, table)  # fmt: skip
         finally:
             conn.execute("RESET lock_timeout")
+
+    def activity(self, since: float, until: float) -> ActivityCounts:
+        # one snapshot for both queries
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            groups = conn.execute(
+                "SELECT who, what, lang, CASE WHEN state = 'closed' THEN outcome END, "
+                "danger, person = 'quick_exit', assigned_at IS NOT NULL, state = 'closed', "
+                "count(*) FROM conversations WHERE created_at >= %s AND created_at < %s "
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                (since, until),
+            ).fetchall()
+            waits = conn.execute(
+                "SELECT count(*), percentile_cont(0.5) WITHIN GROUP "
+                "(ORDER BY assigned_at - created_at) FROM conversations c "
+                "WHERE created_at >= %s AND created_at < %s AND assigned_at IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.conv = c.id)",
+                (since, until),
+            ).fetchone()
+        assert waits is not None
+        return tally_activity(
+            (
+                ActivityGroup(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], int(r[8]))
+                for r in groups
+            ),
+            int(waits[0]),
+            None if waits[1] is None else float(waits[1]),
+        )
 
     # -- messages ------------------------------------------------------
     def append_message(

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pnav.sdk.store import (
+    ActivityCounts,
+    ActivityGroup,
     Conversation,
     DeskKey,
     Handover,
@@ -20,6 +22,7 @@ from pnav.sdk.store import (
     Operator,
     Store,
     StoredMessage,
+    tally_activity,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "SQLiteStore", "SchemaVersionError", "upgrade"]
@@ -334,6 +337,37 @@ class SQLiteStore(Store):
                 # copies of them until it is checkpointed and truncated.
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return count
+
+    def activity(self, since: float, until: float) -> ActivityCounts:
+        with self._lock:  # one connection under the lock: both queries see one state
+            groups = self._db.execute(
+                "SELECT who, what, lang, CASE WHEN state = 'closed' THEN outcome END, "
+                "danger, person = 'quick_exit', assigned_at IS NOT NULL, state = 'closed', "
+                "count(*) FROM conversations WHERE created_at >= ? AND created_at < ? "
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                (since, until),
+            ).fetchall()
+            measured = (
+                "FROM conversations c WHERE created_at >= ? AND created_at < ? "
+                "AND assigned_at IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.conv = c.id)"
+            )
+            n = int(self._db.execute("SELECT count(*) " + measured, (since, until)).fetchone()[0])
+            middle = self._db.execute(
+                "SELECT assigned_at - created_at AS wait " + measured + " "
+                "ORDER BY wait LIMIT ? OFFSET ?",
+                (since, until, 2 - n % 2, (n - 1) // 2),
+            ).fetchall()
+        return tally_activity(
+            (
+                ActivityGroup(
+                    r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), bool(r[6]), bool(r[7]), r[8]
+                )
+                for r in groups
+            ),
+            n,
+            sum(float(r[0]) for r in middle) / len(middle) if middle else None,
+        )
 
     # -- messages ------------------------------------------------------
     def append_message(

@@ -44,7 +44,10 @@ ROUTES = {
     "/console/api/prelogin": OPERATOR,
     "/console/api/login": OPERATOR,
     "/console/api/logout": OPERATOR,
+    "/console/api/translate": OPERATOR,
     "/console/ws": OPERATOR,
+    "/console/stats": OPERATOR,
+    "/console/stats.csv": OPERATOR,
 }
 
 

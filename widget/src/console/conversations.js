@@ -3,6 +3,7 @@
 import { h, clock } from '../shared/dom.js';
 import { OUTCOMES } from './desk.js';
 import { TransferForm } from './transfer.js';
+import { QUIET_REASONS, languageName } from './translate.js';
 
 /**
  * @typedef {(key: string, vars?: Record<string, string | number>) => string} T
@@ -10,7 +11,8 @@ import { TransferForm } from './transfer.js';
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
  *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement, duress: HTMLElement,
  *   handovers: HTMLElement, transfer: TransferForm,
- *   controls: HTMLElement[], own: Map<string, HTMLElement>}} Parts
+ *   controls: HTMLElement[], own: Map<string, HTMLElement>, sending: Promise<void>}} Parts
+ * @typedef {import('./translate.js').TranslationResult} TranslationResult
  */
 
 export class ConversationsView {
@@ -20,8 +22,10 @@ export class ConversationsView {
    * @param {HTMLElement} empty shown when no conversation is open
    * @param {{t: T, label: T, lang: string, onSend: (key: string, text: string) => string | null,
    *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void,
-   *   onTransfer: (key: string, to: string, note: string) => string | null}} opts
-   *   onTransfer returns an i18n key saying why nothing was sent, or null
+   *   onTransfer: (key: string, to: string, note: string) => string | null,
+   *   translations?: import('./translate.js').Translations}} opts
+   *   onTransfer returns an i18n key saying why nothing was sent, or null;
+   *   translations: machine translation (translate.js), absent to switch it off
    */
   constructor(tabs, panels, empty, opts) {
     this.tabs = tabs;
@@ -65,6 +69,7 @@ export class ConversationsView {
     const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite' });
     // Next to the reply box, where the operator is about to write.
     const duress = h('p', { className: 'c-notice', 'data-pnav': 'duress', role: 'status', hidden: true }, h('strong', {}, t('duress')));
+    const translate = this.opts.translations ? this.translateToggle(c, id) : null;
     const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 3, 'data-pnav': 'reply-input' });
     const sendButton = h('button', { type: 'submit', className: 'c-button c-button--primary', 'data-pnav': 'reply-send' }, t('send'));
     const reply = h('form', { className: 'c-reply', noValidate: true },
@@ -79,17 +84,15 @@ export class ConversationsView {
         h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
         h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
         h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
-      handovers, presence, state, list, duress, reply,
+      translate, handovers, presence, state, list, duress, reply,
       h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss),
       transfer.el);
 
     const submit = () => {
       const text = input.value.trim();
       if (!text || input.disabled) return;
-      const cid = this.opts.onSend(c.key, text);
-      if (cid === null) return;
       input.value = '';
-      this.own(c.key, cid, text);
+      this.send(c, text);
     };
     reply.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -103,7 +106,89 @@ export class ConversationsView {
     });
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
-    return { tab, panel, list, presence, state, input, duress, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map() };
+    return { tab, panel, list, presence, state, input, duress, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
+  }
+
+  /**
+   * The per-conversation "machine translation" switch (on by default).
+   * @private @param {Conversation} c @param {string} id
+   */
+  translateToggle(c, id) {
+    const tr = /** @type {import('./translate.js').Translations} */ (this.opts.translations);
+    const box = h('input', { type: 'checkbox', id: `${id}-translate`, checked: tr.enabled(c.key), 'data-pnav': 'translate-toggle' });
+    box.addEventListener('change', () => tr.setEnabled(c.key, box.checked));
+    return h('p', { className: 'c-translate' }, box, ' ', h('label', { htmlFor: box.id }, this.opts.t('translate.toggle')));
+  }
+
+  /**
+   * Translate (when on and the languages differ), then encrypt and send: the
+   * person gets the translation, the operator sees both. Replies leave in the
+   * order they were written, each after its own translation; a translator that
+   * fails or is slow sends the original, marked.
+   * @private @param {Conversation} c @param {string} text
+   */
+  send(c, text) {
+    const p = this.parts.get(c.key);
+    if (!p) return;
+    const li = this.append(p, 'operator', text);
+    li.dataset.state = 'pending';
+    li.append(h('span', { className: 'c-message__state' }, this.opts.t('pending')));
+    const tr = this.opts.translations;
+    p.sending = p.sending.then(async () => {
+      const result = tr ? await tr.outgoing(c, text) : null;
+      const out = result?.translated ? result.text : text;
+      if (result) this.showTranslation(li, result, 'outgoing', text);
+      const cid = this.opts.onSend(c.key, out);
+      if (cid === null) {
+        li.dataset.state = 'failed';
+        const mark = li.querySelector('.c-message__state');
+        if (mark) mark.textContent = this.opts.t('failed');
+        return;
+      }
+      p.own.set(cid, li);
+    });
+  }
+
+  /**
+   * Show a translation next to a message: for what the person wrote, the
+   * translation under the original; for what the operator sent, the text
+   * sent (translated) with what they wrote under it. Untranslated: a mark.
+   * @private @param {HTMLElement} li @param {TranslationResult} r
+   * @param {'incoming' | 'outgoing'} way @param {string} original
+   */
+  showTranslation(li, r, way, original) {
+    const { t, lang } = this.opts;
+    li.querySelector('[data-pnav="translation"]')?.remove();
+    if (!r.translated) {
+      const quiet = QUIET_REASONS.includes(r.reason ?? '');
+      li.dataset.translation = quiet ? 'none' : 'untranslated';
+      if (quiet) return;
+      const reason = t(`translate.reason.${r.reason}`);
+      li.append(h('p', { className: 'c-translation c-translation--failed', 'data-pnav': 'translation', 'data-reason': r.reason ?? '' },
+        h('span', { className: 'c-translation__label', 'data-pnav': 'translation-label' }, t('translate.not', { reason }))));
+      return;
+    }
+    li.dataset.translation = 'translated';
+    const name = languageName(way === 'incoming' ? r.source ?? '' : r.target, lang);
+    const body = h('span', { className: 'c-translation__text' });
+    const text = li.querySelector('.c-message__text');
+    if (way === 'incoming') {
+      body.textContent = r.text;
+      body.lang = r.target;
+      if (text && r.source) /** @type {HTMLElement} */ (text).lang = r.source;
+    } else {
+      // The bubble's text is what was sent; what the operator wrote goes below.
+      if (text) {
+        text.textContent = r.text;
+        /** @type {HTMLElement} */ (text).lang = r.target;
+      }
+      body.textContent = original;
+      body.lang = lang;
+    }
+    const label = t(way === 'incoming' ? 'translate.from' : 'translate.to', { lang: name });
+    li.insertBefore(h('p', { className: 'c-translation', 'data-pnav': 'translation', 'data-source': r.source ?? '', 'data-target': r.target },
+      h('span', { className: 'c-translation__label', 'data-pnav': 'translation-label' }, label), body),
+    li.querySelector('.c-message__state'));
   }
 
   /** @param {string} key */
@@ -207,17 +292,18 @@ export class ConversationsView {
    */
   message(c, m) {
     const p = this.parts.get(c.key);
-    if (p) this.append(p, m.from, m.text).dataset.seq = String(m.seq);
-  }
-
-  /** @private @param {string} key @param {string} id @param {string} text */
-  own(key, id, text) {
-    const p = this.parts.get(key);
     if (!p) return;
-    const li = this.append(p, 'operator', text);
-    li.dataset.state = 'pending';
-    li.append(h('span', { className: 'c-message__state' }, this.opts.t('pending')));
-    p.own.set(id, li);
+    const li = this.append(p, m.from, m.text);
+    li.dataset.seq = String(m.seq);
+    const tr = this.opts.translations;
+    if (!tr || m.text === null) return;
+    // Shown at once in the original; the translation is added when it comes.
+    const text = m.text;
+    li.dataset.translation = 'pending';
+    tr.incoming(c, text).then((r) => {
+      if (r) this.showTranslation(li, r, 'incoming', text);
+      else li.dataset.translation = 'none';
+    });
   }
 
   /** @param {Conversation} c @param {string} id @param {number} seq */
@@ -257,6 +343,7 @@ export class ConversationsView {
     p.tab.remove();
     p.panel.remove();
     this.parts.delete(key);
+    this.opts.translations?.forget(key);
     this.opts.onDismiss(key);
     const next = this.parts.keys().next();
     if (next.done) this.empty.hidden = false;

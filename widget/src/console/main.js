@@ -7,6 +7,7 @@ import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
 import { ConversationsView } from './conversations.js';
 import { AttentionView } from './attention.js';
+import { Translations } from './translate.js';
 
 const lang = uiLang(navigator.language, 'en');
 const t = translator(consoleStrings, lang);
@@ -28,6 +29,7 @@ const ui = {
   operator: /** @type {HTMLElement} */ ($('operator')),
   connection: /** @type {HTMLElement} */ ($('connection')),
   logout: /** @type {HTMLButtonElement} */ ($('logout')),
+  stats: /** @type {HTMLAnchorElement} */ ($('stats')), // supervisors only (the server checks too)
   notice: /** @type {HTMLElement} */ ($('notice')),
 };
 
@@ -90,8 +92,12 @@ function startDesk(operator, deskKeys) {
     return problem === null ? null : problem === 'noKey' ? 'transferNoKey' : problem === 'tooLong' ? 'transferTooLong'
       : problem === 'offline' ? 'transferOffline' : 'error.not_yours';
   };
+  const translations = new Translations(lang);
+  translations.check();
   const conversations = new ConversationsView($('conversation-tabs'), $('conversation-panels'), $('conversations-empty'), {
     t, label, lang,
+    // Machine translation into and out of the operator's interface language.
+    translations,
     onSend: (key, text) => desk.send(key, text),
     onClose: (key, outcome) => desk.close(key, outcome),
     onDismiss: (key) => desk.dismiss(key),
@@ -150,6 +156,7 @@ function stopDesk() {
   }
   ui.desk.hidden = true;
   ui.logout.hidden = true;
+  ui.stats.hidden = true;
   ui.login.hidden = false;
   ui.operator.textContent = '';
   ui.connection.textContent = '';
@@ -163,6 +170,7 @@ function stopDesk() {
 function showOperator(op, attention) {
   ui.operator.textContent = [op.username, op.role].filter((x) => typeof x === 'string' && x).join(' · ');
   if (op.role === 'supervisor') attention.show(true);
+  ui.stats.hidden = op.role !== 'supervisor';
 }
 
 /** Non-fatal server errors: shown for a while, then cleared. @param {string} text */

@@ -1,0 +1,202 @@
+"""Machine translation in real Chromium (issue 6, item 1): a person writes in Spanish,
+the operator reads French and answers in French, the person reads Spanish; with the
+translator down, messages pass untranslated and the console marks them.
+
+The server runs with ``translator = "libretranslate"`` pointed at the local fake
+(tests/fakes/libretranslate.py), whose phrase table gives exact translations.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import secrets
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes.libretranslate import FakeLibreTranslate
+from playwright.sync_api import Browser, Locator, expect
+
+from pnav.server import Settings, create_app
+from pnav.server.cli import _server
+from pnav.server.desk import enrol_operator
+from pnav.server.sqlite_store import SQLiteStore
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SAID = "Necesito ayuda"
+SAID_FR = "J'ai besoin d'aide"
+ANSWER = "Je suis là, je vous écoute."
+ANSWER_ES = "Estoy aquí, le escucho."
+
+
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class TranslatingServer:
+    url: str
+    partner_url: str
+    data_dir: Path
+    log_path: Path
+    operator: str
+    password: str
+    translator: FakeLibreTranslate
+
+    @property
+    def origin(self) -> str:
+        return self.partner_url
+
+
+def _start(app: Any) -> Any:
+    server = _server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[TranslatingServer]:
+    """tests/conftest.py's live server, with the fake LibreTranslate as its translator."""
+    fake = FakeLibreTranslate().start()
+    log_path = tmp_path / "server.log"
+    handler = logging.FileHandler(log_path)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    partner = _load("partner_site_for_translation", ROOT / "examples" / "partner_site" / "app.py")
+    partner_server = _start(
+        partner.create_app(server_url="http://placeholder.invalid", partner="demo")
+    )
+    partner_url = f"http://127.0.0.1:{partner_server.server_port}"
+    settings = Settings.load(
+        None,
+        environ={},
+        data_dir=tmp_path / "data",
+        partners={"demo": [partner_url]},
+        translator="libretranslate",
+        translator_options={"url": fake.url},
+    )
+    store = SQLiteStore(settings.database_path)
+    password = secrets.token_urlsafe(12)
+    enrol_operator(store, "alice", password, role="operator")
+    app = create_app(settings, store=store, maintenance=False)
+    server = _start(app)
+    url = f"http://127.0.0.1:{server.server_port}"
+    partner_server.app = partner.create_app(server_url=url, partner="demo")
+    yield TranslatingServer(url, partner_url, settings.data_dir, log_path, "alice", password, fake)
+    server.shutdown()
+    partner_server.shutdown()
+    fake.stop()
+    app.extensions["pnav"].shutdown()
+    store.close()
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    handler.close()
+
+
+@pytest.fixture
+def operator(
+    browser: Browser, browser_log: Any, person: Any, live_server: TranslatingServer
+) -> Iterator[Any]:
+    """An operator whose console is in French (the helpers of tests/e2e/conftest.py)."""
+    e2e = sys.modules[type(person).__module__]
+    context = e2e._context(browser, browser_log, "operator", locale="fr-FR")
+    yield e2e.OperatorConsole(context, e2e._page(context, browser_log, "operator"), live_server)
+    context.close()
+
+
+def _open_chat_in_english(person: Any) -> None:
+    """The pre-chat offers French and English: the person picks English, then writes
+    Spanish (so the console must detect it)."""
+    person.goto_partner()
+    person.page.locator('[data-pnav="open"]').click()
+    chat = person.chat
+    chat.locator('[data-pnav="prechat-lang"]').select_option("en")
+    chat.locator('label[for="pnav-who-victim"]').click()
+    chat.locator('label[for="pnav-what-domestic"]').click()
+    chat.locator('[data-pnav="prechat-start"]').click()
+    expect(person.status).to_have_attribute("data-state", "waiting")
+
+
+def _message(operator: Any, sender: str, text: str) -> Locator:
+    return operator.panel.locator(f'[data-pnav="message"][data-from="{sender}"]').filter(
+        has_text=text
+    )
+
+
+def _start_conversation(person: Any, operator: Any) -> None:
+    _open_chat_in_english(person)
+    operator.login()
+    operator.accept()
+    expect(person.status).to_have_attribute("data-state", "active")
+
+
+def test_the_person_writes_spanish_and_the_operator_reads_and_answers_french(
+    live_server, person, operator
+) -> None:
+    _start_conversation(person, operator)
+
+    person.send(SAID)
+    said = _message(operator, "person", SAID)
+    expect(said).to_have_attribute("data-translation", "translated")
+    expect(said.locator(".c-message__text")).to_have_text(SAID)
+    expect(said.locator(".c-translation__text")).to_have_text(SAID_FR)
+    expect(said.locator('[data-pnav="translation-label"]')).to_have_text(
+        "Traduction automatique (original en espagnol) :"
+    )
+
+    operator.reply(ANSWER)
+    expect(person.messages("operator")).to_have_text([ANSWER_ES])
+    answered = _message(operator, "operator", ANSWER)
+    expect(answered).to_have_attribute("data-translation", "translated")
+    # The operator sees what was sent and what they wrote.
+    expect(answered.locator(".c-message__text")).to_have_text(ANSWER_ES)
+    expect(answered.locator(".c-translation__text")).to_have_text(ANSWER)
+    expect(answered.locator('[data-pnav="translation-label"]')).to_contain_text("espagnol")
+
+    # Translation switched off for this conversation: nothing goes to the translator.
+    asked = len(live_server.translator.requests)
+    operator.panel.locator('[data-pnav="translate-toggle"]').uncheck()
+    person.send("Hola, necesito hablar")
+    plain = _message(operator, "person", "Hola, necesito hablar")
+    expect(plain).to_have_attribute("data-translation", "none")
+    expect(plain.locator('[data-pnav="translation"]')).to_have_count(0)
+    assert len(live_server.translator.requests) == asked
+
+    # The translator saw the text; the server's log and files did not.
+    logged = live_server.log_path.read_bytes()
+    stored = b"".join(p.read_bytes() for p in live_server.data_dir.rglob("*") if p.is_file())
+    for text in (SAID, SAID_FR, ANSWER, ANSWER_ES):
+        assert text.encode() not in logged
+        assert text.encode() not in stored
+
+
+def test_with_the_translator_down_messages_pass_untranslated_and_marked(
+    live_server, person, operator
+) -> None:
+    live_server.translator.mode = "error"
+    _start_conversation(person, operator)
+
+    person.send(SAID)
+    said = _message(operator, "person", SAID)
+    expect(said).to_have_attribute("data-translation", "untranslated")
+    expect(said.locator(".c-message__text")).to_have_text(SAID)
+    expect(said.locator('[data-pnav="translation-label"]')).to_contain_text("Non traduit")
+
+    operator.reply(ANSWER)
+    expect(person.messages("operator")).to_have_text([ANSWER])
+    answered = _message(operator, "operator", ANSWER)
+    expect(answered).to_have_attribute("data-translation", "untranslated")
+    expect(answered.locator(".c-message__text")).to_have_text(ANSWER)
+    expect(answered.locator('[data-pnav="translation-label"]')).to_contain_text("Non traduit")

@@ -1,0 +1,305 @@
+"""The statistics page and its CSV after a scripted day of 30 conversations.
+
+The day is played on the store with a controlled clock (every store reads ``time.time``),
+then a supervisor logs in through the real login route and reads the page: the counts
+are checked in the SVG (``data-*`` attributes on each bar group, parsed as XML) and the
+CSV must match them exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import statistics
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from pnav.sdk import crypto
+from pnav.sdk.store import OUTCOMES, WHAT, WHO, Handover
+from pnav.sdk.store_contract import new_conversation
+from pnav.server import Settings, create_app
+from pnav.server.desk import enrol_operator
+from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.stats import STYLE_HASH, day_bounds
+
+PASSWORD = "a long password"
+KDF = {"kdf_ops": 1, "kdf_mem": 8 << 20}
+ORIGIN = "http://localhost"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+# One conversation every 10 minutes from 09:00 local time:
+# (what, who, lang, danger, minutes waited before being taken or None, outcome or None
+#  for still open, quick exit)
+SCRIPT: list[tuple[str, str, str, bool, int | None, str | None, bool]] = [
+    ("domestic", "victim", "fr", True, 2, "report", False),
+    ("domestic", "victim", "fr", False, 1, "report", False),
+    ("sexual", "victim", "fr", False, 4, "report", False),
+    ("domestic", "relative", "es", True, 3, "emergency", False),
+    ("sexual", "victim", "fr", False, 0, "referral", False),
+    ("cyber_harassment", "victim", "en", False, 6, "information", False),
+    ("domestic", "witness", "fr", False, 2, "report", False),
+    ("sexist", "victim", "fr", False, None, "person_left", True),
+    ("intra_family", "professional", "fr", False, 5, "referral", False),
+    ("domestic", "victim", "ar", True, 1, "report", False),
+    ("sexual", "victim", "fr", True, 2, "report", False),
+    ("other", "victim", "fr", False, 8, "information", False),
+    ("domestic", "victim", "fr", False, 3, "referral", False),
+    ("cyber_harassment", "relative", "fr", False, 2, "information", False),
+    ("sexual", "victim", "es", False, 1, "report", False),
+    ("discrimination", "victim", "fr", False, 7, "referral", False),
+    ("domestic", "victim", "fr", True, 0, "emergency", True),
+    ("sexist", "witness", "fr", False, 4, "information", False),
+    ("sexual", "victim", "fr", False, 2, "report", False),
+    ("intra_family", "victim", "fr", False, 6, "report", False),
+    ("other", "professional", "en", False, 3, "referral", False),
+    ("domestic", "victim", "fr", False, None, "person_left", False),
+    ("sexual", "relative", "fr", False, 5, "report", False),
+    ("cyber_harassment", "victim", "uk", False, 2, "referral", False),
+    ("domestic", "victim", "fr", False, 1, "report", False),
+    ("sexist", "victim", "fr", False, 9, "person_left", False),
+    ("intra_family", "relative", "fr", False, 4, "information", False),
+    ("other", "victim", "fr", False, 2, None, False),  # still active
+    ("sexual", "victim", "fr", True, 3, None, False),  # still active, transferred
+    ("cyber_harassment", "victim", "fr", False, None, None, False),  # still waiting
+]
+DAY = dt.date.today() - dt.timedelta(days=10)
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextmanager
+def clock_at(start: float) -> Iterator[Clock]:
+    """Every ``time.time()`` (the store's too) reads this clock."""
+    clock = Clock(start)
+    with mock.patch("time.time", clock):
+        yield clock
+
+
+def play_day(store: SQLiteStore, operator_id: int, other_id: int) -> None:
+    start = dt.datetime.combine(DAY, dt.time(9, 0)).timestamp()
+    first, end = day_bounds(DAY, DAY)
+    with clock_at(start) as clock:
+        # just outside the day, on both sides: never counted
+        clock.now = first - 0.5
+        store.create_conversation(new_conversation(what="other"))
+        clock.now = end
+        store.create_conversation(new_conversation(what="other"))
+        for i, (what, who, lang, danger, wait, outcome, quick) in enumerate(SCRIPT):
+            clock.now = started = start + i * 600
+            conv = store.create_conversation(
+                new_conversation(what=what, who=who, lang=lang, danger=danger)
+            )
+            if wait is not None:
+                clock.now = started + wait * 60
+                assert store.assign(conv.id, operator_id)
+            if quick:
+                clock.now += 30
+                store.set_person_state(conv.id, "quick_exit")
+            if i == len(SCRIPT) - 2:
+                clock.now += 120
+                note = Handover(conv.id, operator_id, other_id, b"note", clock.now)
+                assert store.transfer(conv.id, operator_id, note)
+            if outcome is not None:
+                clock.now += 15 * 60
+                assert store.close_conversation(conv.id, outcome)
+
+
+def expected() -> dict[str, Any]:
+    closed = [s for s in SCRIPT if s[5] is not None]
+    waits = [s[4] * 60 for s in SCRIPT[:-2] if s[4] is not None]  # the transferred one: no
+    outcomes = Counter(s[5] for s in closed)
+    return {
+        "totals": {
+            "started": len(SCRIPT),
+            "taken": sum(s[4] is not None for s in SCRIPT),
+            "closed": len(closed),
+            "reports": outcomes["report"],
+            "emergencies": outcomes["emergency"],
+            "danger": sum(s[3] for s in SCRIPT),
+            "quick_exits": sum(s[6] for s in SCRIPT),
+        },
+        "category": {k: Counter(s[0] for s in SCRIPT)[k] for k in WHAT},
+        "who": {k: Counter(s[1] for s in SCRIPT)[k] for k in WHO},
+        "outcome": {k: outcomes[k] for k in OUTCOMES},
+        "language": dict(Counter(s[2] for s in SCRIPT)),
+        "waits": waits,
+    }
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    settings = Settings.load(None, environ={}, data_dir=tmp_path, partners={"demo": [ORIGIN]})
+    store = SQLiteStore(settings.database_path)
+    sue = enrol_operator(store, "sue", PASSWORD, role="supervisor", **KDF)  # type: ignore[arg-type]
+    alice = enrol_operator(store, "alice", PASSWORD, unlock_with=("sue", PASSWORD), **KDF)  # type: ignore[arg-type]
+    play_day(store, alice.id, sue.id)
+    yield create_app(settings, store=store, maintenance=False)
+    store.close()
+
+
+def login(client: FlaskClient, username: str) -> None:
+    pre = client.get(f"/console/api/prelogin?username={username}").get_json()
+    keys = crypto.derive_operator_keys(
+        PASSWORD, crypto.b64decode(pre["salt"]), pre["kdf"]["ops"], pre["kdf"]["mem"]
+    )
+    ok = client.post(
+        "/console/api/login",
+        json={"username": username, "auth": crypto.b64encode(keys.auth)},
+        headers={"Origin": ORIGIN},
+    )
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+
+
+@pytest.fixture
+def supervisor(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    login(client, "sue")
+    return client
+
+
+def day_query() -> str:
+    return f"from={DAY.isoformat()}&to={DAY.isoformat()}"
+
+
+def charts(html: str) -> dict[str, ET.Element]:
+    found = {}
+    for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
+        root = ET.fromstring(svg)  # well-formed XML, or this fails
+        found[root.attrib["data-chart"]] = root
+    return found
+
+
+def bars(chart: ET.Element, kind: str) -> dict[str, int]:
+    out = {}
+    for group in chart.iter(f"{SVG_NS}g"):
+        texts = [t.text for t in group.iter(f"{SVG_NS}text")]
+        count = int(group.attrib["data-count"])
+        assert str(count) in texts, "every bar shows its number as text"
+        out[group.attrib[f"data-{kind}"]] = count
+    return out
+
+
+def check_headers(response: Any) -> None:
+    h = response.headers
+    assert h["Cache-Control"] == "no-store"
+    assert h["Referrer-Policy"] == "no-referrer"
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert h["Cross-Origin-Resource-Policy"] == "same-origin"
+    csp = h["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "script-src" not in csp
+
+
+def test_the_page_shows_the_days_counts_in_svg(supervisor: FlaskClient) -> None:
+    response = supervisor.get(f"/console/stats?{day_query()}")
+    assert response.status_code == 200
+    check_headers(response)
+    assert f"style-src '{STYLE_HASH}'" in response.headers["Content-Security-Policy"]
+    html = response.get_data(as_text=True)
+    assert "<script" not in html
+    want = expected()
+    found = charts(html)
+    assert set(found) == {"category", "outcome", "who", "language"}
+    for kind in ("category", "outcome", "who", "language"):
+        chart = found[kind]
+        assert chart.attrib["role"] == "img"
+        title, desc = chart.find(f"{SVG_NS}title"), chart.find(f"{SVG_NS}desc")
+        assert title is not None and title.text and desc is not None and desc.text
+        assert bars(chart, kind) == want[kind], kind
+    assert want["category"]["domestic"] == 9 and want["outcome"]["report"] == 11
+    totals = dict(re.findall(r'data-total="(\w+)" data-count="(\d+)"', html))
+    assert {k: int(v) for k, v in totals.items()} == want["totals"]
+    median = statistics.median(want["waits"])
+    assert f"Median wait before being taken ({len(want['waits'])} measured)" in html
+    assert f"{int(median // 60)} min {int(median % 60):02d} s" in html
+    # counts only: no conversation id anywhere
+    assert not re.search(r"[A-Za-z0-9_-]{22}", html.replace(STYLE_HASH, ""))
+
+
+def test_the_csv_matches_the_page(supervisor: FlaskClient) -> None:
+    page = supervisor.get(f"/console/stats?{day_query()}").get_data(as_text=True)
+    response = supervisor.get(f"/console/stats.csv?{day_query()}")
+    assert response.status_code == 200
+    check_headers(response)
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["section", "key", "value"]
+    want = expected()
+    median = statistics.median(want["waits"])
+    langs = sorted(want["language"].items(), key=lambda kv: (-kv[1], kv[0]))
+    assert rows[1:] == (
+        [["range", "from", DAY.isoformat()], ["range", "to", DAY.isoformat()]]
+        + [["conversations", k, str(n)] for k, n in want["totals"].items()]
+        + [["wait", "measured", str(len(want["waits"]))]]
+        + [["wait", "median_seconds", f"{median:.1f}"]]
+        + [["category", k, str(n)] for k, n in want["category"].items()]
+        + [["outcome", k, str(n)] for k, n in want["outcome"].items()]
+        + [["who", k, str(n)] for k, n in want["who"].items()]
+        + [["language", k, str(n)] for k, n in langs]
+    )
+    # and every count in the CSV is the one the page's charts show
+    found = charts(page)
+    for section, key, value in rows[1:]:
+        if section in found:
+            assert bars(found[section], section)[key] == int(value), (section, key)
+
+
+def test_a_range_of_days_and_the_default_today(supervisor: FlaskClient) -> None:
+    before = (DAY - dt.timedelta(days=1)).isoformat()
+    after = (DAY + dt.timedelta(days=1)).isoformat()
+    wide = supervisor.get(f"/console/stats.csv?from={before}&to={after}").get_data(as_text=True)
+    assert "conversations,started,32\r\n" in wide  # with the two just outside the day
+    today = supervisor.get("/console/stats.csv").get_data(as_text=True)
+    assert f"range,from,{dt.date.today().isoformat()}\r\n" in today
+    assert "conversations,started,0\r\n" in today
+    assert supervisor.get("/console/stats").status_code == 200
+
+
+def test_an_operator_is_refused_and_a_stranger_must_log_in(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("/console/stats", "/console/stats.csv"):
+        response = client.get(path)
+        assert response.status_code == 401
+        check_headers(response)
+    login(client, "alice")
+    for path in ("/console/stats", "/console/stats.csv"):
+        response = client.get(f"{path}?{day_query()}")
+        assert response.status_code == 403
+        assert "supervisors" in response.get_data(as_text=True)
+        check_headers(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2026-13-01", "'from' must be a date as YYYY-MM-DD"),
+        ("from=yesterday", "'from' must be a date as YYYY-MM-DD"),
+        ("to=2026-3-1", "'to' must be a date as YYYY-MM-DD"),
+        ("from=2026-03-02&to=2026-03-01", "'to' (2026-03-01) is before 'from' (2026-03-02)"),
+        ("from=2020-01-01&to=2026-01-01", "the range is longer than"),
+    ],
+)
+def test_bad_dates_are_a_clear_400(supervisor: FlaskClient, query: str, message: str) -> None:
+    for path in ("/console/stats", "/console/stats.csv"):
+        response = supervisor.get(f"{path}?{query}")
+        assert response.status_code == 400, query
+        assert message in response.get_data(as_text=True)
+        check_headers(response)
