@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 
-from .router import Candidate, Router
-from .store import Conversation
+from pnav.sdk.memory_store import MemoryStore
+from pnav.sdk.router import Candidate, Router
+from pnav.sdk.store import Conversation, NewConversation
 
 __all__ = ["RouterContract", "conversation"]
 
@@ -19,27 +21,8 @@ def conversation(
     conv_id: str = "c1", *, danger: bool = False, lang: str = "fr", what: str = "domestic"
 ) -> Conversation:
     """A waiting conversation as the server would offer it."""
-    now = time.time()
-    return Conversation(
-        id=conv_id,
-        partner="demo",
-        who="victim",
-        what=what,
-        danger=danger,
-        lang=lang,
-        sealed_key=b"\x01" + bytes(104),
-        desk_key="k1",
-        state="waiting",
-        person="connected",
-        operator_id=None,
-        outcome=None,
-        created_at=now,
-        assigned_at=None,
-        closed_at=None,
-        last_seq=0,
-        person_since=now,
-        last_activity=now,
-    )
+    new = NewConversation("demo", "victim", what, danger, lang, b"\x01" + bytes(104), "k1")
+    return replace(MemoryStore().create_conversation(new), id=conv_id)
 
 
 class RouterContract:

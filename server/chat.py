@@ -351,16 +351,11 @@ class ChatService:
             raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
         return conv
 
-    def _send_conversation(self, conn_or_op: Connection | int, conv: Conversation) -> None:
+    def _send_conversation(self, operator_id: int, conv: Conversation) -> None:
         """The conversation frame, then its whole history (caller holds the lock)."""
-        frames = [self.conversation_frame(conv)] + [
-            self.msg_frame(m, conv.id) for m in self.store.messages_after(conv.id, 0)
-        ]
-        for f in frames:
-            if isinstance(conn_or_op, Connection):
-                conn_or_op.send(f)
-            else:
-                self.hub.to_operator(conn_or_op, f)
+        self.hub.to_operator(operator_id, self.conversation_frame(conv))
+        for m in self.store.messages_after(conv.id, 0):
+            self.hub.to_operator(operator_id, self.msg_frame(m, conv.id))
 
     def operator_connect(self, op: Operator, conn: Connection) -> None:
         supervisor = op.role == "supervisor"
