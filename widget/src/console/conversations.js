@@ -13,6 +13,9 @@ import { QUIET_REASONS, languageName } from './translate.js';
  *   handovers: HTMLElement, transfer: TransferForm,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>, sending: Promise<void>}} Parts
  * @typedef {import('./translate.js').TranslationResult} TranslationResult
+ * @typedef {(c: Conversation, id: string) => HTMLElement | null} Tool builds one tool's
+ *   element for a conversation panel (id: the panel's element id, a prefix for ids);
+ *   a closed conversation disables every button, input, select and textarea in it
  */
 
 export class ConversationsView {
@@ -23,9 +26,10 @@ export class ConversationsView {
    * @param {{t: T, label: T, lang: string, onSend: (key: string, text: string) => string | null,
    *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void,
    *   onTransfer: (key: string, to: string, note: string) => string | null,
-   *   translations?: import('./translate.js').Translations}} opts
+   *   translations?: import('./translate.js').Translations, tools?: Tool[]}} opts
    *   onTransfer returns an i18n key saying why nothing was sent, or null;
-   *   translations: machine translation (translate.js), absent to switch it off
+   *   translations: machine translation (translate.js), absent to switch it off;
+   *   tools: casework and supervision controls, one element each under the conversation
    */
   constructor(tabs, panels, empty, opts) {
     this.tabs = tabs;
@@ -86,7 +90,8 @@ export class ConversationsView {
         h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
       translate, handovers, presence, state, list, duress, reply,
       h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss),
-      transfer.el);
+      transfer.el,
+      h('div', { className: 'c-tools', 'data-pnav': 'tools' }, ...(this.opts.tools ?? []).map((tool) => tool(c, id))));
 
     const submit = () => {
       const text = input.value.trim();
@@ -283,6 +288,9 @@ export class ConversationsView {
     p.panel.dataset.state = state;
     for (const el of p.controls) /** @type {HTMLButtonElement} */ (el).disabled = true;
     p.transfer.disable();
+    for (const el of p.panel.querySelectorAll('[data-pnav="tools"] :is(button, input, select, textarea)')) {
+      /** @type {HTMLButtonElement} */ (el).disabled = true;
+    }
     p.panel.querySelector('[data-pnav="dismiss"]')?.removeAttribute('hidden');
   }
 

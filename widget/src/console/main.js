@@ -98,6 +98,8 @@ function startDesk(operator, deskKeys) {
     t, label, lang,
     // Machine translation into and out of the operator's interface language.
     translations,
+    // One element per tool under each conversation (conversations.js, Tool).
+    tools: [],
     onSend: (key, text) => desk.send(key, text),
     onClose: (key, outcome) => desk.close(key, outcome),
     onDismiss: (key) => desk.dismiss(key),
