@@ -12,18 +12,27 @@ import statistics
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 
 from pnav.sdk.store import (
+    DURATION_BUCKETS,
+    WAIT_BUCKETS,
     ActivityCounts,
     ActivityGroup,
+    CannedReply,
     Conversation,
     DeskKey,
     Handover,
     NewConversation,
+    Note,
     Operator,
     Store,
     StoredMessage,
+    bucket_index,
+    check_capacity,
+    check_note_kind,
+    count_in_intervals,
     tally_activity,
 )
 
@@ -45,6 +54,11 @@ class MemoryStore(Store):
         self._desk_keys: dict[str, DeskKey] = {}
         self._wraps: dict[tuple[int, str], bytes] = {}
         self._resume_codes: dict[bytes, tuple[str, bytes]] = {}
+        self._notes: dict[str, list[Note]] = {}
+        self._next_note = 1
+        self._observers: dict[str, list[int]] = {}
+        self._canned: dict[int, CannedReply] = {}
+        self._next_canned = 1
 
     # -- conversations -------------------------------------------------
     def create_conversation(self, new: NewConversation) -> Conversation:
@@ -162,6 +176,8 @@ class MemoryStore(Store):
             for conv_id in doomed:
                 del self._conversations[conv_id]
                 self._handovers.pop(conv_id, None)
+                self._notes.pop(conv_id, None)
+                self._observers.pop(conv_id, None)
                 for msg in self._messages.pop(conv_id, ()):
                     del self._by_client_id[(conv_id, msg.sender, msg.client_id)]
             for lookup_hash, (conv_id, _) in list(self._resume_codes.items()):
@@ -185,16 +201,65 @@ class MemoryStore(Store):
                 )
                 for c in started
             )
-            waits = [
-                c.assigned_at - c.created_at
-                for c in started
-                if c.assigned_at is not None and not self._handovers.get(c.id)
-            ]
+            # taken and never transferred: their first wait is known (see ActivityCounts)
+            waits: list[float] = []
+            durations: list[float] = []
+            for c in started:
+                if c.assigned_at is None or self._handovers.get(c.id):
+                    continue
+                waits.append(c.assigned_at - c.created_at)
+                if c.state == "closed" and c.closed_at is not None:
+                    durations.append(c.closed_at - c.assigned_at)
         return tally_activity(
             (ActivityGroup(*key, count=n) for key, n in groups.items()),
             len(waits),
             statistics.median(waits) if waits else None,
+            wait_buckets=Counter(bucket_index(w, WAIT_BUCKETS) for w in waits).items(),
+            duration_buckets=Counter(bucket_index(d, DURATION_BUCKETS) for d in durations).items(),
         )
+
+    def started_series(self, bounds: Sequence[float]) -> list[int]:
+        with self._lock:
+            times = [c.created_at for c in self._conversations.values()]
+        return count_in_intervals(times, bounds)
+
+    # -- notes and observers ---------------------------------------------
+    def add_note(self, conv_id: str, author: int, kind: str, body: bytes) -> Note:
+        check_note_kind(kind)
+        with self._lock:
+            self._known(conv_id, author)
+            note = Note(conv_id, self._next_note, author, kind, bytes(body), time.time())
+            self._next_note += 1
+            self._notes.setdefault(conv_id, []).append(note)
+            return note
+
+    def notes(self, conv_id: str) -> list[Note]:
+        with self._lock:
+            return list(self._notes.get(conv_id, ()))
+
+    def join_conversation(self, conv_id: str, operator_id: int) -> None:
+        with self._lock:
+            self._known(conv_id, operator_id)
+            watching = self._observers.setdefault(conv_id, [])
+            if operator_id not in watching:
+                watching.append(operator_id)
+
+    def leave_conversation(self, conv_id: str, operator_id: int) -> None:
+        with self._lock:
+            watching = self._observers.get(conv_id, [])
+            if operator_id in watching:
+                watching.remove(operator_id)
+
+    def observers(self, conv_id: str) -> list[int]:
+        with self._lock:
+            return list(self._observers.get(conv_id, ()))
+
+    def _known(self, conv_id: str, operator_id: int) -> None:
+        """KeyError unless both exist, as a database's foreign keys would refuse."""
+        if conv_id not in self._conversations:
+            raise KeyError(f"no conversation {conv_id!r}")
+        if operator_id not in self._operators:
+            raise KeyError(f"no operator with id {operator_id}")
 
     # -- messages ------------------------------------------------------
     def append_message(
@@ -268,6 +333,14 @@ class MemoryStore(Store):
         with self._lock:
             return sorted(self._operators.values(), key=lambda op: op.id)
 
+    def set_capacity(self, operator_id: int, capacity: int | None) -> None:
+        check_capacity(capacity)
+        with self._lock:
+            op = self._operators.get(operator_id)
+            if op is None:
+                raise KeyError(f"no operator with id {operator_id}")
+            self._operators[operator_id] = replace(op, capacity=capacity)
+
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._lock:
             # check everything first: nothing is stored unless all of it can be
@@ -312,6 +385,29 @@ class MemoryStore(Store):
     def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
         with self._lock:
             return self._resume_codes.get(bytes(lookup_hash))
+
+    # -- canned replies --------------------------------------------------
+    def canned_replies(self, lang: str | None = None) -> list[CannedReply]:
+        with self._lock:
+            found = [r for r in self._canned.values() if lang is None or r.lang == lang]
+        return sorted(found, key=lambda r: (r.lang, r.title, r.id))
+
+    def put_canned_reply(
+        self, lang: str, title: str, text: str, reply_id: int | None = None
+    ) -> CannedReply:
+        with self._lock:
+            if reply_id is None:
+                reply_id = self._next_canned
+                self._next_canned += 1
+            elif reply_id not in self._canned:
+                raise KeyError(f"no canned reply with id {reply_id}")
+            reply = CannedReply(reply_id, lang, title, text, time.time())
+            self._canned[reply_id] = reply
+            return reply
+
+    def delete_canned_reply(self, reply_id: int) -> bool:
+        with self._lock:
+            return self._canned.pop(reply_id, None) is not None
 
 
 def _assigned_at(conv: Conversation) -> float:

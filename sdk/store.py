@@ -7,24 +7,36 @@ conversation: never a message text, never a key that opens one.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+import bisect
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
     "CONVERSATION_STATES",
+    "DURATION_BUCKETS",
+    "NOTE_KINDS",
     "OUTCOMES",
     "PERSON_STATES",
+    "WAIT_BUCKETS",
     "WHAT",
     "WHO",
     "ActivityCounts",
     "ActivityGroup",
+    "CannedReply",
     "Conversation",
     "DeskKey",
     "Handover",
     "NewConversation",
+    "Note",
     "Operator",
     "Store",
     "StoredMessage",
+    "bucket_index",
+    "check_bounds",
+    "check_capacity",
+    "check_note_kind",
+    "count_in_intervals",
     "tally_activity",
 ]
 
@@ -42,6 +54,26 @@ OUTCOMES = ("information", "referral", "report", "emergency", "person_left")
 CONVERSATION_STATES = ("waiting", "active", "closed")
 PERSON_STATES = ("connected", "reconnecting", "gone", "quick_exit")
 ROLES = ("operator", "supervisor")
+NOTE_KINDS = ("note", "whisper")
+
+# Histogram buckets of the statistics: (label, upper bound in seconds, excluded; None for
+# the last, open-ended one). A value falls in the first bucket whose bound it is below.
+WAIT_BUCKETS: tuple[tuple[str, float | None], ...] = (
+    ("<1 min", 60),
+    ("1-5 min", 300),
+    ("5-15 min", 900),
+    ("15-30 min", 1800),
+    ("30-60 min", 3600),
+    ("1 h+", None),
+)
+DURATION_BUCKETS: tuple[tuple[str, float | None], ...] = (
+    ("<5 min", 300),
+    ("5-15 min", 900),
+    ("15-30 min", 1800),
+    ("30-60 min", 3600),
+    ("1-2 h", 7200),
+    ("2 h+", None),
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +143,47 @@ class Operator:
     # X25519 public key derived from the operator's credentials; desk keys are sealed to it.
     public_key: bytes
     removed: bool
+    # how many conversations the operator holds at once; None: the deployment default
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A private note on a conversation (by the operator), or a supervisor's whisper to
+    the operator: ciphertext under the conversation key, never shown to the person."""
+
+    conv: str
+    id: int  # increasing per store (order of creation)
+    author: int  # operator id
+    kind: str  # one of NOTE_KINDS
+    body: bytes
+    created_at: float
+
+
+@dataclass(frozen=True)
+class CannedReply:
+    """A ready-made reply, written by supervisors, in one language. Not conversation
+    content: stored in clear."""
+
+    id: int
+    lang: str
+    title: str
+    text: str
+    updated_at: float
+
+
+def check_note_kind(kind: str) -> None:
+    """ValueError unless ``kind`` is one of :data:`NOTE_KINDS` (every store checks)."""
+    if kind not in NOTE_KINDS:
+        raise ValueError(f"a note's kind must be one of {', '.join(NOTE_KINDS)}, not {kind!r}")
+
+
+def check_capacity(capacity: int | None) -> None:
+    """ValueError unless ``capacity`` is None or a whole number of at least 1."""
+    if capacity is None:
+        return
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        raise ValueError(f"capacity must be None or a whole number of at least 1, not {capacity!r}")
 
 
 @dataclass(frozen=True)
@@ -133,6 +206,11 @@ class ActivityCounts:
     over the ``waits_measured`` conversations taken and never transferred (a transfer
     moves ``assigned_at`` to the handover, so their first wait is unknown); None when
     there is none.
+
+    ``wait_buckets`` counts those same conversations by their wait, and
+    ``duration_buckets`` the closed ones among them by the time from being taken to
+    being closed, under the labels of :data:`WAIT_BUCKETS` and :data:`DURATION_BUCKETS`
+    (every label, in that order, zeros included).
     """
 
     started: int = 0
@@ -146,6 +224,47 @@ class ActivityCounts:
     by_lang: dict[str, int] = field(default_factory=dict)
     waits_measured: int = 0
     median_wait: float | None = None
+    wait_buckets: dict[str, int] = field(default_factory=lambda: _zeros(WAIT_BUCKETS))
+    duration_buckets: dict[str, int] = field(default_factory=lambda: _zeros(DURATION_BUCKETS))
+
+
+def _zeros(buckets: Sequence[tuple[str, float | None]]) -> dict[str, int]:
+    return dict.fromkeys((label for label, _ in buckets), 0)
+
+
+def bucket_index(seconds: float, buckets: Sequence[tuple[str, float | None]]) -> int:
+    """Which bucket a duration falls in (what the stores' ``CASE`` computes)."""
+    for i, (_, below) in enumerate(buckets):
+        if below is None or seconds < below:
+            return i
+    raise ValueError("the last bucket must be open-ended (bound None)")
+
+
+def _bucketed(
+    rows: Iterable[tuple[int, int]], buckets: Sequence[tuple[str, float | None]]
+) -> dict[str, int]:
+    counts = _zeros(buckets)
+    labels = list(counts)
+    for index, n in rows:
+        counts[labels[int(index)]] += int(n)
+    return counts
+
+
+def check_bounds(bounds: Sequence[float]) -> None:
+    """ValueError unless the bounds of :meth:`Store.started_series` strictly increase."""
+    if not all(a < b for a, b in itertools.pairwise(bounds)):
+        raise ValueError("bounds must be strictly increasing epoch seconds")
+
+
+def count_in_intervals(times: Iterable[float], bounds: Sequence[float]) -> list[int]:
+    """How many ``times`` fall in each ``[bounds[i], bounds[i+1])`` (the in-memory way)."""
+    check_bounds(bounds)
+    counts = [0] * max(0, len(bounds) - 1)
+    for t in times:
+        i = bisect.bisect_right(bounds, t) - 1
+        if 0 <= i < len(counts):
+            counts[i] += 1
+    return counts
 
 
 @dataclass(frozen=True)
@@ -164,9 +283,17 @@ class ActivityGroup:
 
 
 def tally_activity(
-    groups: Iterable[ActivityGroup], waits_measured: int = 0, median_wait: float | None = None
+    groups: Iterable[ActivityGroup],
+    waits_measured: int = 0,
+    median_wait: float | None = None,
+    *,
+    wait_buckets: Iterable[tuple[int, int]] = (),
+    duration_buckets: Iterable[tuple[int, int]] = (),
 ) -> ActivityCounts:
-    """Sum grouped rows into :class:`ActivityCounts` (what every store's ``activity`` does)."""
+    """Sum grouped rows into :class:`ActivityCounts` (what every store's ``activity`` does).
+
+    ``wait_buckets`` and ``duration_buckets`` are ``(bucket index, count)`` rows, indexes
+    into :data:`WAIT_BUCKETS` and :data:`DURATION_BUCKETS`."""
     totals = {"started": 0, "taken": 0, "closed": 0, "danger": 0, "quick_exits": 0}
     by: dict[str, dict[str, int]] = {"who": {}, "what": {}, "outcome": {}, "lang": {}}
     for g in groups:
@@ -190,6 +317,8 @@ def tally_activity(
         by_lang=by["lang"],
         waits_measured=waits_measured if waits_measured else 0,
         median_wait=median_wait if waits_measured else None,
+        wait_buckets=_bucketed(wait_buckets, WAIT_BUCKETS),
+        duration_buckets=_bucketed(duration_buckets, DURATION_BUCKETS),
     )
 
 
@@ -259,6 +388,37 @@ class Store(abc.ABC):
         ``until`` (epoch seconds); see :class:`ActivityCounts`. Counts only: a backend
         aggregates in the database (``GROUP BY``) and never returns conversation rows."""
 
+    @abc.abstractmethod
+    def started_series(self, bounds: Sequence[float]) -> list[int]:
+        """How many conversations were started in each interval ``[bounds[i],
+        bounds[i+1])`` (epoch seconds, strictly increasing, else ValueError): one count
+        per interval, ``len(bounds) - 1`` of them (none for fewer than two bounds).
+        Counts only, computed in the database like :meth:`activity`."""
+
+    # -- notes and observers ---------------------------------------------
+    @abc.abstractmethod
+    def add_note(self, conv_id: str, author: int, kind: str, body: bytes) -> Note:
+        """Store a note or a whisper (``kind``, one of :data:`NOTE_KINDS`) by operator
+        ``author``; KeyError for an unknown conversation or operator, ValueError for a
+        bad kind. Notes go with their conversation when it is purged."""
+
+    @abc.abstractmethod
+    def notes(self, conv_id: str) -> list[Note]:
+        """The conversation's notes and whispers, oldest first (empty if unknown)."""
+
+    @abc.abstractmethod
+    def join_conversation(self, conv_id: str, operator_id: int) -> None:
+        """Record that a supervisor observes the conversation; joining twice changes
+        nothing. KeyError for an unknown conversation or operator."""
+
+    @abc.abstractmethod
+    def leave_conversation(self, conv_id: str, operator_id: int) -> None:
+        """Stop observing; leaving a conversation one does not observe changes nothing."""
+
+    @abc.abstractmethod
+    def observers(self, conv_id: str) -> list[int]:
+        """Ids of the operators observing the conversation, in joining order."""
+
     # -- messages ------------------------------------------------------
     @abc.abstractmethod
     def append_message(
@@ -300,6 +460,11 @@ class Store(abc.ABC):
     def list_operators(self) -> list[Operator]: ...
 
     @abc.abstractmethod
+    def set_capacity(self, operator_id: int, capacity: int | None) -> None:
+        """Set how many conversations the operator may hold at once (None: the deployment
+        default). KeyError for an unknown operator, ValueError for a capacity below 1."""
+
+    @abc.abstractmethod
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         """Add a desk key (it becomes the current one) with its secret key wrapped for
         each operator id, in one transaction."""
@@ -323,6 +488,22 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
         """(conversation id, wrapped key) for a lookup hash, or None."""
+
+    # -- canned replies --------------------------------------------------
+    @abc.abstractmethod
+    def canned_replies(self, lang: str | None = None) -> list[CannedReply]:
+        """The canned replies (only those in ``lang`` if given), by language, then title."""
+
+    @abc.abstractmethod
+    def put_canned_reply(
+        self, lang: str, title: str, text: str, reply_id: int | None = None
+    ) -> CannedReply:
+        """Add a reply (``reply_id`` None) or replace reply ``reply_id`` (KeyError if there
+        is none); returns it as stored, ``updated_at`` now."""
+
+    @abc.abstractmethod
+    def delete_canned_reply(self, reply_id: int) -> bool:
+        """Delete a reply; False if there was none."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

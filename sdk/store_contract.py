@@ -33,16 +33,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
 
 from pnav.sdk.store import (
+    DURATION_BUCKETS,
+    WAIT_BUCKETS,
     ActivityCounts,
+    CannedReply,
     Conversation,
     DeskKey,
     Handover,
     NewConversation,
+    Note,
     Operator,
     Store,
     StoredMessage,
@@ -296,6 +301,9 @@ class StoreContract:
             store.append_message(conv.id, "person", "p1", b"secret " + conv.id.encode())
             store.append_message(conv.id, "operator", "o1", b"reply")
             store.put_resume_code(conv.id, b"hash-" + conv.id.encode(), b"wrapped")
+            store.add_note(conv.id, op.id, "note", b"note on " + conv.id.encode())
+            store.add_note(conv.id, other.id, "whisper", b"whisper")
+            store.join_conversation(conv.id, other.id)
         assert store.transfer(doomed.id, op.id, Handover(doomed.id, op.id, other.id, b"n", 1.0))
         assert store.close_conversation(doomed.id, "report")
         closed_at = self.current(store, doomed.id).closed_at
@@ -309,6 +317,8 @@ class StoreContract:
         assert store.messages_after(doomed.id, 0) == []
         assert store.handovers(doomed.id) == []
         assert store.find_resume_code(b"hash-" + doomed.id.encode()) is None
+        assert store.notes(doomed.id) == []
+        assert store.observers(doomed.id) == []
         assert store.operator_conversations(other.id) == []
         assert self.current(store, kept.id).last_seq == 2
         assert [m.body for m in store.messages_after(kept.id, 0)] == [
@@ -317,6 +327,11 @@ class StoreContract:
         ]
         assert store.find_resume_code(b"hash-" + kept.id.encode()) == (kept.id, b"wrapped")
         assert _ids(store.operator_conversations(op.id)) == [kept.id]
+        assert [(n.kind, n.body) for n in store.notes(kept.id)] == [
+            ("note", b"note on " + kept.id.encode()),
+            ("whisper", b"whisper"),
+        ]
+        assert store.observers(kept.id) == [other.id]
         # the kept conversation still knows its client ids
         assert store.append_message(kept.id, "person", "p1", b"again")[1] is False
 
@@ -388,6 +403,145 @@ class StoreContract:
         assert store.close_conversation(first.id, "information")
         store.purge_closed(time.time() + 10)
         assert store.activity(0.0, time.time() + 10).started == 3
+
+    # -- notes and observers ---------------------------------------------
+    def test_notes_keep_their_fields_oldest_first(self, store: Store) -> None:
+        alice, sue = self.operator(store, "alice"), self.operator(store, "sue", "supervisor")
+        conv, other = self.conversation(store), self.conversation(store)
+        assert store.notes(conv.id) == []
+        body = b"\x00note\xff" + bytes(range(256))
+        before = time.time()
+        first = store.add_note(conv.id, alice.id, "note", body)
+        after = time.time()
+        assert isinstance(first, Note)
+        assert (first.conv, first.author, first.kind, first.body) == (
+            conv.id,
+            alice.id,
+            "note",
+            body,
+        )
+        assert isinstance(first.body, bytes) and isinstance(first.id, int)
+        assert before <= first.created_at <= after
+        elsewhere = store.add_note(other.id, alice.id, "note", b"elsewhere")
+        whisper = store.add_note(conv.id, sue.id, "whisper", b"ask about the children")
+        assert first.id < elsewhere.id < whisper.id  # increasing across conversations
+        assert store.notes(conv.id) == [first, whisper]
+        assert store.notes(other.id) == [elsewhere]
+        assert store.notes("no-such-conversation") == []
+
+    def test_add_note_refuses_bad_input_and_stores_nothing(self, store: Store) -> None:
+        alice = self.operator(store)
+        conv = self.conversation(store)
+        with pytest.raises(KeyError):
+            store.add_note("no-such-conversation", alice.id, "note", b"x")
+        with pytest.raises(KeyError):
+            store.add_note(conv.id, alice.id + 1000, "note", b"x")
+        for kind in ("", "Note", "shout"):
+            with pytest.raises(ValueError, match="note, whisper"):
+                store.add_note(conv.id, alice.id, kind, b"x")
+        assert store.notes(conv.id) == []
+        assert store.notes("no-such-conversation") == []
+
+    def test_concurrent_notes_get_distinct_increasing_ids(self, store: Store) -> None:
+        ops = [self.operator(store, f"op{i}") for i in range(THREADS)]
+        conv = self.conversation(store)
+        per_thread = 10
+
+        def write(t: int) -> list[Note]:
+            return [
+                store.add_note(conv.id, ops[t].id, "note", f"{t}-{i}".encode())
+                for i in range(per_thread)
+            ]
+
+        results = _in_threads(THREADS, write)
+        for written in results:  # one thread's notes keep its order
+            assert [n.id for n in written] == sorted(n.id for n in written)
+        stored = store.notes(conv.id)
+        assert len(stored) == len({n.id for n in stored}) == THREADS * per_thread
+        assert [n.id for n in stored] == sorted(n.id for n in stored)
+        assert sorted(stored, key=lambda n: n.id) == sorted(
+            (n for written in results for n in written), key=lambda n: n.id
+        )
+
+    def test_observers_join_in_order_and_leave(self, store: Store) -> None:
+        sue, tom = self.operator(store, "sue", "supervisor"), self.operator(store, "tom")
+        conv, other = self.conversation(store), self.conversation(store)
+        assert store.observers(conv.id) == []
+        store.join_conversation(conv.id, tom.id)
+        store.join_conversation(conv.id, sue.id)
+        store.join_conversation(conv.id, tom.id)  # again: no change, not moved to the end
+        assert store.observers(conv.id) == [tom.id, sue.id]
+        assert store.observers(other.id) == []
+        store.leave_conversation(conv.id, tom.id)
+        store.leave_conversation(conv.id, tom.id)  # again: no change
+        store.leave_conversation(other.id, sue.id)  # never joined: no change
+        store.leave_conversation("no-such-conversation", sue.id)
+        assert store.observers(conv.id) == [sue.id]
+        store.join_conversation(conv.id, tom.id)  # back, after sue now
+        assert store.observers(conv.id) == [sue.id, tom.id]
+        assert store.observers("no-such-conversation") == []
+
+    def test_join_refuses_unknown_conversation_and_operator(self, store: Store) -> None:
+        sue = self.operator(store, "sue", "supervisor")
+        conv = self.conversation(store)
+        with pytest.raises(KeyError):
+            store.join_conversation("no-such-conversation", sue.id)
+        with pytest.raises(KeyError):
+            store.join_conversation(conv.id, sue.id + 1000)
+        assert store.observers(conv.id) == []
+        assert store.observers("no-such-conversation") == []
+
+    def test_concurrent_joins_record_each_observer_once(self, store: Store) -> None:
+        ops = [self.operator(store, f"op{i}", "supervisor") for i in range(THREADS)]
+        same, many = self.conversation(store), self.conversation(store)
+        _in_threads(THREADS, lambda i: store.join_conversation(same.id, ops[0].id))
+        assert store.observers(same.id) == [ops[0].id]
+        _in_threads(THREADS, lambda i: store.join_conversation(many.id, ops[i].id))
+        watching = store.observers(many.id)
+        assert sorted(watching) == sorted(op.id for op in ops)
+        assert store.observers(many.id) == watching  # one order, and it stays
+
+    def test_activity_buckets_count_waits_and_durations(self, store: Store) -> None:
+        alice, bob = self.operator(store, "alice"), self.operator(store, "bob")
+        before = time.time()
+        # a fifth stays waiting: no wait yet
+        closed, active, untaken, moved, _ = (self.conversation(store) for _ in range(5))
+        for conv in (closed, active, moved):
+            assert store.assign(conv.id, alice.id)
+        assert store.close_conversation(closed.id, "referral")
+        assert store.close_conversation(untaken.id, "person_left")  # never taken: no wait
+        handover = Handover(moved.id, alice.id, bob.id, b"n", time.time())
+        assert store.transfer(moved.id, alice.id, handover)  # first wait unknown
+        assert store.close_conversation(moved.id, "report")
+        got = store.activity(before, time.time() + 10)
+        # every label, in order; these took well under a minute
+        assert list(got.wait_buckets) == [label for label, _ in WAIT_BUCKETS]
+        assert list(got.duration_buckets) == [label for label, _ in DURATION_BUCKETS]
+        assert got.wait_buckets == {**dict.fromkeys(got.wait_buckets, 0), "<1 min": 2}
+        assert got.duration_buckets == {**dict.fromkeys(got.duration_buckets, 0), "<5 min": 1}
+        assert sum(got.wait_buckets.values()) == got.waits_measured
+
+    def test_started_series_counts_per_interval(self, store: Store) -> None:
+        convs = []
+        for _ in range(4):
+            convs.append(self.conversation(store))
+            time.sleep(0.002)  # distinct start times
+        t = [c.created_at for c in convs]
+        # lower bounds included, upper bounds excluded
+        assert store.started_series([t[0], t[1], t[3], t[3] + 1]) == [1, 2, 1]
+        assert store.started_series([t[0] - 10, t[0], t[3] + 1, t[3] + 2]) == [0, 4, 0]
+        assert store.started_series([t[1], t[3]]) == [2]
+        assert store.started_series([]) == [] and store.started_series([t[0]]) == []
+        # many intervals at once (two years of days is 732)
+        many = [t[0] - 1000 + i for i in range(1000)] + [t[3] + 1]
+        series = store.started_series(many)
+        assert len(series) == 1000 and series[-1] == 4 and sum(series) == 4
+        for bad in ([t[1], t[0]], [t[0], t[0]], [t[0], t[2], t[1]]):
+            with pytest.raises(ValueError, match="strictly increasing"):
+                store.started_series(bad)
+        assert store.close_conversation(convs[0].id, "information")
+        store.purge_closed(time.time() + 10)
+        assert store.started_series([t[0], t[3] + 1]) == [3]
 
     # -- messages ------------------------------------------------------
     def test_append_numbers_messages_per_conversation(self, store: Store) -> None:
@@ -528,6 +682,32 @@ class StoreContract:
         assert store.desk_key_wraps(bob.id) == {"k1": b"b1"}
         assert [op.removed for op in store.list_operators()] == [True, False]
 
+    def test_capacity_defaults_to_none_and_can_be_set(self, store: Store) -> None:
+        alice, bob = self.operator(store, "alice"), self.operator(store, "bob")
+        assert alice.capacity is None
+        store.set_capacity(alice.id, 3)
+        got = store.get_operator(alice.id)
+        assert got is not None and got.capacity == 3
+        assert got == store.find_operator("alice")
+        assert [op.capacity for op in store.list_operators()] == [3, None]
+        store.set_capacity(alice.id, 1)
+        assert store.get_operator(alice.id) == replace(alice, capacity=1)
+        store.set_capacity(alice.id, None)
+        assert store.get_operator(alice.id) == alice
+        assert store.get_operator(bob.id) == bob
+
+    def test_set_capacity_refuses_bad_input(self, store: Store) -> None:
+        alice = self.operator(store)
+        store.set_capacity(alice.id, 2)
+        for bad in (0, -1):
+            with pytest.raises(ValueError, match="at least 1"):
+                store.set_capacity(alice.id, bad)
+        with pytest.raises(KeyError):
+            store.set_capacity(alice.id + 1000, 2)
+        got = store.get_operator(alice.id)
+        assert got is not None and got.capacity == 2
+        assert store.get_operator(alice.id + 1000) is None
+
     # -- desk keys -----------------------------------------------------
     def test_desk_keys_the_last_added_is_current(self, store: Store) -> None:
         alice, bob = self.operator(store, "alice"), self.operator(store, "bob")
@@ -581,3 +761,62 @@ class StoreContract:
         assert store.find_resume_code(b"\x00hash1") is None
         assert store.find_resume_code(b"\x00hash2") == (conv.id, b"wrapped2")
         assert store.find_resume_code(b"\x00hash-other") == (other.id, b"wrapped-other")
+
+    # -- canned replies --------------------------------------------------
+    def test_canned_replies_by_language_then_title(self, store: Store) -> None:
+        assert store.canned_replies() == []
+        before = time.time()
+        hello_fr = store.put_canned_reply("fr", "Bonjour", "Bonjour, je vous écoute.")
+        after = time.time()
+        assert isinstance(hello_fr, CannedReply) and isinstance(hello_fr.id, int)
+        assert (hello_fr.lang, hello_fr.title, hello_fr.text) == (
+            "fr",
+            "Bonjour",
+            "Bonjour, je vous écoute.",
+        )
+        assert before <= hello_fr.updated_at <= after
+        safety = store.put_canned_reply("es", "Seguridad", "¿Está usted en un lugar seguro?\n✓")
+        away = store.put_canned_reply("fr", "Absence", "Je reviens dans un instant.")
+        hello_en = store.put_canned_reply("en", "Hello", "Hello, I am listening.")
+        assert len({hello_fr.id, safety.id, away.id, hello_en.id}) == 4
+        assert store.canned_replies() == [hello_en, safety, away, hello_fr]
+        assert store.canned_replies("fr") == [away, hello_fr]
+        assert store.canned_replies("es") == [safety]
+        assert store.canned_replies("uk") == []
+
+    def test_put_canned_reply_with_an_id_replaces_it(self, store: Store) -> None:
+        first = store.put_canned_reply("fr", "Bonjour", "Bonjour.")
+        other = store.put_canned_reply("fr", "Merci", "Merci.")
+        changed = store.put_canned_reply("en", "Hello", "Hello there.", reply_id=first.id)
+        assert (changed.id, changed.lang, changed.title, changed.text) == (
+            first.id,
+            "en",
+            "Hello",
+            "Hello there.",
+        )
+        assert changed.updated_at >= first.updated_at
+        assert store.canned_replies() == [changed, other]
+        with pytest.raises(KeyError):
+            store.put_canned_reply("fr", "Nope", "x", reply_id=first.id + other.id + 1000)
+        assert store.canned_replies() == [changed, other]
+
+    def test_delete_canned_reply_and_ids_are_not_reused(self, store: Store) -> None:
+        first = store.put_canned_reply("fr", "A", "a")
+        last = store.put_canned_reply("fr", "B", "b")
+        assert store.delete_canned_reply(last.id) is True
+        assert store.delete_canned_reply(last.id) is False
+        assert store.delete_canned_reply(first.id + last.id + 1000) is False
+        assert store.canned_replies() == [first]
+        # a page still showing the deleted reply must not edit a newer one by its id
+        newer = store.put_canned_reply("fr", "C", "c")
+        assert newer.id not in (first.id, last.id)
+        with pytest.raises(KeyError):
+            store.put_canned_reply("fr", "B", "edited", reply_id=last.id)
+        assert store.canned_replies() == [first, newer]
+
+    def test_concurrent_canned_replies_get_distinct_ids(self, store: Store) -> None:
+        added = _in_threads(
+            THREADS, lambda i: store.put_canned_reply("fr", f"Réponse {i}", f"texte {i}")
+        )
+        assert len({r.id for r in added}) == THREADS
+        assert store.canned_replies("fr") == sorted(added, key=lambda r: r.title)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -30,16 +30,22 @@ from psycopg_pool import ConnectionPool
 from pnav.sdk.store import (
     ActivityCounts,
     ActivityGroup,
+    CannedReply,
     Conversation,
     DeskKey,
     Handover,
     NewConversation,
+    Note,
     Operator,
     Store,
     StoredMessage,
+    check_bounds,
+    check_capacity,
+    check_note_kind,
     tally_activity,
 )
 
+from .activity_sql import duration_histogram, wait_histogram
 from .sqlite_store import Migration, SchemaVersionError
 
 __all__ = ["MIGRATIONS", "VACUUM_MODES", "PostgresStore", "upgrade"]
@@ -120,6 +126,34 @@ MIGRATIONS: list[Migration] = [
                 PRIMARY KEY (operator_id, desk_key))""",
         ),
     ),
+    Migration(
+        3,
+        "notes and whispers, observers, operators' capacity, canned replies, statistics index",
+        (
+            "ALTER TABLE operators ADD COLUMN capacity INTEGER",
+            "CREATE INDEX conversations_created ON conversations (created_at)",
+            """CREATE TABLE notes (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                conv TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                author BIGINT NOT NULL REFERENCES operators(id),
+                kind TEXT NOT NULL,
+                body BYTEA NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL)""",
+            "CREATE INDEX notes_conv ON notes (conv)",
+            """CREATE TABLE observers (
+                joined BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                conv TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                operator_id BIGINT NOT NULL REFERENCES operators(id),
+                CONSTRAINT observers_once UNIQUE (conv, operator_id))""",
+            """CREATE TABLE canned_replies (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                lang TEXT NOT NULL,
+                title TEXT NOT NULL,
+                text TEXT NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL)""",
+            "CREATE INDEX canned_replies_lang ON canned_replies (lang, title)",
+        ),
+    ),
 ]
 
 _CONV_COLUMNS = (
@@ -128,9 +162,11 @@ _CONV_COLUMNS = (
     "last_activity"
 )
 _MSG_COLUMNS = "conv, seq, sender, client_id, body, created_at"
-_OP_COLUMNS = "id, username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, removed"
+_OP_COLUMNS = "id, username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, removed, capacity"
+_NOTE_COLUMNS = "conv, id, author, kind, body, created_at"
+_CANNED_COLUMNS = "id, lang, title, text, updated_at"
 # What a purge deletes from, largest first.
-_PURGED_TABLES = ("messages", "handovers", "resume_codes", "conversations")
+_PURGED_TABLES = ("messages", "notes", "handovers", "observers", "resume_codes", "conversations")
 VACUUM_MODES = ("full", "plain", "off")
 
 
@@ -141,7 +177,8 @@ class PostgresStore(Store):
     connection pool and ``timeout`` is how long a call waits for a free connection.
 
     **Purging and what stays on disk.** ``purge_closed`` deletes the conversations (the
-    messages, handovers and resume codes go with them by ``ON DELETE CASCADE``), so no
+    messages, notes, handovers, observers and resume codes go with them by ``ON DELETE
+    CASCADE``), so no
     query can see them again. PostgreSQL does not overwrite deleted rows: their bytes
     (ciphertext, the sealed conversation key, metadata) stay in the table files until
     VACUUM. So after a purge that deleted anything the store runs, outside any
@@ -376,6 +413,10 @@ class PostgresStore(Store):
                 "AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.conv = c.id)",
                 (since, until),
             ).fetchone()
+            sql, bounds = wait_histogram("%s")
+            wait_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
+            sql, bounds = duration_histogram("%s")
+            duration_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
         assert waits is not None
         return tally_activity(
             (
@@ -384,7 +425,61 @@ class PostgresStore(Store):
             ),
             int(waits[0]),
             None if waits[1] is None else float(waits[1]),
+            wait_buckets=[(int(r[0]), int(r[1])) for r in wait_rows],
+            duration_buckets=[(int(r[0]), int(r[1])) for r in duration_rows],
         )
+
+    def started_series(self, bounds: Sequence[float]) -> list[int]:
+        check_bounds(bounds)
+        if len(bounds) < 2:
+            return []
+        rows = self._rows(
+            tuple_row,
+            "SELECT b.i, count(c.created_at) FROM unnest(%s::float8[], %s::float8[]) "
+            "WITH ORDINALITY AS b(lo, hi, i) LEFT JOIN conversations c "
+            "ON c.created_at >= b.lo AND c.created_at < b.hi GROUP BY b.i ORDER BY b.i",
+            [float(b) for b in bounds[:-1]],
+            [float(b) for b in bounds[1:]],
+        )
+        return [int(r[1]) for r in rows]
+
+    # -- notes and observers ---------------------------------------------
+    def add_note(self, conv_id: str, author: int, kind: str, body: bytes) -> Note:
+        check_note_kind(kind)
+        with self._tx() as conn:
+            _known(conn, conv_id, author)
+            with conn.cursor(row_factory=class_row(Note)) as cur:
+                note = cur.execute(
+                    "INSERT INTO notes (conv, author, kind, body, created_at) "  # noqa: S608
+                    f"VALUES (%s, %s, %s, %s, %s) RETURNING {_NOTE_COLUMNS}",
+                    (conv_id, author, kind, body, time.time()),
+                ).fetchone()
+        assert note is not None
+        return note
+
+    def notes(self, conv_id: str) -> list[Note]:
+        sql = f"SELECT {_NOTE_COLUMNS} FROM notes WHERE conv = %s ORDER BY id"  # noqa: S608
+        return self._rows(class_row(Note), sql, conv_id)
+
+    def join_conversation(self, conv_id: str, operator_id: int) -> None:
+        with self._tx() as conn:
+            _known(conn, conv_id, operator_id)
+            conn.execute(
+                "INSERT INTO observers (conv, operator_id) VALUES (%s, %s) "
+                "ON CONFLICT ON CONSTRAINT observers_once DO NOTHING",
+                (conv_id, operator_id),
+            )
+
+    def leave_conversation(self, conv_id: str, operator_id: int) -> None:
+        self._count(
+            "DELETE FROM observers WHERE conv = %s AND operator_id = %s", conv_id, operator_id
+        )
+
+    def observers(self, conv_id: str) -> list[int]:
+        rows = self._rows(
+            tuple_row, "SELECT operator_id FROM observers WHERE conv = %s ORDER BY joined", conv_id
+        )
+        return [int(r[0]) for r in rows]
 
     # -- messages ------------------------------------------------------
     def append_message(
@@ -466,6 +561,14 @@ class PostgresStore(Store):
         sql = f"SELECT {_OP_COLUMNS} FROM operators ORDER BY id"  # noqa: S608 - constants
         return self._rows(class_row(Operator), sql)
 
+    def set_capacity(self, operator_id: int, capacity: int | None) -> None:
+        check_capacity(capacity)
+        changed = self._count(
+            "UPDATE operators SET capacity = %s WHERE id = %s", capacity, operator_id
+        )
+        if changed != 1:
+            raise KeyError(f"no operator with id {operator_id}")
+
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._tx() as conn:
             conn.execute(
@@ -524,6 +627,43 @@ class PostgresStore(Store):
             lookup_hash,
         )  # fmt: skip
         return (str(row[0]), bytes(row[1])) if row else None
+
+    # -- canned replies --------------------------------------------------
+    def canned_replies(self, lang: str | None = None) -> list[CannedReply]:
+        # "C": code point order, like the other stores (not the database's locale)
+        return self._rows(
+            class_row(CannedReply),
+            f"SELECT {_CANNED_COLUMNS} FROM canned_replies "  # noqa: S608 - constants
+            "WHERE %s::text IS NULL OR lang = %s "
+            'ORDER BY lang COLLATE "C", title COLLATE "C", id',
+            lang,
+            lang,
+        )
+
+    def put_canned_reply(
+        self, lang: str, title: str, text: str, reply_id: int | None = None
+    ) -> CannedReply:
+        if reply_id is None:
+            reply = self._row(
+                class_row(CannedReply),
+                "INSERT INTO canned_replies (lang, title, text, updated_at) "  # noqa: S608
+                f"VALUES (%s, %s, %s, %s) RETURNING {_CANNED_COLUMNS}",
+                lang, title, text, time.time(),
+            )  # fmt: skip
+        else:
+            reply = self._row(
+                class_row(CannedReply),
+                "UPDATE canned_replies SET lang = %s, title = %s, text = %s, "  # noqa: S608
+                f"updated_at = %s WHERE id = %s RETURNING {_CANNED_COLUMNS}",
+                lang, title, text, time.time(), reply_id,
+            )  # fmt: skip
+            if reply is None:
+                raise KeyError(f"no canned reply with id {reply_id}")
+        assert reply is not None
+        return reply
+
+    def delete_canned_reply(self, reply_id: int) -> bool:
+        return self._count("DELETE FROM canned_replies WHERE id = %s", reply_id) == 1
 
     def close(self) -> None:
         self._pool.close()
@@ -661,6 +801,20 @@ def _log_notice(diag: psycopg.errors.Diagnostic) -> None:
     # e.g. VACUUM on a table the role does not own only warns, and then deleted rows stay
     if diag.severity_nonlocalized == "WARNING":
         log.warning("PostgreSQL: %s", diag.message_primary)
+
+
+def _known(conn: Connection, conv_id: str, operator_id: int) -> None:
+    """KeyError unless both exist; the conversation stays locked against a purge until the
+    transaction ends (``FOR KEY SHARE`` lets other writers update it meanwhile)."""
+    if (
+        conn.execute(
+            "SELECT 1 FROM conversations WHERE id = %s FOR KEY SHARE", (conv_id,)
+        ).fetchone()
+        is None
+    ):
+        raise KeyError(f"no conversation {conv_id!r}")
+    if conn.execute("SELECT 1 FROM operators WHERE id = %s", (operator_id,)).fetchone() is None:
+        raise KeyError(f"no operator with id {operator_id}")
 
 
 def _message(conn: Connection, conv: str, sender: str, client_id: str) -> StoredMessage | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +17,22 @@ from typing import Any
 from pnav.sdk.store import (
     ActivityCounts,
     ActivityGroup,
+    CannedReply,
     Conversation,
     DeskKey,
     Handover,
     NewConversation,
+    Note,
     Operator,
     Store,
     StoredMessage,
+    check_bounds,
+    check_capacity,
+    check_note_kind,
     tally_activity,
 )
+
+from .activity_sql import duration_histogram, wait_histogram
 
 __all__ = ["MIGRATIONS", "Migration", "SQLiteStore", "SchemaVersionError", "upgrade"]
 
@@ -106,6 +115,10 @@ _CONV_COLUMNS = (
 )
 
 
+def _statements(script: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in script.split(";") if s.strip())
+
+
 class SchemaVersionError(RuntimeError):
     """The database's schema is not the one this pnav uses; the message says what to do."""
 
@@ -119,6 +132,38 @@ class Migration:
     statements: tuple[str, ...]
 
 
+# Version 3: notes and whispers (ciphertext, purged with their conversation), who observes
+# a conversation, operators' capacity, canned replies, an index for the statistics.
+# AUTOINCREMENT: an id is never reused, so note ids keep increasing and a stale page
+# cannot edit another reply.
+_SCHEMA_3 = """
+ALTER TABLE operators ADD COLUMN capacity INTEGER;
+CREATE INDEX conversations_created ON conversations(created_at);
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conv TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    author INTEGER NOT NULL REFERENCES operators(id),
+    kind TEXT NOT NULL,
+    body BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX notes_conv ON notes(conv);
+CREATE TABLE observers (
+    joined INTEGER PRIMARY KEY AUTOINCREMENT,
+    conv TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    UNIQUE (conv, operator_id)
+);
+CREATE TABLE canned_replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    lang TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX canned_replies_lang ON canned_replies(lang, title)
+"""
+
 # One step per schema change, applied in order by ``pnav db upgrade`` (:func:`upgrade`); a
 # new database runs them all. Version 2 is the first released schema: files from earlier
 # versions predate releases and are refused, not guessed at.
@@ -126,7 +171,12 @@ MIGRATIONS: list[Migration] = [
     Migration(
         2,
         "conversations, messages, handovers, operators, resume codes, desk keys",
-        tuple(s.strip() for s in _SCHEMA.split(";") if s.strip()),
+        _statements(_SCHEMA),
+    ),
+    Migration(
+        3,
+        "notes and whispers, observers, operators' capacity, canned replies, statistics index",
+        _statements(_SCHEMA_3),
     ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -358,6 +408,10 @@ class SQLiteStore(Store):
                 "ORDER BY wait LIMIT ? OFFSET ?",
                 (since, until, 2 - n % 2, (n - 1) // 2),
             ).fetchall()
+            sql, bounds = wait_histogram("?")
+            waits = self._db.execute(sql, (*bounds, since, until)).fetchall()
+            sql, bounds = duration_histogram("?")
+            durations = self._db.execute(sql, (*bounds, since, until)).fetchall()
         return tally_activity(
             (
                 ActivityGroup(
@@ -367,7 +421,63 @@ class SQLiteStore(Store):
             ),
             n,
             sum(float(r[0]) for r in middle) / len(middle) if middle else None,
+            wait_buckets=[(r[0], r[1]) for r in waits],
+            duration_buckets=[(r[0], r[1]) for r in durations],
         )
+
+    def started_series(self, bounds: Sequence[float]) -> list[int]:
+        check_bounds(bounds)
+        if len(bounds) < 2:
+            return []
+        intervals = json.dumps([[float(a), float(b)] for a, b in itertools.pairwise(bounds)])
+        rows = self._all(
+            "SELECT b.key, count(c.created_at) FROM json_each(?) b "
+            "LEFT JOIN conversations c ON c.created_at >= json_extract(b.value, '$[0]') "
+            "AND c.created_at < json_extract(b.value, '$[1]') GROUP BY b.key ORDER BY b.key",
+            intervals,
+        )
+        return [int(r[1]) for r in rows]
+
+    # -- notes and observers ---------------------------------------------
+    def add_note(self, conv_id: str, author: int, kind: str, body: bytes) -> Note:
+        check_note_kind(kind)
+        with self._tx() as db:
+            _known(db, conv_id, author)
+            now = time.time()
+            cur = db.execute(
+                "INSERT INTO notes (conv, author, kind, body, created_at) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (conv_id, author, kind, body, now),
+            )
+            note_id = int(cur.fetchone()[0])
+        return Note(conv_id, note_id, author, kind, bytes(body), now)
+
+    def notes(self, conv_id: str) -> list[Note]:
+        rows = self._all(
+            "SELECT conv, id, author, kind, body, created_at FROM notes WHERE conv = ? ORDER BY id",
+            conv_id,
+        )
+        return [Note(r[0], r[1], r[2], r[3], bytes(r[4]), r[5]) for r in rows]
+
+    def join_conversation(self, conv_id: str, operator_id: int) -> None:
+        with self._tx() as db:
+            _known(db, conv_id, operator_id)
+            db.execute(
+                "INSERT OR IGNORE INTO observers (conv, operator_id) VALUES (?, ?)",
+                (conv_id, operator_id),
+            )
+
+    def leave_conversation(self, conv_id: str, operator_id: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM observers WHERE conv = ? AND operator_id = ?", (conv_id, operator_id)
+            )
+
+    def observers(self, conv_id: str) -> list[int]:
+        rows = self._all(
+            "SELECT operator_id FROM observers WHERE conv = ? ORDER BY joined", conv_id
+        )
+        return [int(r[0]) for r in rows]
 
     # -- messages ------------------------------------------------------
     def append_message(
@@ -444,6 +554,15 @@ class SQLiteStore(Store):
             db.execute("UPDATE operators SET removed = 1 WHERE id = ?", (operator_id,))
             db.execute("DELETE FROM desk_key_wraps WHERE operator_id = ?", (operator_id,))
 
+    def set_capacity(self, operator_id: int, capacity: int | None) -> None:
+        check_capacity(capacity)
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE operators SET capacity = ? WHERE id = ?", (capacity, operator_id)
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"no operator with id {operator_id}")
+
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._tx() as db:
             db.execute(
@@ -487,6 +606,43 @@ class SQLiteStore(Store):
             "SELECT conv, wrapped_key FROM resume_codes WHERE lookup_hash = ?", lookup_hash
         )
         return (row["conv"], bytes(row["wrapped_key"])) if row else None
+
+    # -- canned replies --------------------------------------------------
+    def canned_replies(self, lang: str | None = None) -> list[CannedReply]:
+        columns = "SELECT id, lang, title, text, updated_at FROM canned_replies"
+        order = " ORDER BY lang, title, id"
+        if lang is None:
+            rows = self._all(columns + order)
+        else:
+            rows = self._all(columns + " WHERE lang = ?" + order, lang)
+        return [CannedReply(*r) for r in rows]
+
+    def put_canned_reply(
+        self, lang: str, title: str, text: str, reply_id: int | None = None
+    ) -> CannedReply:
+        with self._tx() as db:
+            now = time.time()
+            if reply_id is None:
+                cur = db.execute(
+                    "INSERT INTO canned_replies (lang, title, text, updated_at) "
+                    "VALUES (?, ?, ?, ?) RETURNING id",
+                    (lang, title, text, now),
+                )
+                reply_id = int(cur.fetchone()[0])
+            elif (
+                db.execute(
+                    "UPDATE canned_replies SET lang = ?, title = ?, text = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    (lang, title, text, now, reply_id),
+                ).rowcount
+                != 1
+            ):
+                raise KeyError(f"no canned reply with id {reply_id}")
+        return CannedReply(reply_id, lang, title, text, now)
+
+    def delete_canned_reply(self, reply_id: int) -> bool:
+        with self._tx() as db:
+            return db.execute("DELETE FROM canned_replies WHERE id = ?", (reply_id,)).rowcount == 1
 
     def close(self) -> None:
         with self._lock:
@@ -548,6 +704,14 @@ def _migrate(db: sqlite3.Connection, path: Path, *, upgrading: bool) -> list[int
         raise
     db.execute("COMMIT")
     return applied
+
+
+def _known(db: sqlite3.Connection, conv_id: str, operator_id: int) -> None:
+    """KeyError unless the conversation and the operator exist (inside a transaction)."""
+    if db.execute("SELECT 1 FROM conversations WHERE id = ?", (conv_id,)).fetchone() is None:
+        raise KeyError(f"no conversation {conv_id!r}")
+    if db.execute("SELECT 1 FROM operators WHERE id = ?", (operator_id,)).fetchone() is None:
+        raise KeyError(f"no operator with id {operator_id}")
 
 
 def _message(row: sqlite3.Row) -> StoredMessage:

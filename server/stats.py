@@ -1,18 +1,21 @@
 """Activity statistics for supervisors: a date range, the store's counts, SVG and CSV.
 
-Pure functions: :func:`parse_range` reads the ``from``/``to`` query parameters,
-:func:`day_bounds` turns the days into epoch seconds, the store's
-:meth:`~pnav.sdk.store.Store.activity` counts, and :func:`render_page` /
-:func:`render_csv` render those counts. The console routes (console.py) glue them.
+:func:`build_report` reads the ``from``/``to``/``by`` query parameters and asks the
+store for its counts (:meth:`~pnav.sdk.store.Store.activity` and
+:meth:`~pnav.sdk.store.Store.started_series`); :func:`render_page` and
+:func:`render_csv` render a :class:`Report`. The console routes (console.py) glue them.
 
 **Privacy.** Only aggregate counts are shown: no conversation id, no operator, no
-message, no per-person row. Charts are drawn by the server as inline SVG, so the page
-runs no script at all.
+message, no per-person row. Charts are drawn by the server as inline SVG
+(stats_svg.py), so the page runs no script at all.
 
 **Days.** ``from`` and ``to`` are calendar days (``YYYY-MM-DD``), both included, in the
 server's local time zone (the ``TZ`` of the pnav process; a day is from local midnight
 to the next local midnight, so a day with a daylight-saving change is 23 or 25 hours).
-Both default to today. A conversation counts in the day it was started.
+Both default to today. A conversation counts in the day it was started. ``by`` is
+``day``, ``week`` (ISO weeks) or ``month``: the grain of the "started" series
+(stats_periods.py); by default days for up to a month, weeks up to half a year, else
+months.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from pnav.sdk.store import OUTCOMES, WHAT, WHO, ActivityCounts
+from pnav.sdk.store import OUTCOMES, WHAT, WHO, ActivityCounts, Store
+
+from .stats_periods import GRAINS, MAX_PERIODS, Period, day_bounds, default_grain, periods
+from .stats_periods import bounds as period_bounds
+from .stats_svg import Series, bar_chart, column_chart
 
 __all__ = [
     "CSV_HEADER",
@@ -35,7 +42,9 @@ __all__ = [
     "STYLE",
     "STYLE_HASH",
     "RangeError",
+    "Report",
     "bar_chart",
+    "build_report",
     "csv_rows",
     "day_bounds",
     "parse_range",
@@ -74,7 +83,8 @@ STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a1a1a;max-width:60rem}"
     "table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}"
-    "figure{margin:1.5rem 0}svg{max-width:100%;height:auto}"
+    "figure{margin:1.5rem 0}figcaption{font-weight:700;margin-bottom:.5rem}"
+    "svg{max-width:100%;height:auto}"
 )
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 # The page runs no script; it may only use its own style and submit its range form.
@@ -85,7 +95,7 @@ PAGE_CSP = (
 
 
 class RangeError(ValueError):
-    """A bad ``from``/``to``: the message says what is wrong, for a 400 answer."""
+    """A bad ``from``/``to``/``by``: the message says what is wrong, for a 400 answer."""
 
 
 def parse_range(start: str | None, end: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -111,21 +121,41 @@ def _day(name: str, value: str | None, default: dt.date) -> dt.date:
         raise RangeError(f"'{name}' must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
-def day_bounds(first: dt.date, last: dt.date) -> tuple[float, float]:
-    """Epoch seconds of local midnight starting ``first`` and ending ``last``."""
-    start = dt.datetime.combine(first, dt.time.min).timestamp()
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min).timestamp()
-    return start, end
+def parse_grain(value: str | None, first: dt.date, last: dt.date) -> tuple[str, list[Period]]:
+    """``by`` (default: :func:`~.stats_periods.default_grain`) and its periods."""
+    grain = value or default_grain(first, last)
+    if grain not in GRAINS:
+        raise RangeError(f"'by' must be one of {', '.join(GRAINS)}, not {grain[:40]!r}")
+    covering = periods(first, last, grain)
+    if len(covering) > MAX_PERIODS[grain]:
+        raise RangeError(
+            f"by={grain} shows at most {MAX_PERIODS[grain]} {grain}s: choose a longer grain "
+            "or a shorter range"
+        )
+    return grain, covering
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the page and the CSV show: counts only."""
+
+    first: dt.date
+    last: dt.date
+    grain: str
+    counts: ActivityCounts
+    started: list[tuple[Period, int]]
+
+
+def build_report(store: Store, args: Mapping[str, str], today: dt.date) -> Report:
+    """Parse ``from``, ``to`` and ``by`` (RangeError if bad) and count."""
+    first, last = parse_range(args.get("from"), args.get("to"), today)
+    grain, covering = parse_grain(args.get("by"), first, last)
+    counts = store.activity(*day_bounds(first, last))
+    series = store.started_series(period_bounds(covering))
+    return Report(first, last, grain, counts, list(zip(covering, series, strict=True)))
 
 
 # -- what is shown --------------------------------------------------------
-@dataclass(frozen=True)
-class _Series:
-    kind: str  # the data attribute and CSV section: category, who, outcome, language
-    title: str
-    items: list[tuple[str, str, int]]  # key, label, count
-
-
 def _keyed(
     counts: dict[str, int], order: Sequence[str], labels: dict[str, str]
 ) -> list[tuple[str, str, int]]:
@@ -134,18 +164,41 @@ def _keyed(
     return [(k, labels.get(k, k), counts.get(k, 0)) for k in keys]
 
 
-def _series(counts: ActivityCounts) -> list[_Series]:
+def _series(counts: ActivityCounts) -> list[Series]:
     langs = sorted(counts.by_lang.items(), key=lambda kv: (-kv[1], kv[0]))
     return [
-        _Series("category", "Conversations by category", _keyed(counts.by_what, WHAT, WHAT_LABELS)),
-        _Series(
+        Series("category", "Conversations by category", _keyed(counts.by_what, WHAT, WHAT_LABELS)),
+        Series(
             "outcome",
             "Closed conversations by outcome",
             _keyed(counts.by_outcome, OUTCOMES, OUTCOME_LABELS),
         ),
-        _Series("who", "Conversations by who is writing", _keyed(counts.by_who, WHO, WHO_LABELS)),
-        _Series("language", "Conversations by language", [(k, k, n) for k, n in langs]),
+        Series("who", "Conversations by who is writing", _keyed(counts.by_who, WHO, WHO_LABELS)),
+        Series("language", "Conversations by language", [(k, k, n) for k, n in langs]),
     ]
+
+
+def _histograms(counts: ActivityCounts) -> list[Series]:
+    return [
+        Series(
+            "wait_time",
+            "Wait before being taken (conversations never transferred)",
+            [(k, k, n) for k, n in counts.wait_buckets.items()],
+        ),
+        Series(
+            "duration",
+            "From taken to closed (conversations never transferred)",
+            [(k, k, n) for k, n in counts.duration_buckets.items()],
+        ),
+    ]
+
+
+def _started(report: Report) -> Series:
+    return Series(
+        "started",
+        f"Conversations started per {report.grain}",
+        [(p.key, p.label, n) for p, n in report.started],
+    )
 
 
 def _totals(counts: ActivityCounts) -> list[tuple[str, str, int]]:
@@ -160,65 +213,42 @@ def _totals(counts: ActivityCounts) -> list[tuple[str, str, int]]:
     ]
 
 
-def csv_rows(counts: ActivityCounts, first: dt.date, last: dt.date) -> list[tuple[str, str, str]]:
+def _report_share(counts: ActivityCounts) -> float | None:
+    """Per cent of closed conversations whose outcome is a report."""
+    return 100 * counts.by_outcome.get("report", 0) / counts.closed if counts.closed else None
+
+
+def csv_rows(report: Report) -> list[tuple[str, str, str]]:
     """The rows of the CSV export (after :data:`CSV_HEADER`): exactly what the page shows."""
-    rows = [("range", "from", first.isoformat()), ("range", "to", last.isoformat())]
+    counts = report.counts
+    rows = [
+        ("range", "from", report.first.isoformat()),
+        ("range", "to", report.last.isoformat()),
+        ("range", "by", report.grain),
+    ]
     rows += [("conversations", key, str(n)) for key, _, n in _totals(counts)]
+    share = _report_share(counts)
+    rows.append(("conversations", "report_share_percent", "" if share is None else f"{share:.1f}"))
     rows.append(("wait", "measured", str(counts.waits_measured)))
     median = "" if counts.median_wait is None else f"{counts.median_wait:.1f}"
     rows.append(("wait", "median_seconds", median))
-    for series in _series(counts):
+    for series in [*_series(counts), *_histograms(counts)]:
         rows += [(series.kind, key, str(n)) for key, _, n in series.items]
+    rows += [(f"started_per_{report.grain}", p.key, str(n)) for p, n in report.started]
     return rows
 
 
-def render_csv(counts: ActivityCounts, first: dt.date, last: dt.date) -> str:
+def render_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(tuple(_cell(v) for v in row) for row in csv_rows(counts, first, last))
+    writer.writerows(tuple(_cell(v) for v in row) for row in csv_rows(report))
     return out.getvalue()
 
 
 def _cell(value: str) -> str:
     """Keep spreadsheets from reading a stored value (a language tag) as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-# -- SVG -------------------------------------------------------------------
-_BAR_H, _GAP, _LABEL_W, _BAR_W, _NUM_W = 22, 8, 190, 320, 60
-
-
-def bar_chart(chart_id: str, series: _Series) -> str:
-    """A horizontal bar chart: each bar's label and number are text, not colour alone."""
-    items = series.items
-    total = sum(n for _, _, n in items)
-    biggest = max((n for _, _, n in items), default=0)
-    height = max(1, len(items)) * (_BAR_H + _GAP) + _GAP
-    width = _LABEL_W + _BAR_W + _NUM_W
-    listed = ", ".join(f"{label}: {n}" for _, label, n in items) or "no data"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" id="{chart_id}" '
-        f'data-chart="{series.kind}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
-        f'<title id="{chart_id}-title">{escape(series.title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(f"{total} in all. {listed}.")}</desc>',
-    ]
-    if not items:
-        parts.append(f'<text x="0" y="{_BAR_H}" font-size="14">No conversations</text>')
-    for i, (key, label, n) in enumerate(items):
-        y = _GAP + i * (_BAR_H + _GAP)
-        length = 0 if biggest == 0 else max(1, round(_BAR_W * n / biggest)) if n else 0
-        text_y = y + _BAR_H - 6
-        parts.append(
-            f'<g data-{series.kind}="{escape(key)}" data-count="{n}">'
-            f'<text x="{_LABEL_W - 8}" y="{text_y}" text-anchor="end" font-size="14">'
-            f"{escape(label)}</text>"
-            f'<rect x="{_LABEL_W}" y="{y}" width="{length}" height="{_BAR_H}" fill="#2f5d8a"/>'
-            f'<text x="{_LABEL_W + length + 6}" y="{text_y}" font-size="14">{n}</text></g>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 # -- the page ----------------------------------------------------------------
@@ -233,15 +263,31 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def render_page(counts: ActivityCounts, first: dt.date, last: dt.date) -> str:
-    """The statistics page: a range form, the totals as a table, the charts as SVG."""
-    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
-    query = f"from={first.isoformat()}&to={last.isoformat()}"
-    share = (
-        f"{100 * counts.by_outcome.get('report', 0) / counts.closed:.0f} %"
-        if counts.closed
-        else "no conversation closed"
+def _form(report: Report) -> str:
+    options = "".join(
+        f'<option value="{g}"{" selected" if g == report.grain else ""}>per {g}</option>'
+        for g in GRAINS
     )
+    return (
+        '<form method="get" action="/console/stats">'
+        f'<label>From <input type="date" name="from" value="{report.first.isoformat()}" '
+        f'required></label> <label>to <input type="date" name="to" '
+        f'value="{report.last.isoformat()}" required></label> '
+        f'<label>Started <select name="by">{options}</select></label> '
+        '<button type="submit">Show</button></form>'
+    )
+
+
+def _figure(svg: str, series: Series) -> str:
+    return f"<figure><figcaption>{escape(series.title)}</figcaption>{svg}</figure>"
+
+
+def render_page(report: Report) -> str:
+    """The statistics page: a range form, the totals as a table, the charts as SVG."""
+    counts, first, last = report.counts, report.first, report.last
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    query = f"from={first.isoformat()}&to={last.isoformat()}&by={report.grain}"
+    share = _report_share(counts)
     rows = [
         f'<tr data-total="{key}" data-count="{n}"><th scope="row">{escape(label)}</th>'
         f'<td class="n">{n}</td></tr>'
@@ -254,9 +300,14 @@ def render_page(counts: ActivityCounts, first: dt.date, last: dt.date) -> str:
     )
     rows.append(
         f'<tr data-total="report_share"><th scope="row">Closed conversations that led to a '
-        f'report</th><td class="n">{escape(share)}</td></tr>'
+        f'report</th><td class="n">'
+        f"{'no conversation closed' if share is None else f'{share:.0f} %'}</td></tr>"
     )
-    charts = "".join(f"<figure>{bar_chart(f'chart-{s.kind}', s)}</figure>" for s in _series(counts))
+    started = _figure(column_chart("chart-started", _started(report)), _started(report))
+    charts = "".join(
+        _figure(bar_chart(f"chart-{s.kind}", s), s)
+        for s in [*_series(counts), *_histograms(counts)]
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -264,12 +315,10 @@ def render_page(counts: ActivityCounts, first: dt.date, last: dt.date) -> str:
         f'<p><a href="/console">Back to the console</a></p>'
         f"<h1>Activity, {escape(span)}</h1>"
         "<p>Conversations started in the range (server local time), counts only. "
-        "Outcomes count closed conversations.</p>"
-        '<form method="get" action="/console/stats">'
-        f'<label>From <input type="date" name="from" value="{first.isoformat()}" required>'
-        f'</label> <label>to <input type="date" name="to" value="{last.isoformat()}" '
-        'required></label> <button type="submit">Show</button></form>'
+        "Outcomes count closed conversations; waits and durations, conversations taken "
+        "and never transferred.</p>"
+        f"{_form(report)}"
         f'<p><a href="/console/stats.csv?{escape(query)}" download>Download as CSV</a></p>'
         f"<table><caption>Totals</caption><tbody>{''.join(rows)}</tbody></table>"
-        f"{charts}</body></html>"
+        f"{started}{charts}</body></html>"
     )

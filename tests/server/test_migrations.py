@@ -1,13 +1,15 @@
 """Versioned schemas: a new database gets the latest version, an older one is refused
 until ``pnav db upgrade``, and an upgrade applies every pending step or none.
 
-Future migrations do not exist yet, so the tests add a version 3 to the list.
+The tests add a made-up next version to the list, and upgrade a file or schema made by
+the first released version (2) to the current one.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -19,8 +21,10 @@ from pnav.server.postgres_store import PostgresStore
 from pnav.server.sqlite_store import Migration, SchemaVersionError, SQLiteStore
 
 LATEST = sqlite_store.SCHEMA_VERSION
-EXTRA = Migration(3, "a table for the test", ("CREATE TABLE extra (x INTEGER)",))
-BROKEN = Migration(3, "half good", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))
+NEXT = LATEST + 1
+EXTRA = Migration(NEXT, "a table for the test", ("CREATE TABLE extra (x INTEGER)",))
+BROKEN = Migration(NEXT, "half good", ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE oops ("))
+ALL = [m.version for m in sqlite_store.MIGRATIONS]
 
 
 # -- SQLite ----------------------------------------------------------------
@@ -46,7 +50,7 @@ def test_sqlite_new_file_gets_the_latest_version(tmp_path: Path) -> None:
 
 def test_sqlite_upgrade_creates_a_new_file(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite3"
-    assert sqlite_store.upgrade(path) == [LATEST]
+    assert sqlite_store.upgrade(path) == ALL
     store = SQLiteStore(path)
     store.create_conversation(new_conversation())
     store.close()
@@ -80,15 +84,48 @@ def test_sqlite_older_file_is_refused_until_upgraded(
     with pytest.raises(SchemaVersionError) as err:
         SQLiteStore(path)
     assert str(err.value) == (
-        f"{path} has schema version {LATEST} and this pnav needs 3: "
+        f"{path} has schema version {LATEST} and this pnav needs {NEXT}: "
         "back up the file, then run `pnav db upgrade`"
     )
-    assert sqlite_store.upgrade(path) == [3]
-    assert _user_version(path) == 3 and "extra" in _sqlite_tables(path)
+    assert sqlite_store.upgrade(path) == [NEXT]
+    assert _user_version(path) == NEXT and "extra" in _sqlite_tables(path)
     assert sqlite_store.upgrade(path) == []
     store = SQLiteStore(path)
     assert [m.body for m in store.messages_after(conv.id, 0)] == [b"kept"]
     store.close()
+
+
+def test_sqlite_version_2_file_upgrades_to_3_and_keeps_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "pnav.sqlite3"
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_store, "MIGRATIONS", sqlite_store.MIGRATIONS[:1])
+        store = SQLiteStore(path)
+        alice = store.add_operator("alice", "operator", b"s", 1, 1, b"a", b"pk")
+        conv = store.create_conversation(new_conversation())
+        store.append_message(conv.id, "person", "c1", b"kept")
+        store.close()
+    assert _user_version(path) == 2
+    assert not {"notes", "observers", "canned_replies"} & _sqlite_tables(path)
+    with pytest.raises(SchemaVersionError, match="run `pnav db upgrade`"):
+        SQLiteStore(path)
+    assert sqlite_store.upgrade(path) == [3]
+    assert _user_version(path) == 3
+    store = SQLiteStore(path)
+    try:
+        assert store.get_operator(alice.id) == alice and alice.capacity is None
+        assert [m.body for m in store.messages_after(conv.id, 0)] == [b"kept"]
+        store.set_capacity(alice.id, 2)
+        note = store.add_note(conv.id, alice.id, "note", b"n")
+        store.join_conversation(conv.id, alice.id)
+        reply = store.put_canned_reply("fr", "Bonjour", "Bonjour.")
+        assert store.notes(conv.id) == [note]
+        assert store.observers(conv.id) == [alice.id]
+        assert store.canned_replies() == [reply]
+        assert store.get_operator(alice.id) == replace(alice, capacity=2)
+    finally:
+        store.close()
 
 
 def test_sqlite_failed_upgrade_changes_nothing(
@@ -136,7 +173,7 @@ def test_postgres_new_schema_gets_the_latest_version(postgres_dsn: str) -> None:
 def test_postgres_upgrade_creates_an_empty_schema(postgres_dsn: str) -> None:
     with pytest.raises(SchemaVersionError, match=r"run `pnav db upgrade`"):
         PostgresStore(postgres_dsn, create=False)
-    assert postgres_store.upgrade(postgres_dsn) == [LATEST]
+    assert postgres_store.upgrade(postgres_dsn) == ALL
     PostgresStore(postgres_dsn, create=False).close()
 
 
@@ -157,7 +194,7 @@ def test_postgres_workers_starting_together_create_the_schema_once(postgres_dsn:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert _pg_versions(postgres_dsn) == [LATEST]
+    assert _pg_versions(postgres_dsn) == ALL
 
 
 def test_postgres_older_schema_is_refused_until_upgraded(
@@ -174,15 +211,54 @@ def test_postgres_older_schema_is_refused_until_upgraded(
     message = str(err.value)
     assert message.startswith("PostgreSQL postgresql://")
     assert message.endswith(
-        f"has schema version {LATEST} and this pnav needs 3: "
+        f"has schema version {LATEST} and this pnav needs {NEXT}: "
         "back up the database, then run `pnav db upgrade`"
     )
-    assert postgres_store.upgrade(postgres_dsn) == [3]
-    assert _pg_versions(postgres_dsn) == [LATEST, 3]
+    assert postgres_store.upgrade(postgres_dsn) == [NEXT]
+    assert _pg_versions(postgres_dsn) == [*ALL, NEXT]
     assert _pg_has_table(postgres_dsn, "extra")
     store = PostgresStore(postgres_dsn)
     assert [m.body for m in store.messages_after(conv.id, 0)] == [b"kept"]
     store.close()
+
+
+def test_postgres_version_2_schema_upgrades_to_3_and_keeps_everything(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(postgres_store, "MIGRATIONS", postgres_store.MIGRATIONS[:1])
+        store = PostgresStore(postgres_dsn)
+        conv = store.create_conversation(new_conversation())
+        store.append_message(conv.id, "person", "c1", b"kept")
+        store.close()
+    with psycopg.connect(postgres_dsn) as conn:  # version 2's operators, without capacity
+        row = conn.execute(
+            "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "
+            "public_key, created_at) VALUES ('alice', 'operator', 's', 1, 1, 'a', 'pk', 0) "
+            "RETURNING id"
+        ).fetchone()
+    assert row is not None
+    alice_id = int(row[0])
+    assert _pg_versions(postgres_dsn) == [2]
+    with pytest.raises(SchemaVersionError, match="run `pnav db upgrade`"):
+        PostgresStore(postgres_dsn)
+    assert postgres_store.upgrade(postgres_dsn) == [3]
+    assert _pg_versions(postgres_dsn) == [2, 3]
+    store = PostgresStore(postgres_dsn)
+    try:
+        alice = store.get_operator(alice_id)
+        assert alice is not None and (alice.username, alice.capacity) == ("alice", None)
+        assert [m.body for m in store.messages_after(conv.id, 0)] == [b"kept"]
+        store.set_capacity(alice_id, 2)
+        note = store.add_note(conv.id, alice_id, "whisper", b"n")
+        store.join_conversation(conv.id, alice_id)
+        reply = store.put_canned_reply("fr", "Bonjour", "Bonjour.")
+        assert store.notes(conv.id) == [note]
+        assert store.observers(conv.id) == [alice_id]
+        assert store.canned_replies() == [reply]
+        assert store.get_operator(alice_id) == replace(alice, capacity=2)
+    finally:
+        store.close()
 
 
 def test_postgres_failed_upgrade_changes_nothing(
@@ -192,7 +268,7 @@ def test_postgres_failed_upgrade_changes_nothing(
     monkeypatch.setattr(postgres_store, "MIGRATIONS", [*postgres_store.MIGRATIONS, BROKEN])
     with pytest.raises(psycopg.errors.SyntaxError):
         postgres_store.upgrade(postgres_dsn)
-    assert _pg_versions(postgres_dsn) == [LATEST]
+    assert _pg_versions(postgres_dsn) == ALL
     assert not _pg_has_table(postgres_dsn, "extra")
 
 

@@ -32,6 +32,8 @@ from pnav.server import Settings, create_app
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
 from pnav.server.stats import STYLE_HASH, day_bounds
+from pnav.server.stats_periods import bounds as period_bounds
+from pnav.server.stats_periods import periods
 
 PASSWORD = "a long password"
 KDF = {"kdf_ops": 1, "kdf_mem": 8 << 20}
@@ -73,6 +75,8 @@ SCRIPT: list[tuple[str, str, str, bool, int | None, str | None, bool]] = [
     ("sexual", "victim", "fr", True, 3, None, False),  # still active, transferred
     ("cyber_harassment", "victim", "fr", False, None, None, False),  # still waiting
 ]
+# Minutes from being taken to being closed, for the conversations that are closed.
+DURATIONS = [3, 12, 25, 45, 90, 150]
 DAY = dt.date.today() - dt.timedelta(days=10)
 
 
@@ -117,13 +121,32 @@ def play_day(store: SQLiteStore, operator_id: int, other_id: int) -> None:
                 note = Handover(conv.id, operator_id, other_id, b"note", clock.now)
                 assert store.transfer(conv.id, operator_id, note)
             if outcome is not None:
-                clock.now += 15 * 60
+                clock.now += DURATIONS[i % len(DURATIONS)] * 60
                 assert store.close_conversation(conv.id, outcome)
+
+
+def _bucket(seconds: float, bounds: list[tuple[str, float]], last: str) -> str:
+    return next((label for label, below in bounds if seconds < below), last)
+
+
+def wait_bucket(seconds: float) -> str:
+    bounds = [("<1 min", 60), ("1-5 min", 300), ("5-15 min", 900), ("15-30 min", 1800)]
+    return _bucket(seconds, [*bounds, ("30-60 min", 3600)], "1 h+")
+
+
+def duration_bucket(seconds: float) -> str:
+    bounds = [("<5 min", 300), ("5-15 min", 900), ("15-30 min", 1800), ("30-60 min", 3600)]
+    return _bucket(seconds, [*bounds, ("1-2 h", 7200)], "2 h+")
 
 
 def expected() -> dict[str, Any]:
     closed = [s for s in SCRIPT if s[5] is not None]
     waits = [s[4] * 60 for s in SCRIPT[:-2] if s[4] is not None]  # the transferred one: no
+    durations = [  # taken, closed, never transferred; a quick exit came 30 s after taking
+        DURATIONS[i % len(DURATIONS)] * 60 + (30 if s[6] else 0)
+        for i, s in enumerate(SCRIPT[:-2])
+        if s[4] is not None and s[5] is not None
+    ]
     outcomes = Counter(s[5] for s in closed)
     return {
         "totals": {
@@ -140,6 +163,15 @@ def expected() -> dict[str, Any]:
         "outcome": {k: outcomes[k] for k in OUTCOMES},
         "language": dict(Counter(s[2] for s in SCRIPT)),
         "waits": waits,
+        "wait_time": {
+            **dict.fromkeys(["<1 min", "1-5 min", "5-15 min", "15-30 min", "30-60 min", "1 h+"], 0),
+            **Counter(wait_bucket(w) for w in waits),
+        },
+        "duration": {
+            **dict.fromkeys(["<5 min", "5-15 min", "15-30 min", "30-60 min", "1-2 h", "2 h+"], 0),
+            **Counter(duration_bucket(d) for d in durations),
+        },
+        "report_share": 100 * outcomes["report"] / len(closed),
     }
 
 
@@ -216,14 +248,20 @@ def test_the_page_shows_the_days_counts_in_svg(supervisor: FlaskClient) -> None:
     assert "<script" not in html
     want = expected()
     found = charts(html)
-    assert set(found) == {"category", "outcome", "who", "language"}
-    for kind in ("category", "outcome", "who", "language"):
+    kinds = ("category", "outcome", "who", "language", "wait_time", "duration")
+    assert set(found) == {*kinds, "started"}
+    for kind in kinds:
         chart = found[kind]
         assert chart.attrib["role"] == "img"
         title, desc = chart.find(f"{SVG_NS}title"), chart.find(f"{SVG_NS}desc")
         assert title is not None and title.text and desc is not None and desc.text
         assert bars(chart, kind) == want[kind], kind
     assert want["category"]["domestic"] == 9 and want["outcome"]["report"] == 11
+    # the script's waits and durations spread over several buckets
+    assert sum(n > 0 for n in want["wait_time"].values()) == 3
+    assert sum(n > 0 for n in want["duration"].values()) == 6
+    assert bars(found["started"], "period") == {DAY.isoformat(): 30}
+    assert f"{want['report_share']:.0f} %" in html
     totals = dict(re.findall(r'data-total="(\w+)" data-count="(\d+)"', html))
     assert {k: int(v) for k, v in totals.items()} == want["totals"]
     median = statistics.median(want["waits"])
@@ -247,19 +285,28 @@ def test_the_csv_matches_the_page(supervisor: FlaskClient) -> None:
     langs = sorted(want["language"].items(), key=lambda kv: (-kv[1], kv[0]))
     assert rows[1:] == (
         [["range", "from", DAY.isoformat()], ["range", "to", DAY.isoformat()]]
+        + [["range", "by", "day"]]
         + [["conversations", k, str(n)] for k, n in want["totals"].items()]
+        + [["conversations", "report_share_percent", f"{want['report_share']:.1f}"]]
         + [["wait", "measured", str(len(want["waits"]))]]
         + [["wait", "median_seconds", f"{median:.1f}"]]
         + [["category", k, str(n)] for k, n in want["category"].items()]
         + [["outcome", k, str(n)] for k, n in want["outcome"].items()]
         + [["who", k, str(n)] for k, n in want["who"].items()]
         + [["language", k, str(n)] for k, n in langs]
+        + [["wait_time", k, str(n)] for k, n in want["wait_time"].items()]
+        + [["duration", k, str(n)] for k, n in want["duration"].items()]
+        + [["started_per_day", DAY.isoformat(), "30"]]
     )
     # and every count in the CSV is the one the page's charts show
     found = charts(page)
+    compared = 0
     for section, key, value in rows[1:]:
-        if section in found:
-            assert bars(found[section], section)[key] == int(value), (section, key)
+        kind, attribute = ("started", "period") if section == "started_per_day" else (section,) * 2
+        if kind in found:
+            assert bars(found[kind], attribute)[key] == int(value), (section, key)
+            compared += 1
+    assert compared == len(rows) - 1 - 3 - 8 - 2  # all but range, totals and wait rows
 
 
 def test_a_range_of_days_and_the_default_today(supervisor: FlaskClient) -> None:
@@ -303,3 +350,86 @@ def test_bad_dates_are_a_clear_400(supervisor: FlaskClient, query: str, message:
         assert response.status_code == 400, query
         assert message in response.get_data(as_text=True)
         check_headers(response)
+
+
+def _csv(client: FlaskClient, query: str) -> list[list[str]]:
+    response = client.get(f"/console/stats.csv?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
+
+
+def test_the_started_series_per_day_week_and_month(supervisor: FlaskClient) -> None:
+    days = [DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1)]
+    per_day = [1, 30, 1]  # the two conversations just outside the day, then the day's 30
+    keys = {
+        "day": lambda d: d.isoformat(),
+        "week": lambda d: f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}",
+        "month": lambda d: f"{d.year}-{d.month:02d}",
+    }
+    query = f"from={days[0].isoformat()}&to={days[-1].isoformat()}"
+    for by, key in keys.items():
+        want: dict[str, int] = {}
+        for day, n in zip(days, per_day, strict=True):
+            want[key(day)] = want.get(key(day), 0) + n
+        rows = _csv(supervisor, f"{query}&by={by}")
+        assert ["range", "by", by] in rows
+        assert [(k, int(v)) for s, k, v in rows if s == f"started_per_{by}"] == list(want.items())
+        page = supervisor.get(f"/console/stats?{query}&by={by}").get_data(as_text=True)
+        assert bars(charts(page)["started"], "period") == want
+        assert f'<option value="{by}" selected>' in page
+        assert f"by={by}" in page  # the CSV link keeps the grain
+
+
+def test_the_default_grain_follows_the_length_of_the_range(supervisor: FlaskClient) -> None:
+    year, week, _ = DAY.isocalendar()
+    last_key = {"day": DAY.isoformat(), "week": f"{year}-W{week:02d}", "month": DAY.isoformat()[:7]}
+    for days, grain, lengths in ((31, "day", {31}), (40, "week", {6, 7}), (200, "month", {7, 8})):
+        first = DAY - dt.timedelta(days=days - 1)
+        rows = _csv(supervisor, f"from={first.isoformat()}&to={DAY.isoformat()}")
+        assert ["range", "by", grain] in rows
+        series = [(k, int(v)) for s, k, v in rows if s == f"started_per_{grain}"]
+        assert len(series) in lengths
+        assert series[-1][0] == last_key[grain]
+        assert sum(n for _, n in series) == 31  # the day and the conversation before it
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("by=year", "'by' must be one of day, week, month, not 'year'"),
+        ("from=2026-01-01&to=2026-04-30&by=day", "by=day shows at most 92 days"),
+    ],
+)
+def test_a_bad_grain_is_a_clear_400(supervisor: FlaskClient, query: str, message: str) -> None:
+    for path in ("/console/stats", "/console/stats.csv"):
+        response = supervisor.get(f"{path}?{query}")
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+
+
+def test_periods_follow_iso_weeks_and_months_clipped_to_the_range() -> None:
+    weeks = periods(dt.date(2020, 12, 30), dt.date(2021, 1, 5), "week")
+    assert [(p.key, p.first.isoformat(), p.last.isoformat()) for p in weeks] == [
+        ("2020-W53", "2020-12-30", "2021-01-03"),
+        ("2021-W01", "2021-01-04", "2021-01-05"),
+    ]
+    months = periods(dt.date(2025, 12, 15), dt.date(2026, 3, 1), "month")
+    assert [(p.key, p.label, p.first.day, p.last.day) for p in months] == [
+        ("2025-12", "Dec 2025", 15, 31),
+        ("2026-01", "Jan 2026", 1, 31),
+        ("2026-02", "Feb 2026", 1, 28),
+        ("2026-03", "Mar 2026", 1, 1),
+    ]
+    days = periods(dt.date(2024, 2, 28), dt.date(2024, 3, 1), "day")
+    assert [(p.key, p.label) for p in days] == [
+        ("2024-02-28", "28 Feb"),
+        ("2024-02-29", "29 Feb"),
+        ("2024-03-01", "1 Mar"),
+    ]
+    edges = period_bounds(months)
+    assert len(edges) == len(months) + 1
+    assert edges == sorted(set(edges))
+    assert (edges[0], edges[-1]) == day_bounds(dt.date(2025, 12, 15), dt.date(2026, 3, 1))
+    assert edges[1] == day_bounds(dt.date(2026, 1, 1), dt.date(2026, 1, 1))[0]
+    with pytest.raises(ValueError, match="grain must be one of day, week, month"):
+        periods(dt.date(2026, 1, 1), dt.date(2026, 1, 2), "year")

@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import psycopg
 import pytest
@@ -50,7 +51,14 @@ def _filenodes(dsn: str) -> dict[str, int]:
     with psycopg.connect(dsn) as conn:
         return {
             table: conn.execute("SELECT pg_relation_filenode(%s)", (table,)).fetchone()[0]  # type: ignore[index]
-            for table in ("conversations", "messages", "handovers", "resume_codes")
+            for table in (
+                "conversations",
+                "messages",
+                "notes",
+                "handovers",
+                "observers",
+                "resume_codes",
+            )
         }
 
 
@@ -58,12 +66,16 @@ def _purge_one(store: PostgresStore) -> None:
     conv = store.create_conversation(new_conversation())
     store.append_message(conv.id, "person", "c1", b"\xee" * 4000)
     store.put_resume_code(conv.id, b"hash", b"wrapped")
+    sue = store.add_operator(f"sue-{conv.id}", "supervisor", b"s", 1, 1, b"a", b"pk")
+    store.add_note(conv.id, sue.id, "whisper", b"\xdd" * 2000)
+    store.join_conversation(conv.id, sue.id)
     assert store.close_conversation(conv.id, "information")
     assert store.purge_closed(time.time() + 10) == 1
 
 
 def test_postgres_purge_rewrites_the_purged_tables(postgres_dsn: str) -> None:
-    """VACUUM (FULL) after a purge writes each table to new files without the deleted rows."""
+    """VACUUM (FULL) after a purge writes each table to new files without the deleted rows
+    (messages and notes are ciphertext; observers link operators to the conversation)."""
     store = PostgresStore(postgres_dsn)
     try:
         before = _filenodes(postgres_dsn)
@@ -122,3 +134,76 @@ def test_an_unreachable_postgres_is_one_clear_error() -> None:
 def test_bad_postgres_options_are_refused(postgres_dsn: str) -> None:
     with pytest.raises(ValueError, match="vacuum must be one of full, plain, off"):
         PostgresStore(postgres_dsn, vacuum="sometimes")
+
+
+def test_sqlite_purge_leaves_no_note_or_message_in_the_files(tmp_path: Path) -> None:
+    """secure_delete and the WAL checkpoint: purged ciphertext is not in any file."""
+    store = SQLiteStore(tmp_path / "pnav.sqlite3")
+    try:
+        sue = store.add_operator("sue", "supervisor", b"s", 1, 1, b"a", b"pk")
+        conv = store.create_conversation(new_conversation())
+        note = b"\x00whisper-" + conv.id.encode() + b"-\xdd" * 64
+        message = b"\x00message-" + conv.id.encode()
+        store.add_note(conv.id, sue.id, "whisper", note)
+        store.append_message(conv.id, "person", "c1", message)
+        store.join_conversation(conv.id, sue.id)
+        assert store.close_conversation(conv.id, "information")
+        assert store.purge_closed(time.time() + 10) == 1
+        files = [p for p in tmp_path.iterdir() if p.is_file()]
+        assert files
+        for path in files:
+            data = path.read_bytes()
+            assert note not in data and message not in data, path
+            assert conv.id.encode() not in data, path
+    finally:
+        store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        store: Store = MemoryStore()
+    elif request.param == "sqlite":
+        store = SQLiteStore(tmp_path / "pnav.sqlite3")
+    else:
+        store = PostgresStore(request.getfixturevalue("postgres_dsn"), max_size=2)
+    yield store
+    store.close()
+
+
+def test_histogram_bucket_edges_in_every_built_in_store(any_store: Store) -> None:
+    """A bucket's upper bound belongs to the next bucket. The clock is controlled (every
+    built-in store reads ``time.time``), so waits and durations are exact."""
+    store = any_store
+    op = store.add_operator("alice", "operator", b"s", 1, 1, b"a", b"pk")
+    start = 1_700_000_000.0
+    # (seconds waited, seconds from taken to closed or None for still open)
+    plan = [(59.5, 299.0), (60.0, 300.0), (299.0, 7199.0), (300.0, 7200.0), (3600.0, None)]
+    clock = [start]
+    with mock.patch("time.time", lambda: clock[0]):
+        for i, (wait, duration) in enumerate(plan):
+            clock[0] = created = start + i * 10_000
+            conv = store.create_conversation(new_conversation())
+            clock[0] = created + wait
+            assert store.assign(conv.id, op.id)
+            if duration is not None:
+                clock[0] += duration
+                assert store.close_conversation(conv.id, "information")
+        got = store.activity(start, start + 100_000)
+    assert got.wait_buckets == {
+        "<1 min": 1,
+        "1-5 min": 2,
+        "5-15 min": 1,
+        "15-30 min": 0,
+        "30-60 min": 0,
+        "1 h+": 1,
+    }
+    assert got.duration_buckets == {
+        "<5 min": 1,
+        "5-15 min": 1,
+        "15-30 min": 0,
+        "30-60 min": 0,
+        "1-2 h": 1,
+        "2 h+": 1,
+    }
+    assert got.median_wait == 299.0
