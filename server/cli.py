@@ -24,6 +24,7 @@ from pnav.sdk.registry import RegistryError
 
 from . import directory, sqlite_store
 from .app import StoreUnavailable, create_app, open_store
+from .canned import seed_demo
 from .desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
 from .settings import Settings, SettingsError
 from .state import missing_assets
@@ -96,6 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if store.find_operator("demo") is None:
         password = secrets.token_urlsafe(12)
         enrol_operator(store, "demo", password, role="supervisor")
+        seed_demo(store)  # a few fr/en canned replies, so the console shows some
         fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(password + "\n")
