@@ -41,6 +41,7 @@ __all__ = [
     "normalise_resume_code",
     "open_sealed_key",
     "public_key_of",
+    "referral_card",
     "seal_conversation_key",
     "unwrap_conversation_key",
     "unwrap_desk_key",
@@ -209,6 +210,37 @@ def decrypt_message(
     if expect_from is not None and content.get("from") != expect_from:
         raise CryptoError("message sender does not match its frame")
     return content
+
+
+# A referral card (docs/protocol.md): these fields, in this order, each a string of at
+# most this many characters, and a name. widget/src/shared/card.js checks the same.
+REFERRAL_FIELDS = {
+    "name": 200,
+    "description": 2000,
+    "phone": 20,
+    "sms": 20,
+    "url": 500,
+    "email": 200,
+    "hours": 200,
+}
+
+
+def referral_card(content: dict[str, Any]) -> dict[str, str] | None:
+    """The card of a decrypted ``{"type": "referral", "text", "id", "from": "operator",
+    "card"}`` message, checked as the chat checks it; ``None`` for any other message or
+    a card that does not check out (the message's ``text`` is then all there is)."""
+    card = content.get("card")
+    if content.get("type") != "referral" or content.get("from") != "operator":
+        return None
+    if not isinstance(card, dict):
+        return None
+    out: dict[str, str] = {}
+    for name, limit in REFERRAL_FIELDS.items():
+        value = card.get(name, "")
+        if not isinstance(value, str) or len(value) > limit:
+            return None
+        out[name] = value.strip()
+    return out if out["name"] else None
 
 
 @dataclass(frozen=True)

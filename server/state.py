@@ -27,7 +27,7 @@ STATIC_DIR = Path(str(resources.files("pnav.server") / "static"))
 
 @dataclass(frozen=True)
 class Casework:
-    """The operator's tools (issue 6 wires them into the console). Each is wrapped so
+    """The operator's casework tools (the console's forms use them). Each is wrapped so
     that it never raises into the chat: the translator never blocks, a failed dispatch
     or report is a result, every report is audited."""
 
@@ -53,7 +53,11 @@ class AppState:
             self.maintenance.stop()
         self.chat.close()
         self.hub.close()
-        self.casework.translator.close()
+        casework = self.casework
+        for backend in (casework.translator, casework.dispatcher, casework.report_sink):
+            if backend is not None:
+                backend.close()
+        casework.directory.close()
 
 
 def state() -> AppState:

@@ -49,6 +49,28 @@ def build() -> dict[str, Any]:
                 "body": b64(crypto.encrypt_message(key, content, nonce=nonce)),
             }
         )
+    # A referral card (docs/protocol.md): a nested object, keys in their order.
+    key, nonce = fixed("msg-key-referral"), fixed("msg-nonce-referral", crypto.NONCE_BYTES)
+    card = {
+        "name": "3919 — Violences Femmes Info",
+        "description": "Écoute, information et orientation.",
+        "phone": "3919",
+        "sms": "",
+        "url": "https://arretonslesviolences.gouv.fr",
+        "email": "",
+        "hours": "24/7",
+    }
+    text = "3919 — Violences Femmes Info\nTéléphone : 3919"
+    content = {"type": "referral", "text": text, "id": "ref0", "from": "operator", "card": card}
+    messages.append(
+        {
+            "key": b64(key),
+            "nonce": b64(nonce),
+            "plaintext": crypto.message_plaintext(content).decode("utf-8"),
+            "content": content,
+            "body": b64(crypto.encrypt_message(key, content, nonce=nonce)),
+        }
+    )
     sealed = []
     for i in range(2):
         desk_secret = fixed(f"desk-secret-{i}")

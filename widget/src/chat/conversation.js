@@ -1,6 +1,7 @@
 // The conversation view: status line, message list, compose box.
 // Message text is only ever set through text nodes (never innerHTML).
 import { h } from '../shared/dom.js';
+import { cardLines, phoneHref, webHref } from '../shared/card.js';
 
 const MAX_CHARS = 5000;
 
@@ -146,8 +147,37 @@ export class ConversationView {
     this.list.scrollTop = this.list.scrollHeight;
   }
 
-  /** @param {{seq: number, from: string, text: string | null}} m */
+  /** @param {{seq: number, from: string, text: string | null, card?: import('../shared/card.js').Card | null}} m */
   addIncoming(m) {
-    this.message(m.from, m.text).dataset.seq = String(m.seq);
+    const li = this.message(m.from, m.text);
+    li.dataset.seq = String(m.seq);
+    if (m.card && m.from === 'operator') this.showCard(li, m.card);
+  }
+
+  /**
+   * A referral card in place of its plain-text form: text and numbers. A
+   * phone number is a tel:/sms: link (the device asks before calling); a web
+   * address is shown in full and opens, in a new tab without referrer, only
+   * when the person clicks it. Nothing opens by itself.
+   * @private @param {HTMLLIElement} li @param {import('../shared/card.js').Card} card
+   */
+  showCard(li, card) {
+    const t = this.t;
+    const lang = document.documentElement.lang || 'fr';
+    const rows = cardLines(card, t, lang).map(({ field, label, value }) => {
+      const href = field === 'phone' ? phoneHref(value, 'tel') : field === 'sms' ? phoneHref(value, 'sms')
+        : field === 'url' ? webHref(value) : null;
+      const link = href && h('a', {
+        href, className: 'pnav-card__link', 'data-pnav': `referral-${field}`,
+        ...(field === 'url' ? { target: '_blank', rel: 'noopener noreferrer', referrerPolicy: 'no-referrer', title: t('card.newTab') } : {}),
+      }, value);
+      return h('div', { className: 'pnav-card__row' }, h('dt', {}, label), h('dd', {}, link || value));
+    });
+    const body = h('div', { className: 'pnav-message__text pnav-card', 'data-pnav': 'referral' },
+      h('p', { className: 'pnav-card__name' }, card.name),
+      card.description && h('p', { className: 'pnav-card__description' }, card.description),
+      h('dl', { className: 'pnav-card__lines' }, ...rows));
+    li.dataset.kind = 'referral';
+    li.querySelector('.pnav-message__text')?.replaceWith(body);
   }
 }

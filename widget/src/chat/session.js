@@ -13,7 +13,7 @@ import {
 } from '../shared/crypto.js';
 import { ReconnectingSocket } from '../shared/socket.js';
 import { SeqTracker } from '../shared/seq.js';
-import { sealText, openText } from '../shared/message.js';
+import { sealText, openMessage } from '../shared/message.js';
 
 /** Largest body the server accepts (64 KiB of base64). */
 const MAX_BODY = 64 * 1024;
@@ -32,7 +32,8 @@ const MAX_BODY = 64 * 1024;
  *   operator: while active, whether the operator who holds the conversation is connected
  * @property {() => void} onReconnecting
  * @property {() => void} onHandover another operator, who has read the conversation, took over
- * @property {(m: {seq: number, from: string, text: string | null, ts: number}) => void} onMessage
+ * @property {(m: {seq: number, from: string, text: string | null, ts: number, card?: import('../shared/card.js').Card | null}) => void} onMessage
+ *   text null: could not decrypt; card: a referral card from the operator
  *   text is null when the body could not be decrypted
  * @property {(id: string, seq: number) => void} onAck
  * @property {(id: string) => void} onFailed a message the server refused for good
@@ -224,8 +225,10 @@ export class ChatSession {
       this.shownIds.add(f.id);
     }
     // null ("could not decrypt") unless it opens and is bound to this frame.
-    const text = openText(this.key, f);
-    this.events.onMessage({ seq, from: String(f.from), text, ts: typeof f.ts === 'number' ? f.ts : Date.now() });
+    const opened = openMessage(this.key, f);
+    this.events.onMessage({
+      seq, from: String(f.from), text: opened ? opened.text : null, card: opened?.card ?? null, ts: typeof f.ts === 'number' ? f.ts : Date.now(),
+    });
   }
 
   /**
