@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 from . import crypto
 from .link import ClientError, Link, Sequence, Timing, Waiter
 
-__all__ = ["ClientError", "Message", "OperatorClient", "PersonClient", "Timing"]
+__all__ = ["ClientError", "Message", "OperatorClient", "PersonClient", "PrivateNote", "Timing"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,21 @@ class Message:
     sender: str
     text: str
     conv: str | None = None
+    # A referral card from the operator (crypto.referral_card); ``text`` is its
+    # plain-text form.
+    card: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """A private note or a supervisor's whisper on a conversation, decrypted and checked."""
+
+    id: int  # the server's number for it
+    conv: str
+    author: str  # username
+    kind: str  # "note" or "whisper"
+    text: str
+    cid: str  # the writer's client id, bound inside the ciphertext
 
 
 def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
@@ -69,7 +84,8 @@ def _open(key: bytes, frame: dict[str, Any], conv: str | None) -> Message:
         )
     except crypto.CryptoError as exc:
         raise ClientError(f"message {frame['seq']} refused: {exc}", "undecryptable") from exc
-    return Message(frame["seq"], frame["from"], str(content.get("text", "")), conv)
+    text = str(content.get("text", ""))
+    return Message(frame["seq"], frame["from"], text, conv, crypto.referral_card(content))
 
 
 class PersonClient:
@@ -471,14 +487,17 @@ class OperatorClient:
 
     def send_nowait(self, conv: str, text: str) -> str:
         cid = secrets.token_urlsafe(12)
-        frame = {
-            "t": "msg",
-            "conv": conv,
-            "id": cid,
-            "body": self._encrypt(
-                conv, {"type": "text", "text": text, "id": cid, "from": "operator"}
-            ),
-        }
+        return self._queue(conv, cid, {"type": "text", "text": text, "id": cid, "from": "operator"})
+
+    def send_referral(self, conv: str, card: dict[str, str], text: str, timeout: float = 10) -> int:
+        """Send a referral card (docs/protocol.md, crypto.REFERRAL_FIELDS); ``text`` is
+        its plain-text form, what a client that shows only text displays."""
+        cid = secrets.token_urlsafe(12)
+        content = {"type": "referral", "text": text, "id": cid, "from": "operator", "card": card}
+        return self.wait_ack(self._queue(conv, cid, content), timeout)
+
+    def _queue(self, conv: str, cid: str, content: dict[str, Any]) -> str:
+        frame = {"t": "msg", "conv": conv, "id": cid, "body": self._encrypt(conv, content)}
         with self._lock:
             self._pending[cid] = frame
             if self._ready:
@@ -499,6 +518,64 @@ class OperatorClient:
             if frame["from"] != sender:
                 continue
             return _open(self.keys[frame["conv"]], frame, frame["conv"])
+
+    # -- private notes and supervision -------------------------------------
+    def note(self, conv: str, text: str, kind: str = "note", timeout: float = 10) -> PrivateNote:
+        """Write a private note (or, for a supervisor observing ``conv``, a whisper to
+        its operator); returns it once the server has stored it and handed it out."""
+        cid = secrets.token_urlsafe(12)
+        author = str(self.operator.get("username", ""))
+        content = {"type": "note", "text": text, "id": cid, "from": author, "kind": kind}
+        body = self._encrypt(conv, content)
+        if not self._link.send({"t": "note", "conv": conv, "id": cid, "kind": kind, "body": body}):
+            raise ClientError("not connected: try again")
+        return self.open_note(conv, self.wait("note", timeout, conv=conv, id=cid)["note"])
+
+    def wait_note(self, conv: str, timeout: float = 10) -> PrivateNote:
+        """The next note or whisper of ``conv`` handed out by the server, decrypted."""
+        return self.open_note(conv, self.wait("note", timeout, conv=conv)["note"])
+
+    def open_note(self, conv: str, item: dict[str, Any]) -> PrivateNote:
+        """Decrypt a note of a ``note`` frame or of a conversation's ``notes``; one whose
+        inner author or kind is not its frame's is refused (moved by the server)."""
+        try:
+            with self._lock:
+                key = self.keys[conv]
+            content = crypto.decrypt_message(
+                key, crypto.b64decode(item["body"]), expect_from=item["author"]
+            )
+        except (KeyError, crypto.CryptoError) as exc:
+            raise ClientError(f"note {item.get('id')} refused: {exc}", "undecryptable") from exc
+        if content.get("type") != "note" or content.get("kind") != item["kind"]:
+            raise ClientError(f"note {item.get('id')} is not a {item['kind']}", "undecryptable")
+        text, cid = content.get("text"), content.get("id")
+        if not isinstance(text, str) or not isinstance(cid, str):
+            raise ClientError(f"note {item.get('id')} has no text or id", "undecryptable")
+        return PrivateNote(item["id"], conv, item["author"], item["kind"], text, cid)
+
+    def join(self, conv: str, timeout: float = 10) -> dict[str, Any]:
+        """A supervisor observes ``conv`` (its operator is told); returns the
+        ``conversation`` frame. Its messages then arrive as for its operator."""
+        self._link.send({"t": "join", "conv": conv})
+        return self.wait("conversation", timeout, conv=conv, observing=True)
+
+    def leave(self, conv: str, timeout: float = 10) -> None:
+        """Stop observing ``conv``."""
+        self._link.send({"t": "leave", "conv": conv})
+        self.wait("left", timeout, conv=conv)
+
+    def set_capacity(
+        self, username: str, capacity: int | None, timeout: float = 10
+    ) -> dict[str, Any]:
+        """A supervisor sets how many conversations routing gives ``username`` at once
+        (None: the deployment's default); returns the ``floor`` that shows it."""
+        self._link.send({"t": "capacity", "operator": username, "capacity": capacity})
+        deadline = time.monotonic() + timeout
+        while True:
+            floor = self.wait("floor", max(0.0, deadline - time.monotonic()))
+            for op in floor["operators"]:
+                if op["username"] == username and op["capacity"] == capacity:
+                    return floor
 
     def decrypt_note(self, conv: str, note: str) -> str:
         """A handover note from a ``conversation`` frame, decrypted."""

@@ -9,7 +9,8 @@ never moves an assigned conversation (that is a transfer, docs/protocol.md).
 
 Built-ins: ``queue`` (the default: operators take conversations from the queue),
 ``least_loaded`` (the connected operator with the fewest conversations, under a
-capacity cap), ``skills`` (the same among operators who speak the person's language
+capacity cap: each operator's own when a supervisor set one, else the router's),
+``skills`` (the same among operators who speak the person's language
 and take the category), and ``http`` (the platform's own service decides;
 pnav.server.http_router).
 """
@@ -36,11 +37,17 @@ class Candidate:
     active: int  # conversations they hold now
     connected: bool
     idle_since: float | None = None  # when they last took or closed a conversation
+    # how many conversations they may hold at once, set by a supervisor; None: the
+    # router's own default (its ``capacity``)
+    capacity: int | None = None
 
 
 class Router(abc.ABC):
     #: False for routers that never assign (the server then skips routing rounds).
     automatic = True
+    #: The deployment's default of how many conversations an operator holds at once
+    #: (a candidate's own ``capacity`` wins); None: no cap. Shown on supervisors' floor.
+    capacity: int | None = None
 
     @abc.abstractmethod
     def choose(self, conv: Conversation, candidates: Sequence[Candidate]) -> int | None:
@@ -63,7 +70,13 @@ class QueueRouter(Router):
 
 
 def _least_loaded(candidates: Sequence[Candidate], capacity: int) -> int | None:
-    free = [c for c in candidates if c.connected and c.active < capacity]
+    """The connected candidate with the fewest conversations among those below their
+    own capacity (``capacity`` for those who have none)."""
+    free = [
+        c
+        for c in candidates
+        if c.connected and c.active < (capacity if c.capacity is None else c.capacity)
+    ]
     if not free:
         return None
     best = min(free, key=lambda c: (c.active, c.idle_since or 0.0, c.id))
@@ -71,7 +84,10 @@ def _least_loaded(candidates: Sequence[Candidate], capacity: int) -> int | None:
 
 
 class LeastLoadedRouter(Router):
-    """The connected operator with the fewest conversations, below ``capacity``."""
+    """The connected operator with the fewest conversations, below their capacity (their
+    own, set by a supervisor, or else ``capacity``)."""
+
+    capacity: int
 
     def __init__(self, capacity: int = 3) -> None:
         if not isinstance(capacity, int) or capacity < 1:
@@ -98,7 +114,10 @@ class SkillsRouter(Router):
     """Least loaded among the operators whose skills fit: the person's language (its
     primary subtag) and the category. ``skills`` maps a username to
     ``{"languages": [...], "categories": [...]}``; operators not listed take anything.
-    With ``fallback`` true, a conversation nobody fits goes to the least loaded."""
+    With ``fallback`` true, a conversation nobody fits goes to the least loaded.
+    Capacities as for :class:`LeastLoadedRouter`."""
+
+    capacity: int
 
     def __init__(
         self,

@@ -32,7 +32,14 @@ class RouterContract:
         rnd = random.Random(7)  # noqa: S311 - test inputs, not secrets
         for round_ in range(200):
             candidates = [
-                Candidate(i, f"op{i}", "operator", rnd.randint(0, 5), rnd.random() < 0.5)
+                Candidate(
+                    i,
+                    f"op{i}",
+                    "operator",
+                    rnd.randint(0, 5),
+                    rnd.random() < 0.5,
+                    capacity=rnd.choice([None, None, 1, 2, 4]),  # set by a supervisor
+                )
                 for i in range(rnd.randint(0, 6))
             ]
             conv = conversation(

@@ -2,6 +2,8 @@
 
 No Flask here: handlers parse a frame and call one method; the methods store first,
 then tell the live sockets (contract 3: a message is stored before it is acknowledged).
+A conversation's staff frames go to its operator and to the supervisors observing it
+(supervision.py); private notes live in notes.py.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from pnav.sdk.store import (
 
 from .frames import FrameError, body_bytes, client_id, require_str
 from .hub import Connection, Hub
+from .notes import Notes
 from .resume import ResumeCodes
 from .routing import Routing
+from .supervision import Supervision
 from .tokens import TokenError, Tokens
 
 __all__ = ["ChatService"]
@@ -85,19 +89,15 @@ class ChatService:
         self._conv_locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         # Serialises queue changes so that two operators cannot both see "accepted".
         self._queue_lock = threading.Lock()
-        # Operators with no console connected, and since when. One who never connected
-        # since this process started counts as away since then.
-        self._started = clock()
-        self._away: dict[int, float] = {}
-        self._attention: list[dict[str, Any]] = []
-        self._attention_lock = threading.Lock()
-        self._duress: dict[str, bool] = {}  # conversations whose person signalled duress
+        self.duress: dict[str, bool] = {}  # conversations whose person signalled duress
         self.resume = ResumeCodes(store, resume_salt, clock)
         self.routing = Routing(
             router or QueueRouter(), store, hub, self._assign, self._queue_changed
         )
+        self.supervision = Supervision(self)
+        self.notes = Notes(self)
 
-    def _lock(self, conv_id: str) -> threading.RLock:
+    def lock(self, conv_id: str) -> threading.RLock:
         return self._conv_locks[hash(conv_id) % _LOCK_STRIPES]
 
     # -- frames ----------------------------------------------------------
@@ -115,11 +115,13 @@ class ChatService:
             frame["conv"] = conv
         return frame
 
-    def _username(self, operator_id: int | None) -> str | None:
+    def username(self, operator_id: int | None) -> str | None:
         op = None if operator_id is None else self.store.get_operator(operator_id)
         return None if op is None else op.username
 
-    def conversation_frame(self, c: Conversation) -> dict[str, Any]:
+    def conversation_frame(self, c: Conversation, observing: bool = False) -> dict[str, Any]:
+        """What a console needs to show a conversation. ``observing``: for a supervisor
+        who joined it (who reads it but does not write to the person)."""
         return {
             "t": "conversation",
             "conv": c.id,
@@ -134,16 +136,20 @@ class ChatService:
             "last_seq": c.last_seq,
             # Duress lives in memory: a restarted process learns it again from the chat,
             # which repeats it whenever it learns the conversation is active.
-            "duress": self._duress.get(c.id, False),
+            "duress": self.duress.get(c.id, False),
             "handovers": [
                 {
-                    "from": self._username(h.from_operator),
-                    "to": self._username(h.to_operator),
+                    "from": self.username(h.from_operator),
+                    "to": self.username(h.to_operator),
                     "note": crypto.b64encode(h.note),
                     "ts": _ms(h.created_at),
                 }
                 for h in self.store.handovers(c.id)
             ],
+            "operator": self.username(c.operator_id),
+            "observing": observing,
+            "observers": [self.username(o) for o in self.store.observers(c.id)],
+            "notes": self.notes.items(c.id),
         }
 
     def queue_frame(self) -> dict[str, Any]:
@@ -171,6 +177,7 @@ class ChatService:
         waiting = self.store.waiting_conversations()
         self.hub.to_operators(self.queue_frame())
         self.hub.to_people({c.id: self._waiting_status(i) for i, c in enumerate(waiting, start=1)})
+        self.supervision.refresh_floor()
 
     def _status(self, conv: Conversation) -> dict[str, Any]:
         if conv.state == "waiting":
@@ -183,10 +190,7 @@ class ChatService:
 
     def _presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
         self.store.set_person_state(conv.id, state, now)
-        if conv.operator_id is not None:
-            self.hub.to_operator(
-                conv.operator_id, {"t": "presence", "conv": conv.id, "person": state}
-            )
+        self.supervision.to_staff(conv, {"t": "presence", "conv": conv.id, "person": state})
 
     def _replay(self, conn: Connection, conv_id: str, after: int, tag: bool) -> None:
         for m in self.store.messages_after(conv_id, after):
@@ -216,7 +220,7 @@ class ChatService:
         else:
             conv_id = self._start(frame).id
             after = 0
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None:
                 raise FrameError("bad_token", "this conversation no longer exists")
@@ -277,7 +281,7 @@ class ChatService:
         conversation key wrapped under it); a new code replaces the old one."""
         lookup_hash = self.resume.lookup_hash(frame)
         wrapped = self.resume.wrapped_key(frame)
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None or conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed")
@@ -287,23 +291,23 @@ class ChatService:
 
     def person_sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         after = self._after(frame)
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             self._replay(conn, conv_id, after, tag=False)
 
     def person_message(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
         body = body_bytes(frame, self.max_body_chars, cid)
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None or conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             msg, new = self.store.append_message(conv_id, "person", cid, body)
             conn.send({"t": "ack", "id": cid, "seq": msg.seq})
-            if new and conv.operator_id is not None:
-                self.hub.to_operator(conv.operator_id, self.msg_frame(msg, conv_id))
+            if new:
+                self.supervision.to_staff(conv, self.msg_frame(msg, conv_id))
 
     def person_quick_exit(self, conv_id: str) -> None:
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is not None and conv.person != "quick_exit":
                 log.info("person left by quick exit")
@@ -315,16 +319,16 @@ class ChatService:
         if not isinstance(on, bool):
             raise FrameError("malformed", "'on' must be true or false")
         if on:
-            self._duress[conv_id] = True
+            self.duress[conv_id] = True
         else:
-            self._duress.pop(conv_id, None)
+            self.duress.pop(conv_id, None)
         conv = self.store.get_conversation(conv_id)
-        if conv is not None and conv.operator_id is not None:
-            self.hub.to_operator(conv.operator_id, {"t": "duress", "conv": conv_id, "on": on})
+        if conv is not None:
+            self.supervision.to_staff(conv, {"t": "duress", "conv": conv_id, "on": on})
         log.info("person signalled duress %s", "on" if on else "off")
 
     def person_gone(self, conv_id: str, conn: Connection) -> None:
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             if not self.hub.leave_person(conv_id, conn):
                 return
             conv = self.store.get_conversation(conv_id)
@@ -338,7 +342,7 @@ class ChatService:
         if current is None or current.removed:
             raise FrameError("unauthorised", "this account was removed", ref)
 
-    def _conversation(self, frame: dict[str, Any]) -> Conversation:
+    def frame_conversation(self, frame: dict[str, Any]) -> Conversation:
         conv_id = require_str(frame, "conv", 64)
         conv = self.store.get_conversation(conv_id)
         if conv is None:
@@ -351,9 +355,11 @@ class ChatService:
             raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
         return conv
 
-    def _send_conversation(self, operator_id: int, conv: Conversation) -> None:
+    def send_conversation(
+        self, operator_id: int, conv: Conversation, observing: bool = False
+    ) -> None:
         """The conversation frame, then its whole history (caller holds the lock)."""
-        self.hub.to_operator(operator_id, self.conversation_frame(conv))
+        self.hub.to_operator(operator_id, self.conversation_frame(conv, observing))
         for m in self.store.messages_after(conv.id, 0):
             self.hub.to_operator(operator_id, self.msg_frame(m, conv.id))
 
@@ -365,24 +371,30 @@ class ChatService:
         )
         conn.send(self.queue_frame())
         for conv in self.store.operator_conversations(op.id):
-            with self._lock(conv.id):
+            with self.lock(conv.id):
                 conn.send(self.conversation_frame(conv))
                 if came_back:
                     self.hub.to_person(conv.id, self._status(conv))
+        if supervisor:
+            for conv in self.supervision.observed(op.id):
+                with self.lock(conv.id):
+                    conn.send(self.conversation_frame(conv, observing=True))
         if came_back:
-            self._away.pop(op.id, None)
+            self.supervision.operator_back(op.id)
             log.info("operator %d connected", op.id)
         self.refresh_attention(self.clock(), force_to=conn if supervisor else None)
+        self.supervision.refresh_floor(force_to=conn if supervisor else None)
         self.routing.soon()
 
     def operator_gone(self, op: Operator, conn: Connection) -> None:
         if not self.hub.leave_operator(op.id, conn):
             return
-        self._away[op.id] = self.clock()
+        self.supervision.operator_away(op.id, self.clock())
         log.info("operator %d has no console connected", op.id)
         for conv in self.store.operator_conversations(op.id):
-            with self._lock(conv.id):
+            with self.lock(conv.id):
                 self.hub.to_person(conv.id, self._status(conv))
+        self.supervision.refresh_floor()
 
     def operator_accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv_id = require_str(frame, "conv", 64)
@@ -394,14 +406,14 @@ class ChatService:
 
     def _assign(self, conv_id: str, operator_id: int) -> bool:
         """Give a waiting conversation to an operator and tell both; False if taken."""
-        with self._lock(conv_id):
+        with self.lock(conv_id):
             with self._queue_lock:
                 if not self.store.assign(conv_id, operator_id):
                     return False
             self.routing.assigned(self.clock())
             conv = self.store.get_conversation(conv_id)
             assert conv is not None
-            self._send_conversation(operator_id, conv)
+            self.send_conversation(operator_id, conv)
             self.hub.to_person(conv_id, self._status(conv))
         return True
 
@@ -409,57 +421,56 @@ class ChatService:
         self.routing.close()
 
     def operator_sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
-        conv = self._own(op, self._conversation(frame))
+        conv = self.supervision.readable(op, self.frame_conversation(frame))
         after = self._after(frame)
-        with self._lock(conv.id):
+        with self.lock(conv.id):
             self._replay(conn, conv.id, after, tag=True)
 
     def operator_message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
-        conv_id = self._conversation(frame).id
+        conv_id = self.frame_conversation(frame).id
         body = body_bytes(frame, self.max_body_chars, cid)
-        with self._lock(conv_id):
-            conv = self._own(op, self._conversation(frame), cid)
+        with self.lock(conv_id):
+            conv = self._own(op, self.frame_conversation(frame), cid)
             if conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             msg, new = self.store.append_message(conv.id, "operator", cid, body)
             if new:
                 self.hub.to_person(conv.id, self.msg_frame(msg))
-                # Other console tabs of the same operator see the reply too.
-                self.hub.to_operator(op.id, self.msg_frame(msg, conv.id))
+                # Other console tabs of the same operator see the reply too, and so do
+                # the supervisors observing the conversation.
+                self.supervision.to_staff(conv, self.msg_frame(msg, conv.id))
             conn.send({"t": "ack", "conv": conv.id, "id": cid, "seq": msg.seq})
 
     def operator_close(self, op: Operator, frame: dict[str, Any]) -> None:
-        conv_id = self._conversation(frame).id
+        conv_id = self.frame_conversation(frame).id
         outcome = frame.get("outcome")
         if outcome not in OUTCOMES:
             raise FrameError("bad_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
-        with self._lock(conv_id):
-            conv = self._own(op, self._conversation(frame))
+        with self.lock(conv_id):
+            conv = self._own(op, self.frame_conversation(frame))
             self._close(conv, outcome)
 
     def _close(self, conv: Conversation, outcome: str) -> None:
         if not self.store.close_conversation(conv.id, outcome):
             raise FrameError("closed", "this conversation is already closed")
-        self._duress.pop(conv.id, None)
+        self.duress.pop(conv.id, None)
         log.info("conversation closed (outcome=%s)", outcome)
         self.routing.soon()
-        if conv.operator_id is not None:
-            self.hub.to_operator(
-                conv.operator_id, {"t": "closed", "conv": conv.id, "outcome": outcome}
-            )
+        self.supervision.to_staff(conv, {"t": "closed", "conv": conv.id, "outcome": outcome})
         self.hub.to_person(conv.id, {"t": "status", "state": "closed"})
+        self.supervision.refresh_floor()
 
     def operator_transfer(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         """Give a conversation to another operator, with an encrypted handover note."""
-        conv_id = self._conversation(frame).id
+        conv_id = self.frame_conversation(frame).id
         target = self.store.find_operator(require_str(frame, "to", 64))
         note = body_bytes({"body": frame.get("note")}, self.max_body_chars, conv_id)
         self.check_active(op)
         if target is None or target.removed:
             raise FrameError("no_operator", "no such operator")
-        with self._lock(conv_id):
-            conv = self._conversation(frame)
+        with self.lock(conv_id):
+            conv = self.frame_conversation(frame)
             if conv.state != "active" or conv.operator_id is None:
                 raise FrameError("closed", "only a conversation in progress can be transferred")
             if conv.operator_id != op.id and op.role != "supervisor":
@@ -479,58 +490,31 @@ class ChatService:
             self.hub.to_operator(previous, told)
             if op.id != previous:
                 conn.send(told)
-            self._send_conversation(target.id, moved)
+            self.supervision.transferred(moved)
+            self.send_conversation(target.id, moved)
             self.hub.to_person(conv.id, {"t": "handover"})
             self.hub.to_person(conv.id, self._status(moved))
         self.refresh_attention(self.clock())
+        self.supervision.refresh_floor()
 
     # -- time passing -----------------------------------------------------
     def refresh_attention(self, now: float, force_to: Connection | None = None) -> None:
         """Tell supervisors which conversations wait for an operator who is away."""
-        items = []
-        for conv in self.store.active_conversations():
-            op_id = conv.operator_id
-            if op_id is None or self.hub.operator_connected(op_id):
-                continue
-            since = self._away.get(op_id, self._started)
-            if now - since >= self.timings.operator_grace:
-                items.append(
-                    {
-                        "conv": conv.id,
-                        "operator": self._username(op_id),
-                        "reason": "operator_away",
-                        "since": _ms(since),
-                        "who": conv.who,
-                        "what": conv.what,
-                        "danger": conv.danger,
-                        "lang": conv.lang,
-                        "sealed_key": crypto.b64encode(conv.sealed_key),
-                        "desk_key": conv.desk_key,
-                    }
-                )
-        with self._attention_lock:
-            changed = items != self._attention
-            self._attention = items
-        frame = {"t": "attention", "items": items}
-        if changed:
-            if items:
-                log.warning("%d conversation(s) wait for an operator who is away", len(items))
-            self.hub.to_supervisors(frame)
-        elif force_to is not None:
-            force_to.send(frame)
+        self.supervision.refresh_attention(now, force_to)
 
     def tick(self, now: float | None = None) -> None:
         """Presence, supervision, idle closing and retention; run every few seconds."""
         now = self.clock() if now is None else now
         t = self.timings
         for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
-            with self._lock(conv.id):
+            with self.lock(conv.id):
                 if not self.hub.person_connected(conv.id):
                     self._presence(conv, "gone", now)
         self.refresh_attention(now)
+        self.supervision.refresh_floor()
         queue_changed = False
         for conv in self.store.idle_conversations(now - t.idle_close_hours * 3600):
-            with self._lock(conv.id):
+            with self.lock(conv.id):
                 log.info("conversation closed after %s idle hours", t.idle_close_hours)
                 try:
                     self._close(conv, "person_left")

@@ -15,13 +15,14 @@ from werkzeug.exceptions import HTTPException
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
 
+from . import canned_api, casework_api
 from .desk import prelogin_salt, verify_login
 from .frames import FrameError, parse
 from .headers import console_csp, script_nonce
 from .hub import Connection
 from .person import socket_route
 from .state import STATIC_DIR, public_base, state, static_file
-from .stats import PAGE_CSP, RangeError, day_bounds, parse_range, render_csv, render_page
+from .stats import PAGE_CSP, RangeError, build_report, render_csv, render_page
 from .tokens import TokenError
 from .translate_api import available as _translation_available
 from .translate_api import translate as _translate
@@ -153,24 +154,70 @@ def translate() -> Response:
     return _translate(current_operator())
 
 
+_LOOKUPS = {
+    "casework": casework_api.overview,
+    "centre": casework_api.centre,
+    "service": casework_api.service,
+    "resources": casework_api.resources,
+}
+
+
+@bp.get("/api/casework")
+@bp.get("/api/centre")
+@bp.get("/api/service")
+@bp.get("/api/resources")
+def casework_lookup() -> Response:
+    """Directory look-ups for the casework forms and the referral picker (casework_api.py)."""
+    current_operator()
+    return _LOOKUPS[request.path.rsplit("/", 1)[1]]()
+
+
+@bp.post("/api/emergency")
+@bp.post("/api/report")
+def casework_submit() -> Response:
+    """An emergency to the operational centre, a report to the territorial service
+    (casework_api.py); never logs what the form says."""
+    if not _same_origin():
+        return _error(403, "casework is only accepted from the console page")
+    op = current_operator()
+    submit = casework_api.emergency if request.path.endswith("/emergency") else casework_api.report
+    return submit(op)
+
+
+@bp.get("/api/canned")
+def canned_replies() -> Response:
+    """Canned replies for any operator, ``?lang=`` for one language (canned_api.py)."""
+    return canned_api.listing(current_operator())
+
+
+@bp.post("/api/canned")
+@bp.put("/api/canned/<reply_id>")
+@bp.delete("/api/canned/<reply_id>")
+def canned_change(reply_id: str | None = None) -> Response:
+    """Supervisors add, replace and delete canned replies (canned_api.py)."""
+    if not _same_origin():
+        return _error(403, "canned replies are only changed from the console page")
+    return canned_api.change(current_operator(), reply_id)
+
+
 @bp.get("/stats")
 @bp.get("/stats.csv")
 def stats() -> Response:
     """Activity counts for supervisors (stats.py): a page with SVG charts, or CSV.
-    ``from``/``to`` are days as YYYY-MM-DD in the server's local time zone (default today)."""
+    ``from``/``to`` are days as YYYY-MM-DD in the server's local time zone (default today),
+    ``by`` the grain of the "started" series (day, week, month)."""
     if current_operator().role != "supervisor":
         return _text(403, "statistics are for supervisors: this account is an operator's")
     try:
-        first, last = parse_range(request.args.get("from"), request.args.get("to"), dt.date.today())
+        report = build_report(state().store, request.args, dt.date.today())
     except RangeError as err:
         return _text(400, str(err))
-    counts = state().store.activity(*day_bounds(first, last))
     if request.path.endswith(".csv"):
-        response = Response(render_csv(counts, first, last), mimetype="text/csv")
-        name = f"pnav-stats-{first.isoformat()}-{last.isoformat()}.csv"
+        response = Response(render_csv(report), mimetype="text/csv")
+        name = f"pnav-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    response = Response(render_page(counts, first, last), mimetype="text/html")
+    response = Response(render_page(report), mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 
@@ -198,6 +245,11 @@ def operator_socket(ws: Any) -> None:
         "msg": lambda f: chat.operator_message(op, f, conn),
         "close": lambda f: chat.operator_close(op, f),
         "transfer": lambda f: chat.operator_transfer(op, f, conn),
+        # notes and supervision (notes.py, supervision.py)
+        "note": lambda f: chat.notes.write(op, f),
+        "join": lambda f: chat.supervision.join(op, f),
+        "leave": lambda f: chat.supervision.leave(op, f),
+        "capacity": lambda f: chat.supervision.set_capacity(op, f, conn),
         "ping": lambda f: conn.send({"t": "pong"}),
     }
     try:

@@ -1,7 +1,8 @@
 """A router that asks the platform's own HTTP service which operator to choose.
 
 ``POST url`` with JSON ``{"conversation": {conv, partner, who, what, danger, lang,
-waiting_since}, "candidates": [{id, username, role, active, connected}]}``; the
+waiting_since}, "candidates": [{id, username, role, active, connected, idle_since,
+capacity}]}`` (``capacity``: the operator's own cap set by a supervisor, or null); the
 answer ``{"operator": <id or username or null>}``. A timeout, an error or a
 malformed answer is retried (``retries`` times, with a short back-off); after that
 the conversation simply stays in the queue, where operators can take it. The

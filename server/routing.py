@@ -10,6 +10,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 
 from pnav.sdk.router import Candidate, Router
 from pnav.sdk.store import Store
@@ -73,7 +74,8 @@ class Routing:
 
     def route(self) -> int:
         """One routing round: offer waiting conversations (danger first, then oldest) to
-        the router; returns how many were assigned."""
+        the router; returns how many were assigned. An operator at the capacity a
+        supervisor set for them gets no more, whatever the router chose."""
         if not self.router.automatic:
             return 0
         with self._lock:
@@ -91,6 +93,7 @@ class Routing:
                     op.role,
                     load.get(op.id, 0),
                     self.hub.operator_connected(op.id),
+                    capacity=op.capacity,
                 )
                 for op in self.store.list_operators()
                 if not op.removed
@@ -101,11 +104,13 @@ class Routing:
                 chosen = candidates.get(choice) if choice is not None else None
                 if chosen is None or not chosen.connected:
                     continue
+                if chosen.capacity is not None and chosen.active >= chosen.capacity:
+                    # A supervisor's cap holds whatever the router (a remote one too) says.
+                    log.info("router chose operator %d, who is at capacity", chosen.id)
+                    continue
                 if self._assign(conv.id, chosen.id):
                     log.info("conversation routed to operator %d", chosen.id)
-                    candidates[chosen.id] = Candidate(
-                        chosen.id, chosen.username, chosen.role, chosen.active + 1, True
-                    )
+                    candidates[chosen.id] = replace(chosen, active=chosen.active + 1)
                     assigned += 1
             if assigned:
                 self._queue_changed()

@@ -45,6 +45,14 @@ ROUTES = {
     "/console/api/login": OPERATOR,
     "/console/api/logout": OPERATOR,
     "/console/api/translate": OPERATOR,
+    "/console/api/canned": OPERATOR,
+    "/console/api/canned/<reply_id>": OPERATOR,
+    "/console/api/casework": OPERATOR,
+    "/console/api/centre": OPERATOR,
+    "/console/api/service": OPERATOR,
+    "/console/api/resources": OPERATOR,
+    "/console/api/emergency": OPERATOR,
+    "/console/api/report": OPERATOR,
     "/console/ws": OPERATOR,
     "/console/stats": OPERATOR,
     "/console/stats.csv": OPERATOR,
@@ -54,7 +62,7 @@ ROUTES = {
 def _sample_requests(app: Flask) -> list[tuple[str, str]]:
     """One request for every route and method, with path arguments filled in (a
     websocket route gets a plain GET: what any non-websocket client sees)."""
-    samples = {"name": "loader.js"}
+    samples = {"name": "loader.js", "reply_id": "1"}
     out = []
     for rule in app.url_map.iter_rules():
         path = rule.rule

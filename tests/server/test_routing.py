@@ -109,6 +109,35 @@ def test_least_loaded_takes_the_freest_and_respects_capacity() -> None:
         LeastLoadedRouter(capacity=0)
 
 
+def test_an_operators_own_capacity_wins_over_the_routers() -> None:
+    router = LeastLoadedRouter(capacity=2)
+    ops = [
+        Candidate(0, "op0", "operator", 1, True, capacity=1),  # full at their own cap
+        Candidate(1, "op1", "operator", 2, True, capacity=4),  # above the default: free
+    ]
+    assert router.choose(conversation(), ops) == 1
+    assert SkillsRouter(capacity=2).choose(conversation(), ops) == 1
+    full = [Candidate(0, "op0", "operator", 1, True, capacity=1)]
+    assert router.choose(conversation(), full) is None
+    assert Candidate(0, "op0", "operator", 0, True).capacity is None  # backward compatible
+
+
+def test_the_server_holds_a_supervisors_cap_whatever_the_router_says(
+    live_server, routing_service
+) -> None:
+    bob_pw = live_server.add_operator("bob")
+    bob = OperatorClient.login(live_server.url, "bob", bob_pw, timing=FAST)
+    first = PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
+    bob.accept(first.conv)
+    live_server.store.set_capacity(live_server.store.find_operator("bob").id, 1)
+    live_server.chat.routing.router = HttpRouter(routing_service.url, timeout=1, retries=0)
+    routing_service.answer = {"operator": "bob"}
+    second = PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
+    assert live_server.chat.routing.route() == 0
+    assert routing_service.requests[-1]["candidates"][-1]["capacity"] == 1
+    assert [c.id for c in live_server.store.waiting_conversations()] == [second.conv]
+
+
 def test_skills_match_language_and_category() -> None:
     router = SkillsRouter(
         skills={"op0": {"languages": ["ar", "fr"]}, "op1": {"categories": ["sexual"]}}

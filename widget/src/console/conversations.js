@@ -52,6 +52,8 @@ export class ConversationsView {
     }
     p.tab.textContent = this.tabText(c);
     p.tab.classList.toggle('c-tab--danger', c.danger);
+    // A supervisor reading along (supervise.js): no reply box, closing or transfer.
+    p.panel.dataset.observing = String(c.observing === true);
     this.presence(c);
     this.handovers(p, c);
     if (c.state === 'closed') this.closed(c);
@@ -96,8 +98,11 @@ export class ConversationsView {
     const submit = () => {
       const text = input.value.trim();
       if (!text || input.disabled) return;
+      // A canned reply put in the box marks the language it is in (canned.js).
+      const written = input.lang;
       input.value = '';
-      this.send(c, text);
+      input.lang = '';
+      this.send(c, text, written);
     };
     reply.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -129,10 +134,12 @@ export class ConversationsView {
    * Translate (when on and the languages differ), then encrypt and send: the
    * person gets the translation, the operator sees both. Replies leave in the
    * order they were written, each after its own translation; a translator that
-   * fails or is slow sends the original, marked.
+   * fails or is slow sends the original, marked. Text known to be in another
+   * language than the operator's (a canned reply) is sent as it is.
    * @private @param {Conversation} c @param {string} text
+   * @param {string} [written] the text's language, when known
    */
-  send(c, text) {
+  send(c, text, written = '') {
     const p = this.parts.get(c.key);
     if (!p) return;
     const li = this.append(p, 'operator', text);
@@ -140,7 +147,7 @@ export class ConversationsView {
     li.append(h('span', { className: 'c-message__state' }, this.opts.t('pending')));
     const tr = this.opts.translations;
     p.sending = p.sending.then(async () => {
-      const result = tr ? await tr.outgoing(c, text) : null;
+      const result = tr && (!written || written === this.opts.lang) ? await tr.outgoing(c, text) : null;
       const out = result?.translated ? result.text : text;
       if (result) this.showTranslation(li, result, 'outgoing', text);
       const cid = this.opts.onSend(c.key, out);
@@ -152,6 +159,33 @@ export class ConversationsView {
       }
       p.own.set(cid, li);
     });
+  }
+
+  /**
+   * Send what is not a typed reply (a referral card), after the replies on
+   * their way, shown like one: pending until the server stored it. Not
+   * translated.
+   * @param {string} key convKey @param {string} text what the bubble shows
+   * @param {() => string | null} send seals and sends; the client id, or null
+   * @returns {HTMLElement | null} the bubble
+   */
+  sendOther(key, text, send) {
+    const p = this.parts.get(key);
+    if (!p) return null;
+    const li = this.append(p, 'operator', text);
+    li.dataset.state = 'pending';
+    li.append(h('span', { className: 'c-message__state' }, this.opts.t('pending')));
+    p.sending = p.sending.then(() => {
+      const cid = send();
+      if (cid !== null) {
+        p.own.set(cid, li);
+        return;
+      }
+      li.dataset.state = 'failed';
+      const mark = li.querySelector('.c-message__state');
+      if (mark) mark.textContent = this.opts.t('failed');
+    });
+    return li;
   }
 
   /**
@@ -220,7 +254,8 @@ export class ConversationsView {
     const { t, label } = this.opts;
     // Words, not an emoji: not every operator's system has an emoji font.
     const who = c.duress ? `${t('duressOn')} · ` : '';
-    return `${who}${c.danger ? '⚠ ' : ''}${label(`who.${c.who}`)} · ${label(`what.${c.what}`)}`;
+    const watching = c.observing ? `${t('observingTab')} · ` : '';
+    return `${watching}${who}${c.danger ? '⚠ ' : ''}${label(`who.${c.who}`)} · ${label(`what.${c.what}`)}`;
   }
 
   /**

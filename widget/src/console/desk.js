@@ -1,7 +1,8 @@
 // The operator's side of the protocol (docs/protocol.md "Operator socket"),
 // with no DOM: conversation keys, sequence numbers seen per conversation,
-// messages not yet acknowledged, transfers and (for supervisors) the
-// "needs attention" list. Desk secret keys and conversation keys stay in memory.
+// messages not yet acknowledged, transfers, private notes and (for
+// supervisors) the "needs attention" list, the floor and the conversations
+// they observe. Desk secret keys and conversation keys stay in memory.
 import {
   openSealedKey,
   encryptMessage,
@@ -14,6 +15,7 @@ import {
 import { ReconnectingSocket } from '../shared/socket.js';
 import { SeqTracker } from '../shared/seq.js';
 import { sealText, openText } from '../shared/message.js';
+import { sealNote, readNote, NOTE_KINDS } from './notes.js';
 
 const MAX_BODY = 64 * 1024;
 export const OUTCOMES = ['information', 'referral', 'report', 'emergency', 'person_left'];
@@ -54,6 +56,11 @@ export function convKey(conv) {
  * @property {number} syncedOn connection number of the last catch-up sync
  * @property {Handover[]} handovers oldest first
  * @property {boolean} [duress] the person signalled that someone is with them
+ * @property {boolean} observing a supervisor reading along: no replies, no closing
+ * @property {string} operator username of the operator who holds it
+ * @property {string[]} observers usernames of the supervisors observing it
+ * @property {import('./notes.js').Note[]} notes private notes and whispers, oldest first
+ * @property {Map<string, number>} pendingNotes our notes not handed back yet: client id → connection number
  *
  * @typedef {object} AttentionItem
  * @property {ConvId} conv
@@ -90,6 +97,15 @@ export function convKey(conv) {
  * @property {(code: string, message: string, conv: string | undefined, transfer: boolean) => void} onError
  *   transfer: the server refused our transfer of `conv`
  * @property {(state: string) => void} onConnection
+ * @property {(c: Conversation, note: import('./notes.js').Note) => void} [onNote] a note
+ *   or whisper came (ours included: `note.cid` is the id `note()` returned)
+ * @property {(c: Conversation, cid: string, reason: string) => void} [onNoteFailed]
+ *   reason: the server's error code, or "offline" (the connection dropped first)
+ * @property {(c: Conversation, username: string, on: boolean) => void} [onObserver]
+ *   a supervisor joined (on) or left the conversation
+ * @property {(key: string) => void} [onLeft] we stopped observing (forgotten, key wiped)
+ * @property {(c: Conversation) => void} [onTakenOver] our take-over went through
+ * @property {(floor: Record<string, any>) => void} [onFloor] supervisors: the floor
  */
 
 export class Desk {
@@ -115,6 +131,8 @@ export class Desk {
     /** waiting for the pong that follows the conversation frames sent on connect */
     this.barrier = false;
     this.connection = 0;
+    /** our username, from `hello` */
+    this.me = '';
     this.socket = new ReconnectingSocket(url, {
       onOpen: () => this.onOpen(),
       onFrame: (f) => this.onFrame(f),
@@ -155,6 +173,14 @@ export class Desk {
       c.pending.clear();
       this.events.onLost(c);
     }
+    for (const c of this.conversations.values()) {
+      // Notes are not sent again by themselves: what the server did not hand back is said.
+      for (const [cid, connection] of c.pendingNotes) {
+        if (connection === this.connection) continue;
+        c.pendingNotes.delete(cid);
+        this.events.onNoteFailed?.(c, cid, 'offline');
+      }
+    }
     for (const [key, connection] of this.transferring) {
       if (connection === this.connection) continue;
       this.transferring.delete(key);
@@ -187,7 +213,7 @@ export class Desk {
    */
   send(key, text) {
     const c = this.conversations.get(key);
-    if (!c || !c.k || c.state === 'closed') return null;
+    if (!c || !c.k || c.state === 'closed' || c.observing) return null;
     const id = randomId();
     const body = sealText(c.k, text, id, 'operator');
     if (body.length > MAX_BODY) return null;
@@ -228,6 +254,59 @@ export class Desk {
     return null;
   }
 
+  /**
+   * Write a private note (or, observing, a whisper to the operator), for the
+   * conversation's staff only. The answer is a `note` frame with our client id
+   * (onNote), or an error (onNoteFailed).
+   * @param {string} key convKey @param {string} text @param {string} kind note | whisper
+   * @returns {{cid: string} | {problem: 'noKey' | 'tooLong' | 'offline' | 'unknown'}}
+   */
+  note(key, text, kind) {
+    const c = this.conversations.get(key);
+    if (!c || c.state === 'closed' || !NOTE_KINDS.includes(kind)) return { problem: 'unknown' };
+    if (!c.k) return { problem: 'noKey' };
+    const cid = randomId();
+    const body = sealNote(c.k, text, cid, this.me, kind);
+    if (body.length > MAX_BODY) return { problem: 'tooLong' };
+    if (!this.socket.send({ v: 1, t: 'note', conv: c.conv, id: cid, kind, body })) return { problem: 'offline' };
+    c.pendingNotes.set(cid, this.connection);
+    return { cid };
+  }
+
+  /**
+   * Supervisors: observe a conversation (its operator is told). Answered like
+   * an accept: the conversation frame, then its whole history.
+   * @param {ConvId} conv
+   */
+  join(conv) {
+    this.accepting.add(String(conv));
+    return this.socket.send({ v: 1, t: 'join', conv });
+  }
+
+  /** Supervisors: stop observing. @param {string} key convKey */
+  leave(key) {
+    const c = this.conversations.get(key);
+    return !!c && this.socket.send({ v: 1, t: 'leave', conv: c.conv });
+  }
+
+  /**
+   * Supervisors: take an observed conversation over, with a handover note
+   * (a transfer to ourselves; the operator and the person are told).
+   * @param {string} key convKey @param {string} note
+   * @returns {TransferProblem | null}
+   */
+  takeOver(key, note) {
+    return this.me ? this.transfer(key, this.me, note) : 'offline';
+  }
+
+  /**
+   * Supervisors: how many conversations routing gives an operator (null: the default).
+   * @param {string} username @param {number | null} capacity
+   */
+  setCapacity(username, capacity) {
+    return this.socket.send({ v: 1, t: 'capacity', operator: username, capacity });
+  }
+
   /** Forget a closed conversation and its key. @param {string} key convKey */
   dismiss(key) {
     const c = this.conversations.get(key);
@@ -252,7 +331,11 @@ export class Desk {
     const c = key === undefined ? undefined : this.conversations.get(key);
     switch (f.t) {
       case 'hello':
-        if (f.operator && typeof f.operator === 'object') this.events.onOperator(/** @type {any} */ (f.operator));
+        if (f.operator && typeof f.operator === 'object') {
+          const op = /** @type {Record<string, unknown>} */ (f.operator);
+          this.me = typeof op.username === 'string' ? op.username : '';
+          this.events.onOperator(op);
+        }
         break;
       case 'queue':
         if (Array.isArray(f.items)) this.events.onQueue(f.items.filter((i) => i && convKey(i.conv) !== undefined));
@@ -269,6 +352,22 @@ export class Desk {
           if (typeof f.id === 'string' && c.pending.delete(f.id)) this.events.onAck(c, f.id, f.seq);
           this.syncIfGap(c);
         }
+        break;
+      case 'note':
+        if (c) this.onNote(c, f.note, typeof f.id === 'string' ? f.id : '');
+        break;
+      case 'observer':
+        if (c && typeof f.username === 'string' && typeof f.on === 'boolean') {
+          c.observers = c.observers.filter((u) => u !== f.username);
+          if (f.on) c.observers.push(f.username);
+          this.events.onObserver?.(c, f.username, f.on);
+        }
+        break;
+      case 'left':
+        if (c && c.observing) this.forget(c);
+        break;
+      case 'floor':
+        this.events.onFloor?.(f);
         break;
       case 'presence':
         if (c && typeof f.person === 'string') {
@@ -318,6 +417,7 @@ export class Desk {
     const c = known ?? {
       conv: /** @type {ConvId} */ (f.conv), key, who: '', what: '', danger: false, lang: '', state: '', person: '',
       k: null, seqs: new SeqTracker(), pending: new Map(), ownIds: new Set(), shownIds: new Set(), syncedOn: 0, handovers: [],
+      observing: false, operator: '', observers: [], notes: [], pendingNotes: new Map(),
     };
     c.who = String(f.who ?? '');
     c.what = String(f.what ?? '');
@@ -330,11 +430,16 @@ export class Desk {
     c.duress = duress;
     if (!c.k) c.k = this.openKey(f.sealed_key, f.desk_key);
     c.handovers = this.readHandovers(c.k, f.handovers);
+    c.observing = f.observing === true;
+    c.operator = String(f.operator ?? '');
+    c.observers = Array.isArray(f.observers) ? f.observers.filter((u) => typeof u === 'string') : [];
+    const notes = Array.isArray(f.notes) ? f.notes : [];
     this.conversations.set(key, c);
     this.announced.add(key);
     const accepted = this.accepting.delete(key);
     this.events.onConversation(c, !known, accepted);
     if (duressChanged) this.events.onDuress?.(c);
+    for (const raw of notes) this.onNote(c, raw, '');
     if (c.syncedOn === this.connection) return;
     if (accepted) {
       // Accept answers with the whole history; only our own unsent replies
@@ -368,10 +473,38 @@ export class Desk {
     });
   }
 
+  /**
+   * A note or whisper, live or with the conversation: kept once (by the
+   * server's number and by the writer's client id), then shown.
+   * @private @param {Conversation} c @param {unknown} raw @param {string} cid ours, if it answers our note
+   */
+  onNote(c, raw, cid) {
+    const note = readNote(c.k, raw);
+    if (!note) return;
+    if (cid) c.pendingNotes.delete(cid);
+    if (note.cid) c.pendingNotes.delete(note.cid);
+    if (c.notes.some((n) => n.id === note.id || (note.cid !== null && n.cid === note.cid && n.author === note.author))) return;
+    c.notes.push(note);
+    this.events.onNote?.(c, note);
+  }
+
+  /** Not ours to read any more: forget it, key included. @private @param {Conversation} c */
+  forget(c) {
+    for (const id of c.pending.keys()) this.events.onFailed(c, id);
+    wipe(c.k);
+    this.conversations.delete(c.key);
+    this.events.onLeft?.(c.key);
+  }
+
   /** @private @param {string} key @param {string} to */
   onTransferred(key, to) {
     this.transferring.delete(key);
     const c = this.conversations.get(key);
+    if (c && this.me && to === this.me) {
+      // Our own take-over: the conversation stays, now ours (its frame follows).
+      this.events.onTakenOver?.(c);
+      return;
+    }
     if (c) {
       // Not ours any more: forget it, key included.
       for (const id of c.pending.keys()) this.events.onFailed(c, id);
@@ -437,7 +570,8 @@ export class Desk {
     const code = String(f.code ?? '');
     const conv = convKey(f.conv);
     const c = conv === undefined ? undefined : this.conversations.get(conv);
-    if (conv !== undefined && code === 'taken') this.accepting.delete(conv);
+    // A refused accept or join (an error about the conversation, not about a message).
+    if (conv !== undefined && typeof f.id !== 'string') this.accepting.delete(conv);
     if (c && typeof f.id === 'string' && c.pending.delete(f.id)) {
       this.events.onFailed(c, f.id);
       this.events.onError(code, String(f.message ?? ''), conv, false);
@@ -445,6 +579,10 @@ export class Desk {
     }
     // Not about one of our messages, about a conversation we are transferring:
     // the answer to the transfer (one at a time per conversation).
+    if (c && typeof f.id === 'string' && c.pendingNotes.delete(f.id)) {
+      this.events.onNoteFailed?.(c, f.id, code);
+      return;
+    }
     const transfer = conv !== undefined && this.transferring.delete(conv);
     this.events.onError(code, String(f.message ?? ''), conv, transfer);
   }

@@ -8,6 +8,12 @@ import { QueueView } from './queue.js';
 import { ConversationsView } from './conversations.js';
 import { AttentionView } from './attention.js';
 import { Translations } from './translate.js';
+import { Supervision } from './supervision.js';
+import { CannedAdmin, CannedReplies, cannedPicker } from './canned.js';
+import { available as caseworkAvailable } from './casework.js';
+import { emergencyTool } from './emergency.js';
+import { reportTool } from './report.js';
+import { referralTool, sendCard } from './referral.js';
 
 const lang = uiLang(navigator.language, 'en');
 const t = translator(consoleStrings, lang);
@@ -30,10 +36,11 @@ const ui = {
   connection: /** @type {HTMLElement} */ ($('connection')),
   logout: /** @type {HTMLButtonElement} */ ($('logout')),
   stats: /** @type {HTMLAnchorElement} */ ($('stats')), // supervisors only (the server checks too)
+  cannedAdmin: /** @type {HTMLDetailsElement} */ ($('canned-admin')), // supervisors only, likewise
   notice: /** @type {HTMLElement} */ ($('notice')),
 };
 
-/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView} | null} */
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, staff: Supervision} | null} */
 let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
@@ -94,25 +101,44 @@ function startDesk(operator, deskKeys) {
   };
   const translations = new Translations(lang);
   translations.check();
+  const casework = caseworkAvailable();
+  const canned = new CannedReplies();
+  canned.load();
+  const cannedAdmin = new CannedAdmin(ui.cannedAdmin, canned, { t, lang });
+  // Private notes, observing and taking over, the floor (supervision.js).
+  const staff = new Supervision({
+    t, label, lang, notice, desk: () => desk, conversations: () => conversations,
+    floor: { section: $('floor-section'), queue: $('floor-queue'), list: $('floor-operators') },
+  });
   const conversations = new ConversationsView($('conversation-tabs'), $('conversation-panels'), $('conversations-empty'), {
     t, label, lang,
     // Machine translation into and out of the operator's interface language.
     translations,
     // One element per tool under each conversation (conversations.js, Tool).
-    tools: [],
+    tools: [
+      ...staff.tools,
+      cannedPicker(canned, { t, lang }),
+      // Casework (emergency.js, report.js, referral.js): which backends exist is asked once.
+      emergencyTool({ t, available: casework }),
+      reportTool({ t, label, available: casework }),
+      referralTool({ t, lang, send: (c, card) => sendCard(desk, conversations, c, card) }),
+    ],
     onSend: (key, text) => desk.send(key, text),
     onClose: (key, outcome) => desk.close(key, outcome),
     onDismiss: (key) => desk.dismiss(key),
     onTransfer: transfer,
   });
   const attention = new AttentionView($('attention-section'), $('attention'), $('attention-empty'), { t, label, lang, onTransfer: transfer });
-  showOperator(operator, attention);
+  showOperator(operator, attention, cannedAdmin);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
-    onOperator: (op) => showOperator(op, attention),
+    onOperator: (op) => showOperator(op, attention, cannedAdmin),
     onQueue: (items) => queue.render(items),
     // Bring a conversation forward only when this operator just accepted it.
-    onConversation: (c, _isNew, accepted) => conversations.upsert(c, accepted),
+    onConversation: (c, _isNew, accepted) => {
+      conversations.upsert(c, accepted);
+      staff.conversation(c);
+    },
     onMessage: (c, m) => conversations.message(c, m),
     onAck: (c, id, seq) => conversations.ack(c, id, seq),
     onFailed: (c, id) => conversations.failed(c, id),
@@ -120,7 +146,10 @@ function startDesk(operator, deskKeys) {
     onDuress: (c) => conversations.duress(c),
     onClosed: (c) => conversations.closed(c),
     onTransferred: (key, to, held) => {
-      if (held) conversations.remove(key);
+      if (held) {
+        conversations.remove(key);
+        staff.forget(key);
+      }
       attention.remove(key);
       notice(t('transferred', { to }));
     },
@@ -136,15 +165,17 @@ function startDesk(operator, deskKeys) {
         : ['no_operator', 'forbidden', 'not_yours'].includes(code) ? (message ? `${t(`error.${code}`)} (${message})` : t(`error.${code}`))
           : t('notice', { message: message || code });
       // A refused transfer is said next to the transfer control that sent it.
-      if (transfer && conv !== undefined && (conversations.transferFailed(conv, text) || attention.transferFailed(conv, text))) return;
+      if (transfer && conv !== undefined && (conversations.transferFailed(conv, text) || attention.transferFailed(conv, text)
+        || staff.transferFailed(conv, text))) return;
       notice(text);
     },
     onConnection: (state) => {
       ui.connection.dataset.state = state;
       ui.connection.textContent = state === 'open' ? t('connected') : state === 'retrying' ? t('reconnecting') : '';
     },
+    ...staff.events,
   });
-  session = { desk, queue, conversations, attention };
+  session = { desk, queue, conversations, attention, cannedAdmin, staff };
   desk.start();
 }
 
@@ -154,6 +185,8 @@ function stopDesk() {
     session.queue.stop();
     session.conversations.clear();
     session.attention.stop();
+    session.cannedAdmin.stop();
+    session.staff.stop();
     session = null;
   }
   ui.desk.hidden = true;
@@ -168,11 +201,13 @@ function stopDesk() {
 /**
  * @param {{username?: unknown, role?: unknown}} op
  * @param {AttentionView} attention shown to supervisors
+ * @param {CannedAdmin} cannedAdmin shown to supervisors
  */
-function showOperator(op, attention) {
+function showOperator(op, attention, cannedAdmin) {
   ui.operator.textContent = [op.username, op.role].filter((x) => typeof x === 'string' && x).join(' · ');
   if (op.role === 'supervisor') attention.show(true);
   ui.stats.hidden = op.role !== 'supervisor';
+  cannedAdmin.show(op.role === 'supervisor');
 }
 
 /** Non-fatal server errors: shown for a while, then cleared. @param {string} text */
