@@ -89,8 +89,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     partner_url = f"http://{args.host}:{args.partner_port}"
     server_url = f"http://{args.host}:{args.port}"
+    # The sample directory (fictional local services, flagged as examples), emergencies
+    # written to the log, reports as signed bundles in the data directory: every
+    # casework form works and nothing leaves the machine.
     settings = Settings.load(
-        None, data_dir=data_dir, partners={"demo": [partner_url]}, public_url=server_url
+        None,
+        data_dir=data_dir,
+        partners={"demo": [partner_url]},
+        public_url=server_url,
+        directory_options={"sample": True},
+        dispatcher="log",
+        report_sink="folder",
+        report_sink_options={"folder": str(data_dir / "reports")},
     )
     login_file = data_dir / "demo-operator.txt"
     store = open_store(settings)
@@ -112,6 +122,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  partner page : {partner_url}/\n"
         f"  console      : {server_url}/console\n"
         f"  operator     : demo / {password}\n"
+        f"  casework     : sample directory (fictional services, e.g. postal code 35000);\n"
+        f"                 emergencies go to the log, reports to {data_dir / 'reports'}\n"
         "Press Ctrl+C to stop.",
         flush=True,
     )

@@ -65,7 +65,7 @@ def bar_chart(chart_id: str, series: Series) -> str:
     return "".join(parts)
 
 
-_PITCH, _COL_W, _PLOT_H, _TOP, _BOTTOM, _LEFT = 30, 22, 150, 20, 64, 12
+_PITCH, _COL_W, _PLOT_H, _TOP, _BOTTOM, _LEFT = 30, 22, 150, 20, 64, 48  # room for slanted labels
 
 
 def column_chart(chart_id: str, series: Series) -> str:

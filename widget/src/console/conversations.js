@@ -84,16 +84,19 @@ export class ConversationsView {
       ...OUTCOMES.map((o) => h('option', { value: o }, t(`outcome.${o}`))));
     const closeButton = h('button', { type: 'button', className: 'c-button c-button--danger', 'data-pnav': 'close' }, t('close'));
     const dismiss = h('button', { type: 'button', className: 'c-button', 'data-pnav': 'dismiss', hidden: true }, t('dismiss'));
+    // The conversation itself, and beside it (below it on narrow screens) the tools.
     const panel = h('section', { id, role: 'tabpanel', className: 'c-panel', 'data-pnav': 'conversation', 'data-conv': c.key, 'aria-labelledby': tab.id, hidden: true },
+      h('div', { className: 'c-panel__main' },
       h('dl', { className: 'c-meta' },
         c.danger && h('div', { className: 'c-danger' }, h('dt', {}, t('danger'))),
         h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
         h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
         h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
       translate, handovers, presence, state, list, duress, reply,
-      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss),
-      transfer.el,
-      h('div', { className: 'c-tools', 'data-pnav': 'tools' }, ...(this.opts.tools ?? []).map((tool) => tool(c, id))));
+      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
+      h('div', { className: 'c-panel__aside' },
+        transfer.el,
+        h('div', { className: 'c-tools', 'data-pnav': 'tools' }, ...(this.opts.tools ?? []).map((tool) => tool(c, id)))));
 
     const submit = () => {
       const text = input.value.trim();
