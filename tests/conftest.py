@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import secrets
@@ -60,6 +61,22 @@ def postgres_dsn(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def scale_out_env(postgres_dsn: str, redis_url: str) -> dict[str, str]:
+    """Environment of `pnav serve` processes sharing one PostgreSQL database and one
+    Redis (a key prefix of their own), as several hosts would."""
+    broker = {"url": redis_url, "prefix": f"pnav-test-{secrets.token_hex(4)}", "presence_ttl": 3}
+    return {
+        "PNAV_PARTNERS": "demo=http://partner.test",
+        "PNAV_SECURE_COOKIES": "0",
+        "PNAV_SECRET_KEY": secrets.token_hex(32),
+        "PNAV_STORE": "postgres",
+        "PNAV_STORE_OPTIONS": json.dumps({"dsn": postgres_dsn}),
+        "PNAV_BROKER": "redis",
+        "PNAV_BROKER_OPTIONS": json.dumps(broker),
+    }
+
+
+@pytest.fixture
 def redis_url() -> str:
     """The test Redis server's URL; it must be running (CI starts it)."""
     try:
@@ -106,6 +123,12 @@ class LiveServer:
         enrol_operator(self.store, name, password, role, unlock_with=(self.operator, self.password))
         return password
 
+    def stored_bytes(self) -> bytes:
+        """Every byte the server wrote: its data directory's files and its log, for
+        searching a canary that must never be there in clear."""
+        files = [p for p in self.data_dir.rglob("*") if p.is_file()]
+        return b"".join(p.read_bytes() for p in files) + self.log_path.read_bytes()
+
 
 # Quick heartbeats and back-off, so that tests notice and heal faults in seconds.
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
@@ -134,6 +157,19 @@ class Clients:
         """The person, back on their resume token (after a drop)."""
         ws_url = self.server.url.replace("http", "ws", 1) + "/ws/person"
         return PersonClient.resume(ws_url, token, key, timing=FAST)
+
+    @staticmethod
+    def record(client: PersonClient | OperatorClient) -> list[dict[str, Any]]:
+        """Every frame ``client``'s socket receives from now on (still handled as usual)."""
+        frames: list[dict[str, Any]] = []
+        inner = client._link.on_frame
+
+        def on_frame(frame: dict[str, Any]) -> None:
+            frames.append(frame)
+            inner(frame)
+
+        client._link.on_frame = on_frame
+        return frames
 
     def accepted(self, op: OperatorClient, **start: Any) -> PersonClient:
         """A person whose conversation ``op`` has taken."""

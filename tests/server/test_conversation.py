@@ -34,8 +34,7 @@ def test_messages_both_ways_are_end_to_end_encrypted(live_server):
     person.wait("status", state="closed")
     person.close()
     op.close()
-    blobs = b"".join(p.read_bytes() for p in live_server.data_dir.rglob("*") if p.is_file())
-    blobs += live_server.log_path.read_bytes()
+    blobs = live_server.stored_bytes()
     for canary in (canary_p, canary_o):
         assert canary.encode() not in blobs
 

@@ -15,11 +15,6 @@ from pnav.server.desk import remove_operator, rotate_desk_key
 from pnav.server.tokens import TokenError, Tokens
 
 
-def _everything(live_server) -> bytes:
-    files = [p for p in live_server.data_dir.rglob("*") if p.is_file()]
-    return b"".join(p.read_bytes() for p in files) + live_server.log_path.read_bytes()
-
-
 def test_back_with_the_resume_code_after_quick_exit(live_server, clients):
     bob_pw = live_server.add_operator("bob")
     bob = clients.login("bob", bob_pw)
@@ -46,7 +41,7 @@ def test_back_with_the_resume_code_after_quick_exit(live_server, clients):
     bob.send(person.conv, "welcome back")
     assert back.receive().text == "welcome back"
     # The code itself never reached the server: neither its digits nor its lookup id.
-    stored = _everything(live_server)
+    stored = live_server.stored_bytes()
     assert code.encode() not in stored
     assert crypto.normalise_resume_code(code).encode() not in stored
     back.close()
@@ -172,7 +167,7 @@ def test_after_a_full_session_a_dump_holds_no_secret(live_server, clients):
         for w in live_server.store.desk_key_wraps(alice.id).values()
     ]
     assert len(secrets_) == 3  # the first key and two rotations
-    stored = _everything(live_server)
+    stored = live_server.stored_bytes()
     for needle in [*(t.encode() for t in texts), *secrets_, code.encode(), person.key]:
         assert needle not in stored
     assert crypto.normalise_resume_code(code).encode() not in stored

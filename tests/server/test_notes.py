@@ -16,24 +16,6 @@ def _canary() -> str:
     return f"canary-note-{secrets.token_hex(10)}"
 
 
-def _record(client) -> list[dict]:
-    """Every frame the client's socket receives from now on."""
-    frames: list[dict] = []
-    inner = client._link.on_frame
-
-    def on_frame(frame: dict) -> None:
-        frames.append(frame)
-        inner(frame)
-
-    client._link.on_frame = on_frame
-    return frames
-
-
-def _stored(live_server) -> bytes:
-    files = [p for p in live_server.data_dir.rglob("*") if p.is_file()]
-    return b"".join(p.read_bytes() for p in files) + live_server.log_path.read_bytes()
-
-
 def _raw_note(op, conv: str, kind: str = "note", cid: str = "n1") -> str:
     content = {"type": "note", "text": "x", "id": cid, "from": op.operator["username"]}
     body = crypto.b64encode(crypto.encrypt_message(op.keys[conv], {**content, "kind": kind}))
@@ -44,7 +26,7 @@ def test_notes_are_stored_encrypted_and_never_reach_the_person(live_server, clie
     canary = _canary()
     op = clients.login()
     person = clients.accepted(op)
-    seen = _record(person)
+    seen = clients.record(person)
     note = op.note(person.conv, canary)
     assert (note.author, note.kind, note.text) == ("alice", "note", canary)
 
@@ -60,7 +42,7 @@ def test_notes_are_stored_encrypted_and_never_reach_the_person(live_server, clie
 
     # Neither does a new socket of the person, from the start, nor a sync.
     back = clients.resume(person.token, person.key)
-    replayed = _record(back)
+    replayed = clients.record(back)
     back.send_raw(json.dumps({"v": 1, "t": "sync", "after": 0}))
     assert [back.receive().text, back.receive().text] == ["hello", "hello to you"]
     back.send("after the sync")
@@ -68,7 +50,7 @@ def test_notes_are_stored_encrypted_and_never_reach_the_person(live_server, clie
     assert all(f.get("t") in ("msg", "ack", "status") for f in replayed)
     assert not [f for f in replayed if body in json.dumps(f)]
 
-    assert canary.encode() not in _stored(live_server)
+    assert canary.encode() not in live_server.stored_bytes()
 
 
 def test_notes_come_with_the_conversation_after_a_reconnect(live_server, clients):

@@ -8,7 +8,6 @@ with nothing lost, nothing doubled, order kept.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from pathlib import Path
@@ -25,22 +24,12 @@ FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 
 
 @pytest.fixture
-def two_processes(tmp_path: Path, postgres_dsn: str, redis_url: str):
+def two_processes(tmp_path: Path, postgres_dsn: str, scale_out_env: dict[str, str]):
     store = PostgresStore(postgres_dsn)
     password = secrets.token_urlsafe(12)
     enrol_operator(store, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
     store.close()
-    env = {
-        "PNAV_PARTNERS": f"demo={PARTNER}",
-        "PNAV_SECURE_COOKIES": "0",
-        "PNAV_SECRET_KEY": secrets.token_hex(32),
-        "PNAV_STORE": "postgres",
-        "PNAV_STORE_OPTIONS": json.dumps({"dsn": postgres_dsn}),
-        "PNAV_BROKER": "redis",
-        "PNAV_BROKER_OPTIONS": json.dumps(
-            {"url": redis_url, "prefix": f"pnav-test-{secrets.token_hex(4)}", "presence_ttl": 3}
-        ),
-    }
+    env = scale_out_env
     procs = [ServerProcess(tmp_path / name, env=env) for name in ("a", "b")]
     for proc in procs:
         proc.start()

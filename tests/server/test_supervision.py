@@ -18,24 +18,6 @@ from pnav.server.postgres_store import PostgresStore
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 
 
-def _record(client) -> list[dict]:
-    """Every frame the client's socket receives from now on."""
-    frames: list[dict] = []
-    inner = client._link.on_frame
-
-    def on_frame(frame: dict) -> None:
-        frames.append(frame)
-        inner(frame)
-
-    client._link.on_frame = on_frame
-    return frames
-
-
-def _stored(live_server) -> bytes:
-    files = [p for p in live_server.data_dir.rglob("*") if p.is_file()]
-    return b"".join(p.read_bytes() for p in files) + live_server.log_path.read_bytes()
-
-
 def _operator(floor: dict, username: str) -> dict:
     [op] = [o for o in floor["operators"] if o["username"] == username]
     return op
@@ -70,9 +52,9 @@ def test_an_operator_cannot_supervise(live_server, clients, desk):
     assert live_server.store.find_operator("bob").capacity is None
 
 
-def test_joining_tells_the_operator_and_the_supervisor_reads_along(live_server, desk):
+def test_joining_tells_the_operator_and_the_supervisor_reads_along(live_server, clients, desk):
     alice, bob, person = desk
-    person_frames = _record(person)
+    person_frames = clients.record(person)
     person.send("before the supervisor came")
     assert bob.receive().text == "before the supervisor came"
 
@@ -118,10 +100,10 @@ def test_the_observer_gets_the_conversation_after_reconnecting(live_server, clie
     ]
 
 
-def test_a_whisper_reaches_the_operator_and_never_the_person(live_server, desk):
+def test_a_whisper_reaches_the_operator_and_never_the_person(live_server, clients, desk):
     alice, bob, person = desk
     canary = f"canary-whisper-{secrets.token_hex(8)}"
-    person_frames = _record(person)
+    person_frames = clients.record(person)
     alice.join(person.conv)
     whisper = alice.note(person.conv, canary, kind="whisper")
     got = bob.wait_note(person.conv)
@@ -134,7 +116,7 @@ def test_a_whisper_reaches_the_operator_and_never_the_person(live_server, desk):
     bob.send(person.conv, "yes")
     assert person.receive().text == "yes"
     assert not [f for f in person_frames if f.get("t") not in ("msg", "ack", "status")]
-    assert canary.encode() not in _stored(live_server)
+    assert canary.encode() not in live_server.stored_bytes()
 
 
 def test_leaving_stops_the_frames(live_server, desk):
@@ -260,7 +242,7 @@ def test_capacity_is_respected_by_least_loaded_routing(live_server, clients, des
 
 
 @pytest.fixture
-def two_processes(tmp_path: Path, postgres_dsn: str, redis_url: str):
+def two_processes(tmp_path: Path, postgres_dsn: str, scale_out_env: dict[str, str]):
     store = PostgresStore(postgres_dsn)
     passwords = {name: secrets.token_urlsafe(12) for name in ("alice", "bob")}
     fast_kdf = {"kdf_ops": 1, "kdf_mem": 8 << 20}
@@ -269,17 +251,7 @@ def two_processes(tmp_path: Path, postgres_dsn: str, redis_url: str):
         store, "bob", passwords["bob"], unlock_with=("alice", passwords["alice"]), **fast_kdf
     )
     store.close()
-    env = {
-        "PNAV_PARTNERS": "demo=http://partner.test",
-        "PNAV_SECURE_COOKIES": "0",
-        "PNAV_SECRET_KEY": secrets.token_hex(32),
-        "PNAV_STORE": "postgres",
-        "PNAV_STORE_OPTIONS": json.dumps({"dsn": postgres_dsn}),
-        "PNAV_BROKER": "redis",
-        "PNAV_BROKER_OPTIONS": json.dumps(
-            {"url": redis_url, "prefix": f"pnav-test-{secrets.token_hex(4)}", "presence_ttl": 3}
-        ),
-    }
+    env = scale_out_env
     procs = [ServerProcess(tmp_path / name, env=env) for name in ("a", "b")]
     for proc in procs:
         proc.start()
