@@ -200,3 +200,33 @@ export class DeliveryResult {
     this.el.hidden = true;
   }
 }
+
+/**
+ * Send an emergency or a report and show what came of it. A delivery that was
+ * attempted, whatever its outcome, has an id: `form.last` keeps it with that
+ * id so that "try again" resends the same one.
+ * @param {{el: HTMLElement, send: HTMLButtonElement, error: HTMLElement,
+ *   result: DeliveryResult, last: Record<string, unknown> | null}} form
+ * @param {string} path emergency or report
+ * @param {Record<string, unknown>} body
+ * @returns {Promise<Answer & {delivered: boolean}>} delivered false: refused,
+ *   nothing went out (the caller says why, next to the field)
+ */
+export async function deliver(form, path, body) {
+  form.error.textContent = '';
+  form.send.disabled = true;
+  form.result.retry.disabled = true;
+  form.result.sending();
+  const a = await api(path, body);
+  const open = stillOpen(form.el);
+  if (open) form.send.disabled = false;
+  const delivered = typeof a.body.status === 'string';
+  if (delivered) {
+    form.last = { ...body, id: a.body.id };
+    form.result.show(a.body);
+    if (!open) form.result.retry.disabled = true;
+  } else {
+    form.result.hide();
+  }
+  return { ...a, delivered };
+}

@@ -5,7 +5,7 @@
 // Then: acknowledged with the centre's reference, sent, or failed with the
 // error of each attempt and "try again" (the same emergency, same id).
 import { h } from '../shared/dom.js';
-import { api, field, placeFields, watchService, serviceText, showRefusal, DeliveryResult, stillOpen } from './casework.js';
+import { deliver, field, placeFields, watchService, serviceText, showRefusal, DeliveryResult } from './casework.js';
 
 /**
  * @typedef {import('./casework.js').T} T
@@ -73,22 +73,9 @@ class EmergencyForm {
 
   /** @private @param {Record<string, unknown>} body */
   async submit(body) {
-    const t = this.t;
-    this.error.textContent = '';
-    this.send.disabled = true;
-    this.result.retry.disabled = true;
-    this.result.sending();
-    const a = await api('emergency', body);
-    if (stillOpen(this.el)) this.send.disabled = false;
-    if (typeof a.body.status === 'string') {
-      // Delivered or not, it is an emergency with an id: "try again" resends it as is.
-      this.last = { ...body, id: a.body.id };
-      this.result.show(a.body);
-      if (!stillOpen(this.el)) this.result.retry.disabled = true;
-      return;
-    }
-    this.result.hide();
-    showRefusal(t, a, this.error, {
+    const a = await deliver(this, 'emergency', body);
+    if (a.delivered) return;
+    showRefusal(this.t, a, this.error, {
       ...Object.fromEntries(Object.entries(this.place.inputs).map(([k, i]) => [`location.${k}`, i])),
       danger: this.danger.input,
       people_at_risk: this.people.input,

@@ -5,7 +5,7 @@
 // POST /console/api/report; the server records every submission in its audit
 // log. The outcome shows like an emergency's.
 import { h } from '../shared/dom.js';
-import { api, field, placeFields, watchService, serviceText, showRefusal, DeliveryResult, stillOpen } from './casework.js';
+import { deliver, field, placeFields, watchService, serviceText, showRefusal, DeliveryResult } from './casework.js';
 
 /**
  * @typedef {import('./casework.js').T} T
@@ -131,21 +131,12 @@ class ReportForm {
   /** @private @param {Record<string, unknown>} body */
   async submit(body) {
     const t = this.t;
-    this.error.textContent = '';
-    this.send.disabled = true;
-    this.result.retry.disabled = true;
-    this.result.sending();
-    const a = await api('report', body);
-    if (stillOpen(this.el)) this.send.disabled = false;
-    if (typeof a.body.status === 'string') {
-      this.last = { ...body, id: a.body.id };
-      this.result.show(a.body);
+    const a = await deliver(this, 'report', body);
+    if (a.delivered) {
       // Delivered, but the audit log did not record it: the operator must know.
       if (a.status === 500) this.error.textContent = t('report.auditFailed');
-      if (!stillOpen(this.el)) this.result.retry.disabled = true;
       return;
     }
-    this.result.hide();
     /** @type {Record<string, HTMLElement>} */
     const byField = {
       category: this.category, facts: this.facts.input, first_date: this.firstDate.input,
