@@ -13,11 +13,9 @@ from typing import Any
 
 from pnav.sdk.store import Conversation, Operator, Store
 
+from .chat_frames import ms, triage
+
 __all__ = ["floor_frame"]
-
-
-def _ms(ts: float | None) -> int | None:
-    return None if ts is None else int(ts * 1000)
 
 
 def _unanswered_since(store: Store, conv: Conversation) -> float | None:
@@ -36,14 +34,11 @@ def _conversation(
 ) -> dict[str, Any]:
     return {
         "conv": conv.id,
-        "who": conv.who,
-        "what": conv.what,
-        "danger": conv.danger,
-        "lang": conv.lang,
+        **triage(conv),
         "person": conv.person,
         "duress": duress,
-        "since": _ms(conv.assigned_at),
-        "unanswered_since": _ms(_unanswered_since(store, conv)),
+        "since": ms(conv.assigned_at),
+        "unanswered_since": ms(_unanswered_since(store, conv)),
         "observers": [names(o) for o in store.observers(conv.id)],
     }
 
@@ -89,7 +84,7 @@ def floor_frame(
         "queue": {
             "count": len(waiting),
             "danger": sum(1 for c in waiting if c.danger),
-            "oldest": _ms(min((c.created_at for c in waiting), default=None)),
+            "oldest": ms(min((c.created_at for c in waiting), default=None)),
         },
         "default_capacity": default_capacity,
         # Removed accounts only while they still hold a conversation (someone must act).

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from pnav.sdk import crypto
 from pnav.sdk.store import NOTE_KINDS, Note, Operator
 
+from .chat_frames import ms
 from .frames import FrameError, body_bytes, client_id
 
 if TYPE_CHECKING:
-    from .chat import ChatService
+    from .chat_base import ChatBase
 
 __all__ = ["Notes"]
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class Notes:
-    def __init__(self, chat: ChatService) -> None:
+    def __init__(self, chat: ChatBase) -> None:
         self.chat = chat
         self.store = chat.store
 
@@ -38,7 +39,7 @@ class Notes:
             "author": author,
             "kind": note.kind,
             "body": crypto.b64encode(note.body),
-            "ts": int(note.created_at * 1000),
+            "ts": ms(note.created_at),
         }
 
     def items(self, conv_id: str) -> list[dict[str, Any]]:

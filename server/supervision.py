@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 from pnav.sdk import crypto
 from pnav.sdk.store import Conversation, Operator
 
+from .chat_frames import ms, triage
 from .floor import floor_frame
 from .frames import FrameError, require_str
 from .hub import Connection
 
 if TYPE_CHECKING:
-    from .chat import ChatService
+    from .chat_base import ChatBase
 
 __all__ = ["MAX_CAPACITY", "Supervision"]
 
@@ -37,7 +38,7 @@ MAX_CAPACITY = 99
 
 
 class Supervision:
-    def __init__(self, chat: ChatService) -> None:
+    def __init__(self, chat: ChatBase) -> None:
         self.chat = chat
         self.store = chat.store
         self.hub = chat.hub
@@ -185,11 +186,8 @@ class Supervision:
                         "conv": conv.id,
                         "operator": self.chat.username(op_id),
                         "reason": "operator_away",
-                        "since": int(since * 1000),
-                        "who": conv.who,
-                        "what": conv.what,
-                        "danger": conv.danger,
-                        "lang": conv.lang,
+                        "since": ms(since),
+                        **triage(conv),
                         "sealed_key": crypto.b64encode(conv.sealed_key),
                         "desk_key": conv.desk_key,
                     }
