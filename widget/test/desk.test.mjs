@@ -1,48 +1,15 @@
-// The operator's desk (widget/src/console/desk.js): catch-up after a
-// (re)connect, gaps, handover notes, transfers, the attention list.
-import { test, mock, beforeEach, afterEach } from 'node:test';
+// The operator's desk (widget/src/console/desk.js, desk-connection.js,
+// delivery.js): catch-up after a (re)connect, gaps, handover notes,
+// transfers, the attention list, referral cards sent like replies.
+import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import nacl from 'tweetnacl';
-import { FakeWebSocket, installBrowserFakes } from './fakes.mjs';
-import { Desk } from '../src/console/desk.js';
+import { FakeWebSocket } from './fakes.mjs';
+import { deskPair, named, desk, conversation } from './desk-harness.mjs';
+import { sendCard } from '../src/console/referral.js';
 import {
   newConversationKey, sealConversationKey, encryptMessage, decryptMessage, toBase64, fromBase64,
 } from '../src/shared/crypto.js';
-import { sealText } from '../src/shared/message.js';
-
-/** @type {{name: string, args: any[]}[]} */
-let calls;
-const deskPair = nacl.box.keyPair();
-
-beforeEach(() => {
-  installBrowserFakes();
-  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
-  calls = [];
-});
-afterEach(() => mock.timers.reset());
-
-/** @param {string} name */
-const named = (name) => calls.filter((c) => c.name === name).map((c) => c.args);
-
-function desk() {
-  /** @type {any} */
-  const events = new Proxy({}, { get: (_, name) => (...args) => calls.push({ name: String(name), args }) });
-  const d = new Desk('ws://x/console/ws', new Map([['d1', deskPair.secretKey.slice()]]), events);
-  d.start();
-  FakeWebSocket.last.open();
-  return d;
-}
-
-/** A conversation frame as the server sends it, and its key. */
-function conversation(conv = 'c1', extra = {}) {
-  const k = newConversationKey();
-  const frame = {
-    t: 'conversation', conv, who: 'victim', what: 'domestic', danger: false, lang: 'fr',
-    sealed_key: toBase64(sealConversationKey(k, deskPair.publicKey)), desk_key: 'd1',
-    state: 'active', person: 'connected', last_seq: 0, handovers: [], ...extra,
-  };
-  return { k, frame };
-}
+import { sealText, openMessage } from '../src/shared/message.js';
 
 /** A handover note, or any other unbound object. @param {Uint8Array} k @param {string} text @param {string} [type] */
 const seal = (k, text, type = 'note') => toBase64(encryptMessage(k, { type, text }));
@@ -254,5 +221,54 @@ test('message binding: replies carry their id and sender; a body moved to anothe
   ws.receive(good);
   ws.receive({ ...good, seq: 3 });
   assert.deepEqual(named('onMessage').map(([, m]) => [m.seq, m.text]), [[1, null], [2, 'aidez-moi']]);
+  d.stop();
+});
+
+test('a referral card is sent like a reply: pending, sent again after a reconnect, then acknowledged', () => {
+  const d = desk();
+  let ws = FakeWebSocket.last;
+  const { k, frame } = conversation('c1');
+  ws.receive(frame);
+  ws.receive({ t: 'pong' });
+  const card = { name: '3919', description: '', phone: '3919', sms: '', url: '', email: '', hours: '24/7' };
+  /** @type {(() => string | null)[]} */
+  const sends = [];
+  const bubble = { dataset: {} };
+  /** @type {any} */
+  const view = { sendOther: (/** @type {string} */ _key, /** @type {string} */ _text, /** @type {() => string | null} */ send) => (sends.push(send), bubble) };
+  ws.drop();
+  assert.equal(sendCard(d, view, /** @type {any} */ (d.conversations.get('c1')), card), true);
+  assert.deepEqual(bubble.dataset, { kind: 'referral' });
+  const id = sends[0]();
+  assert.ok(id, 'kept while offline');
+  mock.timers.tick(15000);
+  ws = FakeWebSocket.last;
+  ws.open();
+  ws.receive(frame);
+  const [again] = ws.sentOf('msg');
+  assert.equal(again.id, id, 'sent again with its client id');
+  const opened = openMessage(k, { ...again, from: 'operator' });
+  assert.deepEqual(opened?.card, card);
+  ws.receive({ t: 'ack', conv: 'c1', id, seq: 1 });
+  assert.deepEqual(named('onAck').map(([, i, s]) => [i, s]), [[id, 1]]);
+  d.stop();
+});
+
+test('nothing is written to the person in an observed, closed or keyless conversation', () => {
+  const d = desk();
+  const ws = FakeWebSocket.last;
+  ws.receive(conversation('c1', { observing: true }).frame);
+  ws.receive(conversation('c2', { desk_key: 'unknown' }).frame);
+  ws.receive(conversation('c3').frame);
+  ws.receive({ t: 'closed', conv: 'c3', outcome: 'information' });
+  /** @type {any} */
+  const view = { sendOther: () => assert.fail('no bubble') };
+  for (const key of ['c1', 'c2', 'c3', 'c4']) {
+    assert.equal(d.canSend(key), false, key);
+    assert.equal(d.sendSealed(key, () => 'body'), null, key);
+    const c = d.conversations.get(key);
+    if (c) assert.equal(sendCard(d, view, c, { name: 'x', description: '', phone: '', sms: '', url: '', email: '', hours: '' }), false, key);
+  }
+  assert.equal(ws.sentOf('msg').length, 0);
   d.stop();
 });

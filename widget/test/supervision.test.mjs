@@ -1,50 +1,18 @@
 // Private notes and supervision in the desk (widget/src/console/desk.js,
 // notes.js): notes sealed and bound, shown once, refused when moved; an
 // observed conversation is read-only; leaving and taking over.
-import { test, mock, beforeEach, afterEach } from 'node:test';
+import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import nacl from 'tweetnacl';
-import { FakeWebSocket, installBrowserFakes } from './fakes.mjs';
-import { Desk } from '../src/console/desk.js';
+import { FakeWebSocket } from './fakes.mjs';
+import { named, desk as openDesk, conversation as frameOf } from './desk-harness.mjs';
 import { sealNote, readNote } from '../src/console/notes.js';
-import {
-  newConversationKey, sealConversationKey, decryptMessage, toBase64, fromBase64,
-} from '../src/shared/crypto.js';
+import { newConversationKey, decryptMessage, fromBase64 } from '../src/shared/crypto.js';
 
-/** @type {{name: string, args: any[]}[]} */
-let calls;
-const deskPair = nacl.box.keyPair();
+/** A desk signed in as a supervisor. */
+const desk = (username = 'alice') => openDesk(username);
 
-beforeEach(() => {
-  installBrowserFakes();
-  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
-  calls = [];
-});
-afterEach(() => mock.timers.reset());
-
-/** @param {string} name */
-const named = (name) => calls.filter((c) => c.name === name).map((c) => c.args);
-
-function desk(username = 'alice') {
-  /** @type {any} */
-  const events = new Proxy({}, { get: (_, name) => (...args) => calls.push({ name: String(name), args }) });
-  const d = new Desk('ws://x/console/ws', new Map([['d1', deskPair.secretKey.slice()]]), events);
-  d.start();
-  FakeWebSocket.last.open();
-  FakeWebSocket.last.receive({ t: 'hello', operator: { id: 1, username, role: 'supervisor' } });
-  return d;
-}
-
-function conversation(conv = 'c1', extra = {}) {
-  const k = newConversationKey();
-  const frame = {
-    t: 'conversation', conv, who: 'victim', what: 'domestic', danger: false, lang: 'fr',
-    sealed_key: toBase64(sealConversationKey(k, deskPair.publicKey)), desk_key: 'd1',
-    state: 'active', person: 'connected', last_seq: 0, handovers: [], operator: 'bob',
-    observing: false, observers: [], notes: [], ...extra,
-  };
-  return { k, frame };
-}
+/** A conversation held by bob. @param {string} [conv] @param {object} [extra] */
+const conversation = (conv = 'c1', extra = {}) => frameOf(conv, { operator: 'bob', observing: false, observers: [], notes: [], ...extra });
 
 /** A note as the server hands it out. */
 const item = (k, id, text, author = 'bob', kind = 'note', cid = `n${id}`) => ({

@@ -45,13 +45,10 @@ export class FloorView {
   render(floor) {
     this.last = floor;
     this.show(true);
-    const { t } = this.opts;
     const q = floor.queue ?? {};
-    const count = typeof q.count === 'number' ? q.count : 0;
-    this.queue.dataset.count = String(count);
+    this.queue.dataset.count = String(typeof q.count === 'number' ? q.count : 0);
     this.queue.dataset.danger = String(q.danger ?? 0);
-    this.queue.textContent = count === 0 ? t('emptyQueue')
-      : t('floor.queue', { count, danger: q.danger ?? 0, time: duration(Date.now() - (q.oldest ?? Date.now())) });
+    this.queue.textContent = this.queueLine(q, Date.now());
     const operators = Array.isArray(floor.operators) ? floor.operators : [];
     const keep = new Set(operators.map((o) => String(o.username)));
     for (const [name, row] of this.rows) {
@@ -169,10 +166,14 @@ export class FloorView {
     for (const el of /** @type {NodeListOf<HTMLElement>} */ (this.list.querySelectorAll('[data-pnav="unanswered"]'))) {
       el.textContent = this.opts.t('floor.unanswered', { time: duration(now - Number(el.dataset.since)) });
     }
-    if (this.last && this.last.queue?.count > 0) {
-      const q = this.last.queue;
-      this.queue.textContent = this.opts.t('floor.queue', { count: q.count, danger: q.danger ?? 0, time: duration(now - (q.oldest ?? now)) });
-    }
+    if (this.last && this.last.queue?.count > 0) this.queue.textContent = this.queueLine(this.last.queue, now);
+  }
+
+  /** The queue in numbers. @private @param {Record<string, any>} q the floor's `queue` @param {number} now */
+  queueLine(q, now) {
+    const count = typeof q.count === 'number' ? q.count : 0;
+    return count === 0 ? this.opts.t('emptyQueue')
+      : this.opts.t('floor.queue', { count, danger: q.danger ?? 0, time: duration(now - (q.oldest ?? now)) });
   }
 
   stop() {

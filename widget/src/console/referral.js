@@ -5,7 +5,6 @@
 // sealReferral) whose plain-text form is what the console shows, and what any
 // client that only knows text messages shows.
 import { h } from '../shared/dom.js';
-import { randomId } from '../shared/crypto.js';
 import { sealReferral } from '../shared/message.js';
 import { cardOf, cardLines, cardText } from '../shared/card.js';
 import { chatStrings, translator, uiLang } from '../shared/i18n.js';
@@ -17,56 +16,36 @@ import { api, field } from './casework.js';
  * @typedef {import('./desk.js').Conversation} Conversation
  * @typedef {import('../shared/card.js').Card} Card
  * @typedef {{t: T, lang: string, send: (c: Conversation, card: Card) => boolean}} Context
- *   send: false when nothing could be sent (no key, closed, too large)
+ *   send: false when nothing could be sent (no key, closed, observed)
  */
 
 // The directory's resource categories (pnav.sdk.directory.RESOURCE_CATEGORIES).
 const CATEGORIES = ['emergency', 'domestic_violence', 'victim_support', 'cyber', 'child', 'legal', 'health', 'shelter', 'other'];
-const MAX_BODY = 64 * 1024; // as desk.js: the server refuses larger bodies
-
-/**
- * Seal and send a card like desk.send sends a text: pending (and sent again
- * after a reconnect) until the server acknowledges it.
- * @param {import('./desk.js').Desk} desk @param {string} key convKey
- * @param {Card} card @param {string} text its plain-text form
- * @returns {string | null} client id, or null (unknown, no key, closed, observed, too large)
- */
-export function sendReferral(desk, key, card, text) {
-  const c = desk.conversations.get(key);
-  // As desk.send: a supervisor observing a conversation does not write to the person.
-  if (!c || !c.k || c.state === 'closed' || c.observing) return null;
-  const id = randomId();
-  const body = sealReferral(c.k, card, text, id);
-  if (body.length > MAX_BODY) return null;
-  c.pending.set(id, body);
-  c.ownIds.add(id);
-  desk.socket.send({ v: 1, t: 'msg', conv: c.conv, id, body });
-  return id;
-}
 
 /**
  * The card's plain text in the person's interface language (the chat's own
  * labels), so that it reads the same as the card the chat draws.
  * @param {Card} card @param {string} lang the conversation's language
  */
-export function personText(card, lang) {
+function personText(card, lang) {
   const personLang = uiLang(lang);
   return cardText(card, translator(chatStrings, personLang), personLang);
 }
 
 /**
  * Send a card to the person and show it in the conversation, after the
- * replies on their way; the bubble is pending until the server stored it.
+ * replies on their way. It is sent like a reply (desk.sendSealed): the
+ * bubble is pending, and the card sent again after a reconnect, until the
+ * server stored it.
  * @param {import('./desk.js').Desk} desk
  * @param {import('./conversations.js').ConversationsView} view
  * @param {Conversation} c @param {Card} card
  * @returns {boolean} false when it cannot be sent (no key, closed, observed)
  */
 export function sendCard(desk, view, c, card) {
-  const held = desk.conversations.get(c.key);
-  if (!held || !held.k || held.state === 'closed' || held.observing) return false;
+  if (!desk.canSend(c.key)) return false;
   const text = personText(card, c.lang);
-  const li = view.sendOther(c.key, text, () => sendReferral(desk, c.key, card, text));
+  const li = view.sendOther(c.key, text, () => desk.sendSealed(c.key, (k, id) => sealReferral(k, card, text, id)));
   if (li) li.dataset.kind = 'referral';
   return li !== null;
 }
