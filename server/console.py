@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
 
-from . import canned_api, casework_api
+from . import canned_api, casework_api, operators_api
 from .desk import prelogin_salt, verify_login
 from .frames import FrameError, parse
 from .headers import console_csp, script_nonce
@@ -198,6 +198,23 @@ def canned_change(reply_id: str | None = None) -> Response:
     if not _same_origin():
         return _error(403, "canned replies are only changed from the console page")
     return canned_api.change(current_operator(), reply_id)
+
+
+@bp.get("/api/operators")
+def operator_accounts() -> Response:
+    """Supervisors: every operator account and the current desk key (operators_api.py)."""
+    return operators_api.listing(current_operator())
+
+
+@bp.post("/api/operators/<path:username>/remove")
+@bp.post("/api/desk/rotate")
+def operators_change(username: str | None = None) -> Response:
+    """Supervisors remove an account or rotate the desk key, as the CLI does
+    (operators_api.py)."""
+    if not _same_origin():
+        return _error(403, "operators and the desk key are only changed from the console page")
+    op = current_operator()
+    return operators_api.rotate(op) if username is None else operators_api.remove(op, username)
 
 
 @bp.get("/stats")

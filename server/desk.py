@@ -2,7 +2,9 @@
 
 The desk secret key exists in plaintext only in memory: in the console of a logged-in
 operator, or for the duration of one CLI command that enrols an operator or rotates
-the key. On disk it is only ever sealed to operators' public keys (which derive from
+the key, or of one console request by which a supervisor rotates it (operators_api.py:
+rotation and removal need no password, so the CLI and the console call the same
+functions). On disk it is only ever sealed to operators' public keys (which derive from
 their credentials), so giving it to an operator needs no password but theirs to open.
 """
 

@@ -47,6 +47,9 @@ ROUTES = {
     "/console/api/translate": OPERATOR,
     "/console/api/canned": OPERATOR,
     "/console/api/canned/<reply_id>": OPERATOR,
+    "/console/api/operators": OPERATOR,
+    "/console/api/operators/<path:username>/remove": OPERATOR,
+    "/console/api/desk/rotate": OPERATOR,
     "/console/api/casework": OPERATOR,
     "/console/api/centre": OPERATOR,
     "/console/api/service": OPERATOR,
@@ -62,12 +65,10 @@ ROUTES = {
 def _sample_requests(app: Flask) -> list[tuple[str, str]]:
     """One request for every route and method, with path arguments filled in (a
     websocket route gets a plain GET: what any non-websocket client sees)."""
-    samples = {"name": "loader.js", "reply_id": "1"}
+    samples = {"name": "loader.js", "reply_id": "1", "username": "alice"}
     out = []
     for rule in app.url_map.iter_rules():
-        path = rule.rule
-        for arg in rule.arguments:
-            path = path.replace(f"<{arg}>", samples[arg])
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples[m.group(1)], rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             out.append((method, path))
     return out

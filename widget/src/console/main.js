@@ -10,6 +10,7 @@ import { AttentionView } from './attention.js';
 import { Translations } from './translate.js';
 import { Supervision } from './supervision.js';
 import { CannedAdmin, CannedReplies, cannedPicker } from './canned.js';
+import { OperatorsAdmin } from './operators.js';
 import { available as caseworkAvailable } from './casework.js';
 import { emergencyTool } from './emergency.js';
 import { reportTool } from './report.js';
@@ -37,10 +38,11 @@ const ui = {
   logout: /** @type {HTMLButtonElement} */ ($('logout')),
   stats: /** @type {HTMLAnchorElement} */ ($('stats')), // supervisors only (the server checks too)
   cannedAdmin: /** @type {HTMLDetailsElement} */ ($('canned-admin')), // supervisors only, likewise
+  operatorsAdmin: /** @type {HTMLDetailsElement} */ ($('operators-admin')), // supervisors only, likewise
   notice: /** @type {HTMLElement} */ ($('notice')),
 };
 
-/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, staff: Supervision} | null} */
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision} | null} */
 let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
@@ -105,6 +107,7 @@ function startDesk(operator, deskKeys) {
   const canned = new CannedReplies();
   canned.load();
   const cannedAdmin = new CannedAdmin(ui.cannedAdmin, canned, { t, lang });
+  const operatorsAdmin = new OperatorsAdmin(ui.operatorsAdmin, { t, lang });
   // Private notes, observing and taking over, the floor (supervision.js).
   const staff = new Supervision({
     t, label, lang, notice, desk: () => desk, conversations: () => conversations,
@@ -129,10 +132,10 @@ function startDesk(operator, deskKeys) {
     onTransfer: transfer,
   });
   const attention = new AttentionView($('attention-section'), $('attention'), $('attention-empty'), { t, label, lang, onTransfer: transfer });
-  showOperator(operator, attention, cannedAdmin);
+  showOperator(operator, attention, cannedAdmin, operatorsAdmin);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
-    onOperator: (op) => showOperator(op, attention, cannedAdmin),
+    onOperator: (op) => showOperator(op, attention, cannedAdmin, operatorsAdmin),
     onQueue: (items) => queue.render(items),
     // Bring a conversation forward only when this operator just accepted it.
     onConversation: (c, _isNew, accepted) => {
@@ -175,7 +178,7 @@ function startDesk(operator, deskKeys) {
     },
     ...staff.events,
   });
-  session = { desk, queue, conversations, attention, cannedAdmin, staff };
+  session = { desk, queue, conversations, attention, cannedAdmin, operatorsAdmin, staff };
   desk.start();
 }
 
@@ -186,6 +189,7 @@ function stopDesk() {
     session.conversations.clear();
     session.attention.stop();
     session.cannedAdmin.stop();
+    session.operatorsAdmin.stop();
     session.staff.stop();
     session = null;
   }
@@ -202,12 +206,14 @@ function stopDesk() {
  * @param {{username?: unknown, role?: unknown}} op
  * @param {AttentionView} attention shown to supervisors
  * @param {CannedAdmin} cannedAdmin shown to supervisors
+ * @param {OperatorsAdmin} operatorsAdmin shown to supervisors
  */
-function showOperator(op, attention, cannedAdmin) {
+function showOperator(op, attention, cannedAdmin, operatorsAdmin) {
   ui.operator.textContent = [op.username, op.role].filter((x) => typeof x === 'string' && x).join(' · ');
   if (op.role === 'supervisor') attention.show(true);
   ui.stats.hidden = op.role !== 'supervisor';
   cannedAdmin.show(op.role === 'supervisor');
+  operatorsAdmin.show(op.role === 'supervisor');
 }
 
 /** Non-fatal server errors: shown for a while, then cleared. @param {string} text */
