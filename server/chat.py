@@ -32,9 +32,11 @@ class ChatService(PersonSide, OperatorSide):
     """
 
     def tick(self, now: float | None = None) -> None:
-        """Presence, supervision, idle closing and retention; run every few seconds."""
+        """Removed accounts, presence, supervision, idle closing and retention; run every
+        few seconds."""
         now = self.clock() if now is None else now
         t = self.timings
+        self.end_removed_operators()
         for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
             with self.lock(conv.id):
                 if not self.hub.person_connected(conv.id):

@@ -52,6 +52,21 @@ class OperatorSide(ChatBase):
         self.supervision.refresh_floor(force_to=conn if supervisor else None)
         self.routing.soon()
 
+    def end_operator(self, operator_id: int) -> None:
+        """Close the consoles of a removed account in every process, for good: from now
+        on it receives nothing (its open console would otherwise go on reading)."""
+        log.info("operator %d removed: their consoles are closed", operator_id)
+        frame = {"t": "error", "code": "unauthorised", "message": "this account was removed"}
+        self.hub.end_operator(operator_id, frame)
+
+    def end_removed_operators(self) -> None:
+        """End this process's consoles of accounts removed since they connected (by the
+        console, or by ``pnav operator remove`` in another process)."""
+        for operator_id in self.hub.local_operators():
+            current = self.store.get_operator(operator_id)
+            if current is None or current.removed:
+                self.end_operator(operator_id)
+
     def operator_gone(self, op: Operator, conn: Connection) -> None:
         if not self.hub.leave_operator(op.id, conn):
             return

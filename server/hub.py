@@ -47,6 +47,16 @@ class Connection:
                 self.open = False
                 log.debug("send on a closed socket dropped")
 
+    def end(self, frame: dict[str, Any]) -> None:
+        """Send a last frame, then close for good (1008: the client must not come back
+        on this session)."""
+        self.send(frame)
+        self.open = False
+        try:
+            self._sock.close(1008, "session ended")
+        except Exception:  # already closed
+            log.debug("closing a closed socket")
+
     def drop(self) -> None:
         """Close the socket so that the client reconnects and catches up."""
         self.open = False
@@ -104,6 +114,11 @@ class Hub:
                 del self._operators[operator_id]
         return self.broker.presence_remove(f"o:{operator_id}") == 0
 
+    def local_operators(self) -> list[int]:
+        """The operators with a socket in this process."""
+        with self._lock:
+            return list(self._operators)
+
     def operator_connected(self, operator_id: int) -> bool:
         return self.broker.presence_count(f"o:{operator_id}") > 0
 
@@ -134,30 +149,40 @@ class Hub:
     def to_supervisors(self, frame: dict[str, Any]) -> None:
         self._publish("sup", frame)
 
+    def end_operator(self, operator_id: int, frame: dict[str, Any]) -> None:
+        """In every process: send ``frame`` to the operator's sockets and close them for
+        good (a removed account)."""
+        self._publish(f"x:{operator_id}", frame)
+
     # -- receiving from the broker ------------------------------------------
     def _deliver(self, topic: str, frame: dict[str, Any]) -> None:
         kind, _, key = topic.partition(":")
+        action = "send"
         with self._lock:
             if topic == "":
                 # The broker was away: publications may be lost. Every client
                 # reconnects and resumes from the last sequence it saw.
                 conns = {c for group in self._people.values() for c in group}
                 conns |= {c for group in self._operators.values() for c in group}
-                drop = True
+                action = "drop"
             elif kind == "p":
-                conns, drop = set(self._people.get(key, ())), False
+                conns = set(self._people.get(key, ()))
             elif kind == "o":
-                conns, drop = set(self._operators.get(int(key), ())), False
+                conns = set(self._operators.get(int(key), ()))
+            elif kind == "x":
+                conns, action = set(self._operators.get(int(key), ())), "end"
             elif topic == "ops":
-                conns, drop = {c for g in self._operators.values() for c in g}, False
+                conns = {c for g in self._operators.values() for c in g}
             elif topic == "sup":
-                conns, drop = set(self._supervisors), False
+                conns = set(self._supervisors)
             else:
                 log.warning("frame on an unknown topic dropped")
                 return
         for conn in conns:
-            if drop:
+            if action == "drop":
                 conn.drop()
+            elif action == "end":
+                conn.end(frame)
             else:
                 conn.send(frame)
 

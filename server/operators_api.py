@@ -5,9 +5,10 @@
 every account (removed ones too), ``held`` being how many conversations in progress
 the account holds. ``POST /console/api/operators/<username>/remove`` does what
 ``pnav operator remove`` does (desk.py, ``remove_operator``: no more login, their desk
-key wraps deleted, the desk key rotated) and answers ``{"removed", "held", "desk_key",
-"operator_grace"}``. ``POST /console/api/desk/rotate`` does what ``pnav desk rotate``
-does (desk.py, ``rotate_desk_key``) and answers ``{"desk_key", "sealed_to"}``.
+key wraps deleted, the desk key rotated; their open consoles closed in every process)
+and answers ``{"removed", "held", "desk_key"}``. ``POST /console/api/desk/rotate`` does
+what ``pnav desk rotate`` does (desk.py, ``rotate_desk_key``) and answers
+``{"desk_key", "sealed_to"}``.
 
 Neither needs a password: a new desk key is sealed to operators' public keys. Consoles
 already open keep the desk keys they unlocked at login, so they open conversations
@@ -106,14 +107,16 @@ def remove(op: Operator, username: str) -> Response:
         op.username,
         key.id,
     )
-    # The floor marks the account removed now rather than at the next tick.
+    # Their open consoles get nothing more, in every process; the floor and the
+    # attention list show the account removed now rather than at the next tick.
+    st.chat.end_operator(target.id)
+    st.chat.supervision.refresh_attention(st.chat.clock())
     st.chat.supervision.refresh_floor()
     return _answer(
         {
             "removed": username,
             "held": held,
             "desk_key": _key(key),
-            "operator_grace": st.settings.operator_grace,
         }
     )
 

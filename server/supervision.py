@@ -173,32 +173,43 @@ class Supervision:
                 force_to.send(frame)
 
     def refresh_attention(self, now: float, force_to: Connection | None = None) -> None:
-        """Tell supervisors which conversations wait for an operator who is away."""
+        """Tell supervisors which conversations wait for an operator who is away (longer
+        than ``operator_grace``) or whose account was removed (at once)."""
         items = []
+        removed = {op.id for op in self.store.list_operators() if op.removed}
         for conv in self.store.active_conversations():
             op_id = conv.operator_id
-            if op_id is None or self.hub.operator_connected(op_id):
+            if op_id is None:
                 continue
             since = self._away.get(op_id, self._started)
-            if now - since >= self.chat.timings.operator_grace:
-                items.append(
-                    {
-                        "conv": conv.id,
-                        "operator": self.chat.username(op_id),
-                        "reason": "operator_away",
-                        "since": ms(since),
-                        **triage(conv),
-                        "sealed_key": crypto.b64encode(conv.sealed_key),
-                        "desk_key": conv.desk_key,
-                    }
-                )
+            if op_id in removed:
+                reason = "operator_removed"
+            elif self.hub.operator_connected(op_id):
+                continue
+            elif now - since >= self.chat.timings.operator_grace:
+                reason = "operator_away"
+            else:
+                continue
+            items.append(
+                {
+                    "conv": conv.id,
+                    "operator": self.chat.username(op_id),
+                    "reason": reason,
+                    "since": ms(since),
+                    **triage(conv),
+                    "sealed_key": crypto.b64encode(conv.sealed_key),
+                    "desk_key": conv.desk_key,
+                }
+            )
         with self._attention_lock:
             changed = items != self._attention
             self._attention = items
         frame = {"t": "attention", "items": items}
         if changed:
             if items:
-                log.warning("%d conversation(s) wait for an operator who is away", len(items))
+                log.warning(
+                    "%d conversation(s) wait for an operator who is away or removed", len(items)
+                )
             self.hub.to_supervisors(frame)
         elif force_to is not None:
             force_to.send(frame)

@@ -83,10 +83,18 @@ def test_a_supervisor_removes_an_operator_and_rotates_the_desk_key(
         )
         expect(on_floor).to_have_text("account removed")
 
-        # Bob's open console is refused at its next action; he cannot log in again.
-        bob.panel.locator('[data-pnav="reply-input"]').fill("am I still here?")
-        bob.panel.locator('[data-pnav="reply-send"]').click()
-        expect(bob.page.locator('[data-pnav="notice"]')).to_contain_text("this account was removed")
+        # The conversation he held needs a supervisor now.
+        needing = supervisor.page.locator(
+            f'[data-pnav="attention-item"][data-conv="{held.conv}"]'
+        )
+        expect(needing).to_have_attribute("data-reason", "operator_removed")
+        # Bob's open console was closed at once: back to the login form, saying why,
+        # his conversation and keys gone from the page; he cannot log in again.
+        expect(bob.page.locator('[data-pnav="desk"]')).to_be_hidden()
+        expect(bob.page.locator('[data-pnav="login-error"]')).to_contain_text(
+            "this account was removed"
+        )
+        expect(bob.page.locator('[data-pnav="conversation"]')).to_have_count(0)
         again = bob.context.new_page()
         again.goto(live_server.url + "/console")
         again.locator('[data-pnav="login-user"]').fill("bob")

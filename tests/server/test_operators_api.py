@@ -218,7 +218,6 @@ def test_removal_from_the_console_does_what_the_cli_does(
             "removed": "alice",
             "held": 1,
             "desk_key": {"id": new_key.id, "created_at": new_key.created_at},
-            "operator_grace": app.extensions["pnav"].settings.operator_grace,
         }
     else:
         assert main(["operator", "remove", "alice", "--data-dir", str(tmp_path / "data")]) == 0
@@ -314,3 +313,40 @@ def test_the_log_names_accounts_and_nothing_secret(
         secrets_.append(crypto.b64encode(_keys(store, op.username).auth))
     for secret in secrets_:
         assert secret not in text
+
+
+def test_a_removed_operators_open_console_gets_nothing_more(live_server, clients) -> None:
+    """Removed by ``pnav operator remove`` (another process): at the next maintenance
+    round the open console gets ``unauthorised`` and its socket is closed for good; the
+    person's next message never reaches it, and the conversation it held is in the
+    supervisors' attention list at once."""
+    from pnav.server.desk import remove_operator
+
+    bob_password = live_server.add_operator("bob")
+    supervisor = clients.login()
+    bob = clients.login("bob", bob_password)
+    person = clients.accepted(bob)
+    person.send("before")
+    assert bob.receive().text == "before"
+    bob_frames = clients.record(bob)
+
+    remove_operator(live_server.store, "bob")
+    live_server.chat.tick()
+    ended = bob.wait("error", code="unauthorised")
+    assert ended["message"] == "this account was removed"
+    attention = supervisor.wait("attention", timeout=5)
+    while not attention["items"]:
+        attention = supervisor.wait("attention", timeout=5)
+    assert [(i["conv"], i["reason"], i["operator"]) for i in attention["items"]] == [
+        (person.conv, "operator_removed", "bob")
+    ]
+
+    canary = f"canary-after-removal-{secrets.token_hex(6)}"
+    person.send(canary)
+    supervisor.join(person.conv)
+    # Stored, and the whole history reaches the supervisor who joins.
+    assert [supervisor.receive().text for _ in range(2)] == ["before", canary]
+    assert not [f for f in bob_frames if f.get("t") == "msg" and f.get("seq", 0) > 1]
+    assert all(f.get("t") == "error" for f in bob_frames), bob_frames  # refused on every retry
+    for client in (bob, person, supervisor):
+        client.close()

@@ -34,7 +34,7 @@ test('the list keeps well-formed accounts and the desk key', async () => {
 test("changes are POSTs; a refusal gives the server's sentence, a network failure ''", async () => {
   const calls = [];
   const answers = [
-    new Response(JSON.stringify({ removed: 'bob', held: 1, desk_key: { id: 'cd34', created_at: 1 }, operator_grace: 300 })),
+    new Response(JSON.stringify({ removed: 'bob', held: 1, desk_key: { id: 'cd34', created_at: 1 } })),
     new Response(JSON.stringify({ error: 'you cannot remove your own account: ask another supervisor' }), { status: 409 }),
     new Response('oops', { status: 502 }),
   ];
@@ -46,7 +46,7 @@ test("changes are POSTs; a refusal gives the server's sentence, a network failur
       return answer;
     },
   });
-  assert.deepEqual(await api.remove('bob'), { ok: true, body: { removed: 'bob', held: 1, desk_key: { id: 'cd34', created_at: 1 }, operator_grace: 300 } });
+  assert.deepEqual(await api.remove('bob'), { ok: true, body: { removed: 'bob', held: 1, desk_key: { id: 'cd34', created_at: 1 } } });
   assert.deepEqual(await api.remove('sue'), { ok: false, error: 'you cannot remove your own account: ask another supervisor' });
   assert.deepEqual(await api.rotate(), { ok: false, error: 'HTTP 502' });
   assert.deepEqual(await api.rotate(), { ok: false, error: '' });
@@ -59,16 +59,15 @@ test("changes are POSTs; a refusal gives the server's sentence, a network failur
 });
 
 test('after a removal: the new key, the conversations held, and logging in again', () => {
-  const held = removalLines({ removed: 'bob', held: 2, desk_key: { id: 'cd34', created_at: 1 }, operator_grace: 300 }, en);
+  const held = removalLines({ removed: 'bob', held: 2, desk_key: { id: 'cd34', created_at: 1 } }, en);
   assert.deepEqual(held, [
     'bob was removed; new conversations use desk key cd34, which they cannot open.',
-    'bob held 2 conversation(s) in progress: they stay on the floor under their name, marked “account removed”, '
-      + 'where a supervisor can join them and take them over; “Needs attention” shows them once no console of bob’s '
-      + 'has been connected for 5 min 00 s.',
+    'bob held 2 conversation(s) in progress: they are now in “Needs attention” and on the floor, marked “account '
+      + 'removed”, for a supervisor to take over. Their open consoles were closed.',
     'Consoles open now, yours included, do not hold the new key: operators must log out and log in again to read '
       + 'conversations started from now on.',
   ]);
-  const none = removalLines({ removed: 'bob', held: 0, desk_key: { id: 'cd34', created_at: 1 }, operator_grace: 300 }, fr);
+  const none = removalLines({ removed: 'bob', held: 0, desk_key: { id: 'cd34', created_at: 1 } }, fr);
   assert.equal(none[1], 'bob n’avait aucune discussion en cours.');
   assert.match(none[2], /se déconnecter puis se reconnecter/);
 });

@@ -60,7 +60,7 @@ export class AttentionView {
       part.li.dataset.operator = item.operator;
       part.li.dataset.reason = item.reason;
       const vars = { operator: item.operator, reason: item.reason, time: item.since ? clock(item.since, lang) : '?' };
-      part.text.textContent = item.reason === 'operator_away' ? t('attention.operator_away', vars) : t('attention.other', vars);
+      part.text.textContent = ['operator_away', 'operator_removed'].includes(item.reason) ? t(`attention.${item.reason}`, vars) : t('attention.other', vars);
     }
     this.empty.hidden = items.length > 0;
     // Anything to act on makes the section visible, whatever the role says.

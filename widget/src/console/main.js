@@ -163,6 +163,13 @@ function startDesk(operator, deskKeys) {
       if (!conversations.transferFailed(key, text)) attention.transferFailed(key, text);
     },
     onError: (code, message, conv, transfer) => {
+      if (code === 'unauthorised' && conv === undefined) {
+        // The session ended or the account was removed: nothing more comes over
+        // this socket; keys are wiped and the login form says why.
+        stopDesk();
+        ui.error.textContent = t('sessionEnded', { message: message || code });
+        return;
+      }
       // The server's sentence (English) follows ours when it says more.
       const text = code === 'taken' ? t('taken')
         : ['no_operator', 'forbidden', 'not_yours'].includes(code) ? (message ? `${t(`error.${code}`)} (${message})` : t(`error.${code}`))

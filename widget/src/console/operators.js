@@ -5,7 +5,7 @@
 // public keys. A console keeps the desk keys it unlocked at login, so a new
 // key reaches open consoles (this one too) only at their next login: the
 // section says so after every change.
-import { h, duration } from '../shared/dom.js';
+import { h } from '../shared/dom.js';
 
 export const OPERATORS_URL = '/console/api/operators';
 export const ROTATE_URL = '/console/api/desk/rotate';
@@ -16,7 +16,7 @@ export const ROTATE_URL = '/console/api/desk/rotate';
  * @typedef {{username: string, role: string, removed: boolean, capacity: number | null, held: number}} Account
  * @typedef {{id: string, created_at: number}} DeskKeyInfo
  * @typedef {{operators: Account[], deskKey: DeskKeyInfo | null, you: string}} Accounts
- * @typedef {{removed: string, held: number, desk_key: DeskKeyInfo, operator_grace: number}} Removal
+ * @typedef {{removed: string, held: number, desk_key: DeskKeyInfo}} Removal
  * @typedef {{desk_key: DeskKeyInfo, sealed_to: number}} Rotation
  * @typedef {{ok: true, body: any} | {ok: false, error: string}} Outcome
  *   error: the server's sentence (English), or '' when it could not be reached
@@ -93,7 +93,7 @@ export function removalLines(r, t) {
   const name = r.removed;
   const lines = [t('operators.removed', { name, key: r.desk_key?.id ?? '?' })];
   lines.push(r.held > 0
-    ? t('operators.heldOnRemoval', { name, count: r.held, list: t('attention'), grace: duration((r.operator_grace ?? 0) * 1000) })
+    ? t('operators.heldOnRemoval', { name, count: r.held, list: t('attention') })
     : t('operators.noneHeld', { name }));
   lines.push(t('operators.relogin'));
   return lines;
