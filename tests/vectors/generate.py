@@ -36,10 +36,9 @@ def build() -> dict[str, Any]:
         "x" * 1000,
     ]
     messages = []
-    for i, text in enumerate(texts):
-        key, nonce = fixed(f"msg-key-{i}"), fixed(f"msg-nonce-{i}", crypto.NONCE_BYTES)
-        sender = "person" if i % 2 == 0 else "operator"
-        content = {"type": "text", "text": text, "id": f"id{i}", "from": sender}
+
+    def message(tag: str, content: dict[str, Any]) -> None:
+        key, nonce = fixed(f"msg-key-{tag}"), fixed(f"msg-nonce-{tag}", crypto.NONCE_BYTES)
         messages.append(
             {
                 "key": b64(key),
@@ -49,8 +48,11 @@ def build() -> dict[str, Any]:
                 "body": b64(crypto.encrypt_message(key, content, nonce=nonce)),
             }
         )
+
+    for i, text in enumerate(texts):
+        sender = "person" if i % 2 == 0 else "operator"
+        message(str(i), {"type": "text", "text": text, "id": f"id{i}", "from": sender})
     # A referral card (docs/protocol.md): a nested object, keys in their order.
-    key, nonce = fixed("msg-key-referral"), fixed("msg-nonce-referral", crypto.NONCE_BYTES)
     card = {
         "name": "3919 — Violences Femmes Info",
         "description": "Écoute, information et orientation.",
@@ -61,16 +63,13 @@ def build() -> dict[str, Any]:
         "hours": "24/7",
     }
     text = "3919 — Violences Femmes Info\nTéléphone : 3919"
-    content = {"type": "referral", "text": text, "id": "ref0", "from": "operator", "card": card}
-    messages.append(
-        {
-            "key": b64(key),
-            "nonce": b64(nonce),
-            "plaintext": crypto.message_plaintext(content).decode("utf-8"),
-            "content": content,
-            "body": b64(crypto.encrypt_message(key, content, nonce=nonce)),
-        }
+    message(
+        "referral",
+        {"type": "referral", "text": text, "id": "ref0", "from": "operator", "card": card},
     )
+    # A supervisor's whisper (a private note of kind "whisper", bound to its writer).
+    whisper = {"type": "note", "text": "Propose-lui le 3919.", "id": "note0", "from": "alice"}
+    message("note", {**whisper, "kind": "whisper"})
     sealed = []
     for i in range(2):
         desk_secret = fixed(f"desk-secret-{i}")
