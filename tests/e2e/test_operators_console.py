@@ -84,9 +84,7 @@ def test_a_supervisor_removes_an_operator_and_rotates_the_desk_key(
         expect(on_floor).to_have_text("account removed")
 
         # The conversation he held needs a supervisor now.
-        needing = supervisor.page.locator(
-            f'[data-pnav="attention-item"][data-conv="{held.conv}"]'
-        )
+        needing = supervisor.page.locator(f'[data-pnav="attention-item"][data-conv="{held.conv}"]')
         expect(needing).to_have_attribute("data-reason", "operator_removed")
         # Bob's open console was closed at once: back to the login form, saying why,
         # his conversation and keys gone from the page; he cannot log in again.
