@@ -1,16 +1,45 @@
-"""The store backend interface and the records it keeps.
+"""The store backend interface, and (re-exported) the records it keeps.
 
 A store holds ciphertext and the minimal metadata an operator needs to triage a
-conversation: never a message text, never a key that opens one.
+conversation: never a message text, never a key that opens one. The records live in
+:mod:`pnav.sdk.store_records` and the statistics in :mod:`pnav.sdk.store_activity`;
+import both from here.
 """
 
 from __future__ import annotations
 
 import abc
-import bisect
-import itertools
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+
+from pnav.sdk.store_activity import (
+    DURATION_BUCKETS,
+    WAIT_BUCKETS,
+    ActivityCounts,
+    ActivityGroup,
+    bucket_index,
+    check_bounds,
+    count_in_intervals,
+    tally_activity,
+)
+from pnav.sdk.store_records import (
+    CONVERSATION_STATES,
+    NOTE_KINDS,
+    OUTCOMES,
+    PERSON_STATES,
+    ROLES,
+    WHAT,
+    WHO,
+    CannedReply,
+    Conversation,
+    DeskKey,
+    Handover,
+    NewConversation,
+    Note,
+    Operator,
+    StoredMessage,
+    check_capacity,
+    check_note_kind,
+)
 
 __all__ = [
     "CONVERSATION_STATES",
@@ -18,6 +47,7 @@ __all__ = [
     "NOTE_KINDS",
     "OUTCOMES",
     "PERSON_STATES",
+    "ROLES",
     "WAIT_BUCKETS",
     "WHAT",
     "WHO",
@@ -39,287 +69,6 @@ __all__ = [
     "count_in_intervals",
     "tally_activity",
 ]
-
-WHO = ("victim", "relative", "witness", "professional")
-WHAT = (
-    "sexual",
-    "sexist",
-    "domestic",
-    "intra_family",
-    "cyber_harassment",
-    "discrimination",
-    "other",
-)
-OUTCOMES = ("information", "referral", "report", "emergency", "person_left")
-CONVERSATION_STATES = ("waiting", "active", "closed")
-PERSON_STATES = ("connected", "reconnecting", "gone", "quick_exit")
-ROLES = ("operator", "supervisor")
-NOTE_KINDS = ("note", "whisper")
-
-# Histogram buckets of the statistics: (label, upper bound in seconds, excluded; None for
-# the last, open-ended one). A value falls in the first bucket whose bound it is below.
-WAIT_BUCKETS: tuple[tuple[str, float | None], ...] = (
-    ("<1 min", 60),
-    ("1-5 min", 300),
-    ("5-15 min", 900),
-    ("15-30 min", 1800),
-    ("30-60 min", 3600),
-    ("1 h+", None),
-)
-DURATION_BUCKETS: tuple[tuple[str, float | None], ...] = (
-    ("<5 min", 300),
-    ("5-15 min", 900),
-    ("15-30 min", 1800),
-    ("30-60 min", 3600),
-    ("1-2 h", 7200),
-    ("2 h+", None),
-)
-
-
-@dataclass(frozen=True)
-class NewConversation:
-    partner: str
-    who: str
-    what: str
-    danger: bool
-    lang: str
-    sealed_key: bytes
-    desk_key: str
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: str
-    partner: str
-    who: str
-    what: str
-    danger: bool
-    lang: str
-    sealed_key: bytes
-    desk_key: str
-    state: str
-    person: str
-    operator_id: int | None
-    outcome: str | None
-    created_at: float
-    assigned_at: float | None
-    closed_at: float | None
-    last_seq: int
-    # when ``person`` last changed, and when a message was last stored (epoch seconds)
-    person_since: float
-    last_activity: float
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    conv: str
-    seq: int
-    sender: str  # "person" | "operator"
-    client_id: str
-    body: bytes
-    created_at: float
-
-
-@dataclass(frozen=True)
-class Handover:
-    """A deliberate transfer: the note is ciphertext under the conversation key."""
-
-    conv: str
-    from_operator: int | None
-    to_operator: int
-    note: bytes
-    created_at: float
-
-
-@dataclass(frozen=True)
-class Operator:
-    id: int
-    username: str
-    role: str
-    salt: bytes
-    kdf_ops: int
-    kdf_mem: int
-    auth_hash: bytes
-    # X25519 public key derived from the operator's credentials; desk keys are sealed to it.
-    public_key: bytes
-    removed: bool
-    # how many conversations the operator holds at once; None: the deployment default
-    capacity: int | None = None
-
-
-@dataclass(frozen=True)
-class Note:
-    """A private note on a conversation (by the operator), or a supervisor's whisper to
-    the operator: ciphertext under the conversation key, never shown to the person."""
-
-    conv: str
-    id: int  # increasing per store (order of creation)
-    author: int  # operator id
-    kind: str  # one of NOTE_KINDS
-    body: bytes
-    created_at: float
-
-
-@dataclass(frozen=True)
-class CannedReply:
-    """A ready-made reply, written by supervisors, in one language. Not conversation
-    content: stored in clear."""
-
-    id: int
-    lang: str
-    title: str
-    text: str
-    updated_at: float
-
-
-def check_note_kind(kind: str) -> None:
-    """ValueError unless ``kind`` is one of :data:`NOTE_KINDS` (every store checks)."""
-    if kind not in NOTE_KINDS:
-        raise ValueError(f"a note's kind must be one of {', '.join(NOTE_KINDS)}, not {kind!r}")
-
-
-def check_capacity(capacity: int | None) -> None:
-    """ValueError unless ``capacity`` is None or a whole number of at least 1."""
-    if capacity is None:
-        return
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        raise ValueError(f"capacity must be None or a whole number of at least 1, not {capacity!r}")
-
-
-@dataclass(frozen=True)
-class DeskKey:
-    id: str
-    public: bytes
-    created_at: float
-
-
-@dataclass(frozen=True)
-class ActivityCounts:
-    """Aggregate counts over the conversations started in a time range.
-
-    Counts only: no conversation id, no operator, no content, no per-person row. A
-    conversation belongs to the range it was *started* in (``created_at``); ``taken``,
-    ``closed``, the outcome and ``quick_exits`` say what has become of those
-    conversations by now. ``by_outcome`` counts closed conversations only.
-
-    ``median_wait`` is the median, in seconds, of the time from start to being taken
-    over the ``waits_measured`` conversations taken and never transferred (a transfer
-    moves ``assigned_at`` to the handover, so their first wait is unknown); None when
-    there is none.
-
-    ``wait_buckets`` counts those same conversations by their wait, and
-    ``duration_buckets`` the closed ones among them by the time from being taken to
-    being closed, under the labels of :data:`WAIT_BUCKETS` and :data:`DURATION_BUCKETS`
-    (every label, in that order, zeros included).
-    """
-
-    started: int = 0
-    taken: int = 0
-    closed: int = 0
-    danger: int = 0
-    quick_exits: int = 0
-    by_who: dict[str, int] = field(default_factory=dict)
-    by_what: dict[str, int] = field(default_factory=dict)
-    by_outcome: dict[str, int] = field(default_factory=dict)
-    by_lang: dict[str, int] = field(default_factory=dict)
-    waits_measured: int = 0
-    median_wait: float | None = None
-    wait_buckets: dict[str, int] = field(default_factory=lambda: _zeros(WAIT_BUCKETS))
-    duration_buckets: dict[str, int] = field(default_factory=lambda: _zeros(DURATION_BUCKETS))
-
-
-def _zeros(buckets: Sequence[tuple[str, float | None]]) -> dict[str, int]:
-    return dict.fromkeys((label for label, _ in buckets), 0)
-
-
-def bucket_index(seconds: float, buckets: Sequence[tuple[str, float | None]]) -> int:
-    """Which bucket a duration falls in (what the stores' ``CASE`` computes)."""
-    for i, (_, below) in enumerate(buckets):
-        if below is None or seconds < below:
-            return i
-    raise ValueError("the last bucket must be open-ended (bound None)")
-
-
-def _bucketed(
-    rows: Iterable[tuple[int, int]], buckets: Sequence[tuple[str, float | None]]
-) -> dict[str, int]:
-    counts = _zeros(buckets)
-    labels = list(counts)
-    for index, n in rows:
-        counts[labels[int(index)]] += int(n)
-    return counts
-
-
-def check_bounds(bounds: Sequence[float]) -> None:
-    """ValueError unless the bounds of :meth:`Store.started_series` strictly increase."""
-    if not all(a < b for a, b in itertools.pairwise(bounds)):
-        raise ValueError("bounds must be strictly increasing epoch seconds")
-
-
-def count_in_intervals(times: Iterable[float], bounds: Sequence[float]) -> list[int]:
-    """How many ``times`` fall in each ``[bounds[i], bounds[i+1])`` (the in-memory way)."""
-    check_bounds(bounds)
-    counts = [0] * max(0, len(bounds) - 1)
-    for t in times:
-        i = bisect.bisect_right(bounds, t) - 1
-        if 0 <= i < len(counts):
-            counts[i] += 1
-    return counts
-
-
-@dataclass(frozen=True)
-class ActivityGroup:
-    """One row of a store's ``GROUP BY``: how many conversations share these values."""
-
-    who: str
-    what: str
-    lang: str
-    outcome: str | None
-    danger: bool
-    quick_exit: bool
-    taken: bool
-    closed: bool
-    count: int
-
-
-def tally_activity(
-    groups: Iterable[ActivityGroup],
-    waits_measured: int = 0,
-    median_wait: float | None = None,
-    *,
-    wait_buckets: Iterable[tuple[int, int]] = (),
-    duration_buckets: Iterable[tuple[int, int]] = (),
-) -> ActivityCounts:
-    """Sum grouped rows into :class:`ActivityCounts` (what every store's ``activity`` does).
-
-    ``wait_buckets`` and ``duration_buckets`` are ``(bucket index, count)`` rows, indexes
-    into :data:`WAIT_BUCKETS` and :data:`DURATION_BUCKETS`."""
-    totals = {"started": 0, "taken": 0, "closed": 0, "danger": 0, "quick_exits": 0}
-    by: dict[str, dict[str, int]] = {"who": {}, "what": {}, "outcome": {}, "lang": {}}
-    for g in groups:
-        n = int(g.count)
-        if n <= 0:
-            continue
-        totals["started"] += n
-        totals["taken"] += n if g.taken else 0
-        totals["closed"] += n if g.closed else 0
-        totals["danger"] += n if g.danger else 0
-        totals["quick_exits"] += n if g.quick_exit else 0
-        for name, key in (("who", g.who), ("what", g.what), ("lang", g.lang)):
-            by[name][key] = by[name].get(key, 0) + n
-        if g.closed and g.outcome is not None:
-            by["outcome"][g.outcome] = by["outcome"].get(g.outcome, 0) + n
-    return ActivityCounts(
-        **totals,
-        by_who=by["who"],
-        by_what=by["what"],
-        by_outcome=by["outcome"],
-        by_lang=by["lang"],
-        waits_measured=waits_measured if waits_measured else 0,
-        median_wait=median_wait if waits_measured else None,
-        wait_buckets=_bucketed(wait_buckets, WAIT_BUCKETS),
-        duration_buckets=_bucketed(duration_buckets, DURATION_BUCKETS),
-    )
 
 
 class Store(abc.ABC):

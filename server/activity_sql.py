@@ -1,17 +1,32 @@
-"""The SQL of the statistics' histograms, shared by the SQLite and PostgreSQL stores.
+"""The SQL of the statistics, shared by the SQLite and PostgreSQL stores.
 
-Counts per bucket come out of the database (``CASE`` … ``GROUP BY``), never rows. The
+Counts come out of the database (``GROUP BY``, ``CASE`` … ``GROUP BY``), never rows. The
 bucket bounds are bound parameters; the statements differ between the two databases
-only by their placeholder (``?`` or ``%s``).
+only by their placeholder (``?`` or ``%s``). Each store measures the median wait its own
+way and hands every count to :func:`activity_counts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from pnav.sdk.store import DURATION_BUCKETS, WAIT_BUCKETS
+from pnav.sdk.store import (
+    DURATION_BUCKETS,
+    WAIT_BUCKETS,
+    ActivityCounts,
+    ActivityGroup,
+    tally_activity,
+)
 
-__all__ = ["duration_histogram", "wait_histogram"]
+__all__ = ["activity_counts", "duration_histogram", "groups", "measured", "wait_histogram"]
+
+_GROUPS = (
+    "SELECT who, what, lang, CASE WHEN state = 'closed' THEN outcome END, "
+    "danger, person = 'quick_exit', assigned_at IS NOT NULL, state = 'closed', "
+    "count(*) FROM conversations WHERE created_at >= {p} AND created_at < {p} "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+)
 
 # Taken and never transferred, started in [since, until): the conversations whose first
 # wait is known (a transfer moves ``assigned_at`` to the handover).
@@ -20,6 +35,18 @@ _MEASURED = (
     "AND assigned_at IS NOT NULL "
     "AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.conv = c.id)"
 )
+
+
+def groups(p: str) -> str:
+    """The statement counting the conversations started in [since, until) per
+    :class:`ActivityGroup` (bind ``since`` and ``until``)."""
+    return _GROUPS.format(p=p)
+
+
+def measured(p: str) -> str:
+    """``FROM … WHERE`` the conversations whose wait is measured (bind ``since`` and
+    ``until``)."""
+    return _MEASURED.format(p=p)
 
 
 def _case(
@@ -35,13 +62,34 @@ def wait_histogram(p: str) -> tuple[str, list[float]]:
     """The statement counting waits per :data:`WAIT_BUCKETS` index, and the bucket bounds
     to bind before ``since`` and ``until``."""
     case, bounds = _case("assigned_at - created_at", WAIT_BUCKETS, p)
-    return f"SELECT {case} AS bucket, count(*) {_MEASURED.format(p=p)} GROUP BY 1", bounds
+    return f"SELECT {case} AS bucket, count(*) {measured(p)} GROUP BY 1", bounds
 
 
 def duration_histogram(p: str) -> tuple[str, list[float]]:
     """The same for the time from being taken to being closed (:data:`DURATION_BUCKETS`)."""
     case, bounds = _case("closed_at - assigned_at", DURATION_BUCKETS, p)
-    sql = (
-        f"SELECT {case} AS bucket, count(*) {_MEASURED.format(p=p)} AND state = 'closed' GROUP BY 1"
-    )
+    sql = f"SELECT {case} AS bucket, count(*) {measured(p)} AND state = 'closed' GROUP BY 1"
     return sql, bounds
+
+
+def activity_counts(
+    group_rows: Iterable[Sequence[Any]],
+    waits_measured: int,
+    median_wait: float | None,
+    wait_rows: Iterable[Sequence[Any]],
+    duration_rows: Iterable[Sequence[Any]],
+) -> ActivityCounts:
+    """The rows of :func:`groups` and of the histograms, summed into counts (the
+    databases' booleans may come back as 0 and 1)."""
+    return tally_activity(
+        (
+            ActivityGroup(
+                r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), bool(r[6]), bool(r[7]), int(r[8])
+            )
+            for r in group_rows
+        ),
+        waits_measured,
+        median_wait,
+        wait_buckets=[(int(r[0]), int(r[1])) for r in wait_rows],
+        duration_buckets=[(int(r[0]), int(r[1])) for r in duration_rows],
+    )
