@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from flask import Flask
+from flask.testing import FlaskClient
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from werkzeug.serving import BaseWSGIServer
@@ -24,6 +27,7 @@ from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.server import Settings, create_app
 from pnav.server.chat import ChatService
 from pnav.server.cli import _server
+from pnav.server.console import COOKIE as CONSOLE_COOKIE
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
 
@@ -180,13 +184,32 @@ class Clients:
         return person
 
 
+def console_session(app: Flask, username: str) -> FlaskClient:
+    """A Flask test client with ``username``'s console session cookie (no login, no KDF)."""
+    st = app.extensions["pnav"]
+    op = st.store.find_operator(username)
+    assert op is not None, f"no operator {username!r}"
+    client = app.test_client()
+    client.set_cookie(CONSOLE_COOKIE, st.tokens.console(op.id), path="/console")
+    return client
+
+
+@pytest.fixture
+def logged_in() -> Callable[[Flask, str], FlaskClient]:
+    """``logged_in(app, username)``: see :func:`console_session`."""
+    return console_session
+
+
 @pytest.fixture
 def clients(live_server: LiveServer) -> Clients:
     return Clients(live_server)
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+@contextlib.contextmanager
+def serve(tmp_path: Path, role: str = "supervisor", **changes: Any) -> Iterator[LiveServer]:
+    """A pnav server and the example partner site on free loopback ports, the server's
+    log in ``tmp_path/server.log``, one operator ``alice`` with ``role``; ``changes``
+    go to :meth:`Settings.load` (backends and their options)."""
     data_dir = tmp_path / "data"
     log_path = tmp_path / "server.log"
     handler = logging.FileHandler(log_path)
@@ -208,10 +231,11 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         environ={},
         data_dir=data_dir,
         partners={"demo": [partner_url]},
+        **changes,
     )
     store = SQLiteStore(settings.database_path)
     password = secrets.token_urlsafe(12)
-    enrol_operator(store, "alice", password, role="supervisor")
+    enrol_operator(store, "alice", password, role=role)
     # No background checks: tests move time themselves with chat.tick(now).
     app = create_app(settings, store=store, maintenance=False)
     server, _ = _start(app)
@@ -226,3 +250,17 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     root.removeHandler(handler)
     root.setLevel(old_level)
     handler.close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    with serve(tmp_path) as live:
+        yield live
+
+
+@pytest.fixture
+def live_server_with(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start a live server with other settings: ``live_server_with(translator=…)``
+    (the keyword arguments of :func:`serve`); stopped after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **changes: stack.enter_context(serve(tmp_path, **changes))

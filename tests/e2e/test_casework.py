@@ -9,12 +9,8 @@ pointed at tests/fakes/webhook.py and the folder report sink.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import secrets
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,87 +19,38 @@ from fakes.webhook import FakeWebhook
 from playwright.sync_api import Locator, expect
 
 from pnav.sdk import signing
-from pnav.server import Settings, create_app
-from pnav.server.cli import _server
-from pnav.server.desk import enrol_operator
 from pnav.server.report_sinks import verify_bundle
-from pnav.server.sqlite_store import SQLiteStore
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = "a-shared-secret-of-32-characters"
 DANGER = "Her partner is at the door with a knife"
 
 
-@dataclass
-class CaseworkServer:
-    url: str
-    partner_url: str
-    data_dir: Path
-    operator: str
-    password: str
-    receiver: FakeWebhook
-
-    @property
-    def origin(self) -> str:
-        return self.partner_url
-
-    def bundles(self) -> list[Path]:
-        return sorted((self.data_dir / "reports").glob("*.json"))
-
-    def audit(self) -> list[dict[str, Any]]:
-        path = self.data_dir / "audit" / "reports.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()]
+def _bundles(live: Any) -> list[Path]:
+    """The folder sink's signed report bundles."""
+    return sorted((live.data_dir / "reports").glob("*.json"))
 
 
-def _partner_module() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "partner_site_for_casework", ROOT / "examples" / "partner_site" / "app.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _start(app: Any) -> Any:
-    server = _server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def _audit(live: Any) -> list[dict[str, Any]]:
+    path = live.data_dir / "audit" / "reports.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[CaseworkServer]:
-    """tests/conftest.py's live server, with casework backends."""
+def live_server(live_server_with: Any) -> Iterator[Any]:
+    """tests/conftest.py's live server with casework backends; ``receiver`` is the
+    webhook the emergencies go to."""
     receiver = FakeWebhook(SECRET.encode()).start()
-    partner = _partner_module()
-    partner_server = _start(
-        partner.create_app(server_url="http://placeholder.invalid", partner="demo")
-    )
-    partner_url = f"http://127.0.0.1:{partner_server.server_port}"
-    settings = Settings.load(
-        None,
-        environ={},
-        data_dir=tmp_path / "data",
-        partners={"demo": [partner_url]},
+    live = live_server_with(
+        role="operator",
         directory_options={"sample": True},
         dispatcher="webhook",
         dispatcher_options={"url": receiver.url, "secret": SECRET, "attempts": 3, "backoff": 0.01},
         report_sink="folder",
         report_sink_options={"folder": "reports", "signature": "hmac", "secret": SECRET},
     )
-    store = SQLiteStore(settings.database_path)
-    password = secrets.token_urlsafe(12)
-    enrol_operator(store, "alice", password, role="operator")
-    app = create_app(settings, store=store, maintenance=False)
-    server = _start(app)
-    url = f"http://127.0.0.1:{server.server_port}"
-    partner_server.app = partner.create_app(server_url=url, partner="demo")
-    yield CaseworkServer(url, partner_url, settings.data_dir, "alice", password, receiver)
-    server.shutdown()
-    partner_server.shutdown()
+    live.receiver = receiver
+    yield live
     receiver.stop()
-    app.extensions["pnav"].shutdown()
-    store.close()
 
 
 def _talking(person: Any, operator: Any) -> str:
@@ -129,7 +76,7 @@ def _hook(section: Locator, name: str) -> Locator:
 
 
 def test_an_emergency_reaches_the_competent_centre_and_a_failure_shows_its_retries(
-    live_server: CaseworkServer, person: Any, operator: Any
+    live_server: Any, person: Any, operator: Any
 ) -> None:
     conv = _talking(person, operator)
     form = _open(operator, "emergency")
@@ -179,7 +126,7 @@ def test_an_emergency_reaches_the_competent_centre_and_a_failure_shows_its_retri
 
 
 def test_a_report_reaches_the_service_with_the_consent_and_is_audited(
-    live_server: CaseworkServer, person: Any, operator: Any
+    live_server: Any, person: Any, operator: Any
 ) -> None:
     conv = _talking(person, operator)
     form = _open(operator, "report")
@@ -200,20 +147,20 @@ def test_a_report_reaches_the_service_with_the_consent_and_is_audited(
     _hook(form, "report-send").click()
 
     expect(_hook(form, "report-result")).to_have_attribute("data-status", "sent")
-    (bundle,) = live_server.bundles()
+    (bundle,) = _bundles(live_server)
     expect(_hook(form, "report-info")).to_contain_text(f"reference {bundle.name}")
     data = verify_bundle(bundle, hmac_secret=SECRET.encode())["data"]
     assert data["service"]["id"] == "example-commissariat-rennes"
     assert (data["consent"], data["contact"]) == (True, "by phone after 6 pm")
     assert (data["category"], data["conversation"]) == ("domestic", conv)
     assert data["people"] == [{"role": "suspect", "description": "her partner, 36"}]
-    (record,) = live_server.audit()
+    (record,) = _audit(live_server)
     assert (record["report_id"], record["service_id"]) == (data["id"], data["service"]["id"])
     assert (record["conversation"], record["status"]) == (conv, "sent")
 
 
 def test_a_referral_card_arrives_in_the_person_s_chat_as_text(
-    live_server: CaseworkServer, person: Any, operator: Any
+    live_server: Any, person: Any, operator: Any
 ) -> None:
     _talking(person, operator)
     picker = _open(operator, "referral")

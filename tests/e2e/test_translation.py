@@ -8,107 +8,35 @@ The server runs with ``translator = "libretranslate"`` pointed at the local fake
 
 from __future__ import annotations
 
-import importlib.util
-import logging
-import secrets
 import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes.libretranslate import FakeLibreTranslate
 from playwright.sync_api import Browser, Locator, expect
 
-from pnav.server import Settings, create_app
-from pnav.server.cli import _server
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 SAID = "Necesito ayuda"
 SAID_FR = "J'ai besoin d'aide"
 ANSWER = "Je suis là, je vous écoute."
 ANSWER_ES = "Estoy aquí, le escucho."
 
 
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@dataclass
-class TranslatingServer:
-    url: str
-    partner_url: str
-    data_dir: Path
-    log_path: Path
-    operator: str
-    password: str
-    translator: FakeLibreTranslate
-
-    @property
-    def origin(self) -> str:
-        return self.partner_url
-
-
-def _start(app: Any) -> Any:
-    server = _server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[TranslatingServer]:
-    """tests/conftest.py's live server, with the fake LibreTranslate as its translator."""
+def live_server(live_server_with: Any) -> Iterator[Any]:
+    """tests/conftest.py's live server with the fake LibreTranslate as its translator
+    (``translator``)."""
     fake = FakeLibreTranslate().start()
-    log_path = tmp_path / "server.log"
-    handler = logging.FileHandler(log_path)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    old_level = root.level
-    root.setLevel(logging.DEBUG)
-    partner = _load("partner_site_for_translation", ROOT / "examples" / "partner_site" / "app.py")
-    partner_server = _start(
-        partner.create_app(server_url="http://placeholder.invalid", partner="demo")
+    live = live_server_with(
+        role="operator", translator="libretranslate", translator_options={"url": fake.url}
     )
-    partner_url = f"http://127.0.0.1:{partner_server.server_port}"
-    settings = Settings.load(
-        None,
-        environ={},
-        data_dir=tmp_path / "data",
-        partners={"demo": [partner_url]},
-        translator="libretranslate",
-        translator_options={"url": fake.url},
-    )
-    store = SQLiteStore(settings.database_path)
-    password = secrets.token_urlsafe(12)
-    enrol_operator(store, "alice", password, role="operator")
-    app = create_app(settings, store=store, maintenance=False)
-    server = _start(app)
-    url = f"http://127.0.0.1:{server.server_port}"
-    partner_server.app = partner.create_app(server_url=url, partner="demo")
-    yield TranslatingServer(url, partner_url, settings.data_dir, log_path, "alice", password, fake)
-    server.shutdown()
-    partner_server.shutdown()
+    live.translator = fake
+    yield live
     fake.stop()
-    app.extensions["pnav"].shutdown()
-    store.close()
-    root.removeHandler(handler)
-    root.setLevel(old_level)
-    handler.close()
 
 
 @pytest.fixture
-def operator(
-    browser: Browser, browser_log: Any, person: Any, live_server: TranslatingServer
-) -> Iterator[Any]:
+def operator(browser: Browser, browser_log: Any, person: Any, live_server: Any) -> Iterator[Any]:
     """An operator whose console is in French (the helpers of tests/e2e/conftest.py)."""
     e2e = sys.modules[type(person).__module__]
     context = e2e._context(browser, browser_log, "operator", locale="fr-FR")

@@ -16,7 +16,6 @@ from flask.testing import FlaskClient
 from pnav.sdk.memory_store import MemoryStore
 from pnav.server import Settings, create_app
 from pnav.server.canned import DEMO_REPLIES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, seed_demo
-from pnav.server.console import COOKIE
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
 
@@ -39,22 +38,14 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     store.close()
 
 
-def _client(app: Flask, username: str) -> FlaskClient:
-    st = app.extensions["pnav"]
-    op = st.store.find_operator(username)
-    client = app.test_client()
-    client.set_cookie(COOKIE, st.tokens.console(op.id), path="/console")
-    return client
+@pytest.fixture
+def supervisor(app: Flask, logged_in: Any) -> FlaskClient:
+    return logged_in(app, "sue")
 
 
 @pytest.fixture
-def supervisor(app: Flask) -> FlaskClient:
-    return _client(app, "sue")
-
-
-@pytest.fixture
-def operator(app: Flask) -> FlaskClient:
-    return _client(app, "alice")
+def operator(app: Flask, logged_in: Any) -> FlaskClient:
+    return logged_in(app, "alice")
 
 
 def _send(

@@ -48,12 +48,10 @@ class Rig:
     data_dir: Path
     receiver: FakeWebhook
 
+    login: Callable[[Flask, str], FlaskClient]  # tests/conftest.py, console_session
+
     def client(self, username: str = "alice") -> FlaskClient:
-        st = self.app.extensions["pnav"]
-        client = self.app.test_client()
-        op = st.store.find_operator(username)
-        client.set_cookie(COOKIE, st.tokens.console(op.id), path="/console")
-        return client
+        return self.login(self.app, username)
 
     def post(self, what: str, body: Any, username: str = "alice", **kw: Any) -> Any:
         headers = kw.pop("headers", {"Origin": ORIGIN})
@@ -67,7 +65,7 @@ class Rig:
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _make(tmp_path: Path, receiver: FakeWebhook, **backends: Any) -> Iterator[Rig]:
+def _make(tmp_path: Path, receiver: FakeWebhook, login: Any, **backends: Any) -> Iterator[Rig]:
     settings = Settings.load(
         None,
         environ={},
@@ -85,7 +83,7 @@ def _make(tmp_path: Path, receiver: FakeWebhook, **backends: Any) -> Iterator[Ri
     conv = store.create_conversation(new)
     assert store.assign(conv.id, store.find_operator("alice").id)
     app = create_app(settings, store=store, maintenance=False)
-    yield Rig(app, conv.id, settings.data_dir, receiver)
+    yield Rig(app, conv.id, settings.data_dir, receiver, login)
     app.extensions["pnav"].shutdown()
     store.close()
 
@@ -101,10 +99,11 @@ def receiver() -> Iterator[FakeWebhook]:
 
 
 @pytest.fixture
-def rig(tmp_path: Path, receiver: FakeWebhook) -> Iterator[Rig]:
+def rig(tmp_path: Path, receiver: FakeWebhook, logged_in: Any) -> Iterator[Rig]:
     yield from _make(
         tmp_path,
         receiver,
+        logged_in,
         dispatcher="webhook",
         dispatcher_options={"url": receiver.url, **WEBHOOK},
         report_sink="folder",
@@ -239,11 +238,11 @@ def test_a_receiver_that_fails_gives_failed_with_every_retry_then_a_retry_works(
     assert ids == {failed["id"]} and len(rig.receiver.received) == 4
 
 
-def test_nobody_listening_fails_with_connection_refused(tmp_path: Path) -> None:
+def test_nobody_listening_fails_with_connection_refused(tmp_path: Path, logged_in: Any) -> None:
     down = f"http://127.0.0.1:{free_port()}/"
     idle = FakeWebhook(SECRET.encode())
     for rig in _make(
-        tmp_path, idle, dispatcher="webhook", dispatcher_options={"url": down, **WEBHOOK}
+        tmp_path, idle, logged_in, dispatcher="webhook", dispatcher_options={"url": down, **WEBHOOK}
     ):
         answer = rig.post("emergency", emergency(rig.conv))
         assert answer.get_json()["status"] == "failed"
@@ -381,9 +380,9 @@ def test_who_may_raise_an_emergency(rig: Rig) -> None:
 
 
 def test_without_backends_the_console_is_told_and_submissions_refused(
-    tmp_path: Path, receiver: FakeWebhook
+    tmp_path: Path, receiver: FakeWebhook, logged_in: Any
 ) -> None:
-    for rig in _make(tmp_path, receiver):
+    for rig in _make(tmp_path, receiver, logged_in):
         assert rig.client().get("/console/api/casework").get_json() == {
             "emergency": False,
             "report": False,
@@ -475,11 +474,14 @@ def test_no_service_for_the_place_is_a_clear_422(rig: Rig) -> None:
     assert preview.status_code == 200 and preview.get_json()["service"] is None
 
 
-def test_a_failed_report_is_audited_too(tmp_path: Path, receiver: FakeWebhook) -> None:
+def test_a_failed_report_is_audited_too(
+    tmp_path: Path, receiver: FakeWebhook, logged_in: Any
+) -> None:
     receiver.script = [(503, {})] * 3
     for rig in _make(
         tmp_path,
         receiver,
+        logged_in,
         report_sink="webhook",
         report_sink_options={"url": receiver.url, **WEBHOOK},
     ):

@@ -55,22 +55,14 @@ def _store(app: Flask) -> Store:
     return store
 
 
-def _client(app: Flask, username: str) -> FlaskClient:
-    st = app.extensions["pnav"]
-    op = st.store.find_operator(username)
-    client = app.test_client()
-    client.set_cookie(COOKIE, st.tokens.console(op.id), path="/console")
-    return client
+@pytest.fixture
+def supervisor(app: Flask, logged_in: Any) -> FlaskClient:
+    return logged_in(app, "sue")
 
 
 @pytest.fixture
-def supervisor(app: Flask) -> FlaskClient:
-    return _client(app, "sue")
-
-
-@pytest.fixture
-def operator(app: Flask) -> FlaskClient:
-    return _client(app, "alice")
+def operator(app: Flask, logged_in: Any) -> FlaskClient:
+    return logged_in(app, "alice")
 
 
 def _post(client: FlaskClient, path: str, origin: str | None = ORIGIN) -> Any:
@@ -196,10 +188,10 @@ def test_refusals_say_why(app: Flask, supervisor: FlaskClient) -> None:
 
 @pytest.mark.parametrize("via", ["console", "cli"])
 def test_removal_from_the_console_does_what_the_cli_does(
-    app: Flask, supervisor: FlaskClient, tmp_path: Path, via: str
+    app: Flask, supervisor: FlaskClient, operator: FlaskClient, tmp_path: Path, via: str
 ) -> None:
     store = _store(app)
-    alice_session = _client(app, "alice")
+    alice_session = operator
     assert alice_session.get("/console/api/canned").status_code == 200
     conv = _held_by(store, "alice")
     alice = store.find_operator("alice")

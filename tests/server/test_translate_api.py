@@ -49,17 +49,9 @@ def app(tmp_path: Path, fake: FakeLibreTranslate) -> Iterator[Flask]:
     store.close()
 
 
-def _logged_in(app: Flask) -> FlaskClient:
-    st = app.extensions["pnav"]
-    op = st.store.find_operator("alice")
-    client = app.test_client()
-    client.set_cookie(COOKIE, st.tokens.console(op.id), path="/console")
-    return client
-
-
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return _logged_in(app)
+def client(app: Flask, logged_in: Any) -> FlaskClient:
+    return logged_in(app, "alice")
 
 
 def _post(client: FlaskClient, body: Any, origin: str | None = ORIGIN) -> Any:
@@ -212,7 +204,9 @@ def test_nothing_is_logged_or_stored(app, client, fake, tmp_path, caplog) -> Non
         assert secret.encode() not in stored
 
 
-def test_the_console_can_ask_whether_there_is_a_translator(app, client, tmp_path) -> None:
+def test_the_console_can_ask_whether_there_is_a_translator(
+    app, client, tmp_path, logged_in
+) -> None:
     assert app.test_client().get(URL).status_code == 401
     assert client.get(URL).get_json() == {"available": True}
     settings = Settings.load(None, environ={}, data_dir=tmp_path / "none")
@@ -220,7 +214,7 @@ def test_the_console_can_ask_whether_there_is_a_translator(app, client, tmp_path
     enrol_operator(store, "alice", secrets.token_urlsafe(12), role="operator")
     plain = create_app(settings, store=store, maintenance=False)
     try:
-        assert _logged_in(plain).get(URL).get_json() == {"available": False}
+        assert logged_in(plain, "alice").get(URL).get_json() == {"available": False}
     finally:
         plain.extensions["pnav"].shutdown()
         store.close()
