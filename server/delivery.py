@@ -255,6 +255,25 @@ class Mailer:
     def send(self, msg: EmailMessage) -> Delivery:
         return self._retrier.run(lambda: self._attempt(msg))
 
+    def mail(
+        self,
+        to: str,
+        recipient: str,
+        subject: str,
+        text: str,
+        attachment: tuple[str, bytes] | None = None,
+    ) -> Delivery:
+        """Build and send one email, with retries. No address (``recipient`` names who
+        has none), or one the email package refuses, is a failed delivery with no
+        attempt. The subject shows in notifications and mail logs: no personal data."""
+        if not to:
+            return Delivery("failed", f"no email address for {recipient}", None, 0)
+        try:
+            msg = self.message(to, subject, text, attachment)
+        except ValueError:  # a line break in an address
+            return Delivery("failed", "the email address is not valid", None, 0)
+        return self.send(msg)
+
     def _attempt(self, msg: EmailMessage) -> tuple[Delivery | None, str]:
         context = self._tls_context() if self.starttls or self.use_ssl else None
         try:

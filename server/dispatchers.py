@@ -110,17 +110,15 @@ class SmtpDispatcher(Dispatcher):
         self.to = to
 
     def send(self, emergency: Emergency) -> DispatchResult:
-        to = self.to or emergency.centre.email
-        if not to:
-            return DispatchResult("failed", f"no email address for {emergency.centre.id}", None, 0)
-        # the subject shows in notifications and mail logs: no personal data in it
-        subject = f"URGENCE plateforme victimes — réf. {emergency.id}"
-        attachment = ("emergency.json", canonical_json(emergency.to_payload()))
-        try:
-            msg = self.mailer.message(to, subject, emergency_text(emergency), attachment)
-        except ValueError:  # a line break in an address: refused by the email package
-            return DispatchResult("failed", "the email address is not valid", None, 0)
-        result = _result(self.mailer.send(msg))
+        result = _result(
+            self.mailer.mail(
+                self.to or emergency.centre.email,
+                emergency.centre.id,
+                f"URGENCE plateforme victimes — réf. {emergency.id}",
+                emergency_text(emergency),
+                ("emergency.json", canonical_json(emergency.to_payload())),
+            )
+        )
         log.info("emergency %s: %s after %d attempts", emergency.id, result.status, result.attempts)
         return result
 

@@ -265,16 +265,14 @@ class EmailReportSink(ReportSink):
         self.to = to
 
     def submit(self, report: Report) -> ReportReceipt:
-        to = self.to or report.service.email
-        if not to:
-            return ReportReceipt(report.id, "failed", f"no email address for {report.service.id}")
-        subject = f"Signalement plateforme victimes — réf. {report.id}"
-        attachment = ("report.json", canonical_json(report.to_payload()))
-        try:
-            msg = self.mailer.message(to, subject, report_text(report), attachment)
-        except ValueError:  # a line break in an address: refused by the email package
-            return ReportReceipt(report.id, "failed", "the email address is not valid", None, 0)
-        return _receipt(report, self.mailer.send(msg))
+        delivery = self.mailer.mail(
+            self.to or report.service.email,
+            report.service.id,
+            f"Signalement plateforme victimes — réf. {report.id}",
+            report_text(report),
+            ("report.json", canonical_json(report.to_payload())),
+        )
+        return _receipt(report, delivery)
 
     def close(self) -> None:
         self.mailer.close()
