@@ -15,18 +15,18 @@ writes them to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchdoc import write_section
+
 from pnav.sdk.store import NewConversation, Store
 from pnav.server.floor import floor_frame
 from pnav.server.sqlite_store import SQLiteStore
 
-ROOT = Path(__file__).resolve().parent.parent
 OPERATORS = 50
 WAITING = 20
 MESSAGES = 20
@@ -85,8 +85,6 @@ def _line(figures: dict[str, float | int]) -> str:
 
 
 def _write(rows: list[dict[str, float | int]]) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text()
     section = (
         "## Floor: the supervisors' view\n\n"
         f"`.venv/bin/python bench/floor.py` (`floor_frame` on SQLite, {OPERATORS} operators, "
@@ -97,13 +95,7 @@ def _write(rows: list[dict[str, float | int]]) -> None:
         "The frame is rebuilt on every queue change and maintenance tick; its cost grows "
         "with the number of conversations held (two small reads each).\n"
     )
-    pattern = re.compile(r"## Floor: .*?(?=\n## |\Z)", re.S)
-    text = (
-        pattern.sub(section.rstrip("\n"), text)
-        if pattern.search(text)
-        else text.rstrip("\n") + "\n\n" + section
-    )
-    path.write_text(text.rstrip("\n") + "\n")
+    write_section(section)
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import secrets
 import statistics
 import sys
@@ -24,12 +23,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchdoc import write_section
+
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
 from pnav.sdk.testing import ServerProcess
 from pnav.server.desk import enrol_operator
 from pnav.server.sqlite_store import SQLiteStore
 
-ROOT = Path(__file__).resolve().parent.parent
 PARTNER = "http://partner.test"
 TIMING = Timing(ping_every=1, dead_after=4, min_delay=0.1, max_delay=2)
 OPERATORS = 5
@@ -201,12 +201,6 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
         }
 
 
-_HEADER = (
-    "# Benchmarks\n\nFigures printed by the scripts in `bench/` (which also write this "
-    "file), measured on a 2-core machine like CI's. Medians unless said otherwise.\n"
-)
-
-
 def _line(name: str, figures: dict[str, float | int]) -> str:
     return f"{name}: " + " ".join(f"{k}={v}" for k, v in figures.items())
 
@@ -230,8 +224,6 @@ def main() -> int:
 
 
 def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else _HEADER
     section = (
         "## Soak: delivery under disconnects and restarts\n\n"
         f"`.venv/bin/python bench/soak.py -n {n} -m {m} --seed {seed}` "
@@ -246,13 +238,7 @@ def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
         "Latency is from encryption on the sender to decryption on the receiver, "
         "both on this machine; the soak's includes waiting out disconnections.\n"
     )
-    pattern = re.compile(r"## Soak: .*?(?=\n## |\Z)", re.S)
-    text = (
-        pattern.sub(section.rstrip("\n"), text)
-        if pattern.search(text)
-        else text.rstrip("\n") + "\n\n" + section
-    )
-    path.write_text(text.rstrip("\n") + "\n")
+    write_section(section)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ never on sleeps.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,9 +251,23 @@ class OperatorConsole:
 
 
 @pytest.fixture
-def operator(
+def console(
     browser: Browser, browser_log: BrowserLog, live_server: Any
-) -> Iterator[OperatorConsole]:
-    context = _context(browser, browser_log, "operator", locale="en-GB")
-    yield OperatorConsole(context, _page(context, browser_log, "operator"), live_server)
-    context.close()
+) -> Iterator[Callable[..., OperatorConsole]]:
+    """``console(name, locale="en-GB")``: one more operator console, in a browser context
+    of its own (closed after the test); ``name`` labels what it logs."""
+    contexts: list[BrowserContext] = []
+
+    def open_console(name: str, locale: str = "en-GB") -> OperatorConsole:
+        context = _context(browser, browser_log, name, locale=locale)
+        contexts.append(context)
+        return OperatorConsole(context, _page(context, browser_log, name), live_server)
+
+    yield open_console
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def operator(console: Callable[..., OperatorConsole]) -> OperatorConsole:
+    return console("operator")

@@ -9,26 +9,19 @@ and the client starts a conversation in any language, as a partner's own page co
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Locator, expect
 
 TITLE = "Seguridad"
 TEXT = "¿Está usted en un lugar seguro ahora mismo?"
 
 
 @pytest.fixture
-def second_console(
-    browser: Browser, browser_log: Any, operator: Any, live_server: Any
-) -> Iterator[Any]:
-    """Another console, in its own browser context (tests/e2e/conftest.py's helpers)."""
-    e2e = sys.modules[type(operator).__module__]
-    context = e2e._context(browser, browser_log, "bob", locale="en-GB")
-    yield e2e.OperatorConsole(context, e2e._page(context, browser_log, "bob"), live_server)
-    context.close()
+def second_console(console: Any) -> Any:
+    """Another console, in its own browser context."""
+    return console("bob")
 
 
 def _add(admin: Locator, lang: str, title: str, text: str) -> None:

@@ -8,23 +8,15 @@ People are pnav's Python client (tests/conftest.py ``clients``).
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 
 @pytest.fixture
-def bob_console(
-    browser: Browser, browser_log: Any, operator: Any, live_server: Any
-) -> Iterator[Any]:
-    """Another console, in its own browser context (tests/e2e/conftest.py's helpers)."""
-    e2e = sys.modules[type(operator).__module__]
-    context = e2e._context(browser, browser_log, "bob", locale="en-GB")
-    yield e2e.OperatorConsole(context, e2e._page(context, browser_log, "bob"), live_server)
-    context.close()
+def bob_console(console: Any) -> Any:
+    return console("bob")
 
 
 def test_a_supervisor_removes_an_operator_and_rotates_the_desk_key(

@@ -6,23 +6,16 @@ note. The person's chat shows none of it but the replies."""
 from __future__ import annotations
 
 import secrets
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 
 @pytest.fixture
-def supervisor(
-    browser: Browser, browser_log: Any, operator: Any, live_server: Any
-) -> Iterator[Any]:
-    """alice's console, in its own browser context (tests/e2e/conftest.py's helpers)."""
-    e2e = sys.modules[type(operator).__module__]
-    context = e2e._context(browser, browser_log, "supervisor", locale="en-GB")
-    yield e2e.OperatorConsole(context, e2e._page(context, browser_log, "supervisor"), live_server)
-    context.close()
+def supervisor(console: Any) -> Any:
+    """alice's console, in its own browser context."""
+    return console("supervisor")
 
 
 def test_a_supervisor_joins_whispers_and_takes_over(live_server, person, operator, supervisor):

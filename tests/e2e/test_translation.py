@@ -8,13 +8,12 @@ The server runs with ``translator = "libretranslate"`` pointed at the local fake
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fakes.libretranslate import FakeLibreTranslate
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Locator, expect
 
 SAID = "Necesito ayuda"
 SAID_FR = "J'ai besoin d'aide"
@@ -36,12 +35,9 @@ def live_server(live_server_with: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def operator(browser: Browser, browser_log: Any, person: Any, live_server: Any) -> Iterator[Any]:
-    """An operator whose console is in French (the helpers of tests/e2e/conftest.py)."""
-    e2e = sys.modules[type(person).__module__]
-    context = e2e._context(browser, browser_log, "operator", locale="fr-FR")
-    yield e2e.OperatorConsole(context, e2e._page(context, browser_log, "operator"), live_server)
-    context.close()
+def operator(console: Any) -> Any:
+    """An operator whose console is in French."""
+    return console("operator", locale="fr-FR")
 
 
 def _open_chat_in_english(person: Any) -> None:
