@@ -11,6 +11,7 @@ from typing import Any
 
 from pnav.sdk import crypto
 from pnav.sdk.store import WHAT, WHO, Conversation, NewConversation
+from pnav.sdk.translator import is_language_code
 
 from .chat_base import ChatBase
 from .chat_frames import msg_frame
@@ -77,6 +78,8 @@ class PersonSide(ChatBase):
         if not isinstance(start.get("danger"), bool):
             raise FrameError("malformed", "'danger' must be true or false")
         lang = require_str(start, "lang", 35)
+        if not is_language_code(lang):
+            raise FrameError("malformed", "'lang' must be a language code such as 'fr' or 'es'")
         desk_key = require_str(start, "desk_key", 64)
         current = self.store.current_desk_key()
         if current is None or current.id != desk_key:

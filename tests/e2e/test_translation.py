@@ -124,3 +124,32 @@ def test_with_the_translator_down_messages_pass_untranslated_and_marked(
     expect(answered).to_have_attribute("data-translation", "untranslated")
     expect(answered.locator(".c-message__text")).to_have_text(ANSWER)
     expect(answered.locator('[data-pnav="translation-label"]')).to_contain_text("Non traduit")
+
+
+def test_a_person_who_says_they_write_spanish_is_translated_from_their_first_word(
+    live_server, person, operator
+) -> None:
+    """The pre-chat's "language you will write in" becomes the conversation's language:
+    the interface stays in English, the console shows ES, and a greeting too short to be
+    detected is translated from Spanish all the same."""
+    person.goto_partner()
+    person.page.locator('[data-pnav="open"]').click()
+    chat = person.chat
+    chat.locator('[data-pnav="prechat-lang"]').select_option("en")
+    expect(chat.locator('[data-pnav="prechat-write-lang"]')).to_have_value("en")  # follows
+    chat.locator('[data-pnav="prechat-write-lang"]').select_option("es")
+    chat.locator('label[for="pnav-who-victim"]').click()
+    chat.locator('label[for="pnav-what-domestic"]').click()
+    chat.locator('[data-pnav="prechat-start"]').click()
+    operator.login()
+    operator.accept()
+    expect(person.status).to_have_attribute("data-state", "active")
+    expect(operator.panel.locator(".c-meta")).to_contain_text("ES")
+    expect(chat.locator("html")).to_have_attribute("lang", "en")
+
+    person.send("Hola")  # under the detection threshold: the pre-chat's language counts
+    hola = _message(operator, "person", "Hola")
+    expect(hola).to_have_attribute("data-translation", "translated")
+    expect(hola.locator('[data-pnav="translation-label"]')).to_contain_text("espagnol")
+    operator.reply(ANSWER)
+    expect(person.messages("operator")).to_have_text([ANSWER_ES])

@@ -128,3 +128,12 @@ def test_bad_ticket_is_refused(live_server):
         assert (frame["t"], frame["code"]) == ("error", "bad_ticket")
     finally:
         ws.close()
+
+
+def test_a_language_that_is_not_a_code_is_refused(clients):
+    with pytest.raises(ClientError) as err:
+        clients.person(lang="Español")
+    assert "'lang' must be a language code" in str(err.value)
+    person = clients.person(lang="pt-BR")  # a region subtag is fine
+    assert person.conv
+    person.close()

@@ -26,7 +26,7 @@ import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
 /** @type {Init | null} */
 let init = null;
 /** @type {import('./prechat.js').PrechatAnswers} */
-const answers = { who: '', what: '', danger: false, lang: 'fr' };
+const answers = { who: '', what: '', danger: false, lang: 'fr', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
 /** @type {ResumeOffer | null} "Get a code to come back later" */
@@ -149,7 +149,7 @@ function start(a) {
   const view = new ConversationView(t, { onSend: (text) => session?.send(text) ?? null });
   main.replaceChildren(view.el);
   if (a.danger) main.prepend(h('p', { className: 'pnav-emergency', 'data-pnav': 'emergency' }, t('dangerNumbers')));
-  session = new ChatSession(sessionInit(init), { who: a.who, what: a.what, danger: a.danger, lang: a.lang },
+  session = new ChatSession(sessionInit(init), { who: a.who, what: a.what, danger: a.danger, lang: a.writes || a.lang },
     sessionEvents(view, mountOffer(view)));
   session.connect();
   view.focus();

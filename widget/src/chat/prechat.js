@@ -1,13 +1,15 @@
 // The pre-chat form: who is writing, what it is about, danger, language.
 // Rendered again (same answers kept) when the interface language changes.
-import { UI_LANGS } from '../shared/i18n.js';
+import { UI_LANGS, WRITE_LANGS } from '../shared/i18n.js';
 import { h } from '../shared/dom.js';
 
 export const WHO = ['victim', 'relative', 'witness', 'professional'];
 export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_harassment', 'discrimination', 'other'];
 
 /**
- * @typedef {{who: string, what: string, danger: boolean, lang: string}} PrechatAnswers
+ * @typedef {{who: string, what: string, danger: boolean, lang: string, writes: string}} PrechatAnswers
+ *   lang: the interface's; writes: the language the person will write in ('' until
+ *   they choose: the interface's), the conversation's language
  */
 
 /**
@@ -33,6 +35,11 @@ export function renderPrechat(t, answers, on) {
     answers.lang = lang.value;
     on.onLang(lang.value);
   });
+  const writes = h('select', { id: 'pnav-write-lang', name: 'writes', 'data-pnav': 'prechat-write-lang' },
+    ...WRITE_LANGS.map(([code, name]) => h('option', { value: code, selected: code === (answers.writes || answers.lang), lang: code }, name)));
+  writes.addEventListener('change', () => {
+    answers.writes = writes.value;
+  });
 
   const form = h('form', { className: 'pnav-prechat', noValidate: true, 'data-pnav': 'prechat' },
     h('p', { className: 'pnav-intro' }, t('intro')),
@@ -42,6 +49,7 @@ export function renderPrechat(t, answers, on) {
     choices(t, 'who', WHO, answers),
     choices(t, 'what', WHAT, answers),
     h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-lang' }, t('lang')), lang),
+    h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-write-lang' }, t('writeLang')), writes),
     error,
     h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'prechat-start' }, t('start')),
     h('p', { className: 'pnav-hint' }, t('quickExitHint')),

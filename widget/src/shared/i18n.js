@@ -11,6 +11,28 @@ export const UI_LANGS = /** @type {const} */ ([
 ]);
 
 /**
+ * Languages a person may say they will write in (the conversation's language, which
+ * the operator's console translates from), each named in itself. The interface
+ * stays in French or English; machine translation does the rest.
+ */
+export const WRITE_LANGS = /** @type {const} */ ([
+  ['fr', 'Français'],
+  ['en', 'English'],
+  ['es', 'Español'],
+  ['ar', 'العربية'],
+  ['pt', 'Português'],
+  ['it', 'Italiano'],
+  ['de', 'Deutsch'],
+  ['ro', 'Română'],
+  ['pl', 'Polski'],
+  ['ru', 'Русский'],
+  ['uk', 'Українська'],
+  ['tr', 'Türkçe'],
+  ['fa', 'فارسی'],
+  ['zh', '中文'],
+]);
+
+/**
  * Pick a supported interface language for a BCP 47 tag ("fr-BE" → "fr").
  * @param {unknown} tag
  * @param {UiLang} [fallback]
@@ -52,7 +74,8 @@ export const chatStrings = {
     'what.other': 'Autre',
     danger: 'Je suis en danger maintenant',
     dangerNumbers: 'En danger immédiat : appelez le 17 (police) ou le 112. Si vous ne pouvez pas parler : SMS au 114.',
-    lang: 'Langue',
+    lang: 'Langue de l’affichage',
+    writeLang: 'Langue dans laquelle vous écrirez',
     start: 'Commencer la discussion',
     missingWho: 'Dites-nous qui vous êtes.',
     missingWhat: 'Dites-nous de quoi il s’agit.',
@@ -137,7 +160,8 @@ export const chatStrings = {
     'what.other': 'Something else',
     danger: 'I am in danger right now',
     dangerNumbers: 'In immediate danger: call 17 (police) or 112. If you cannot speak: text 114.',
-    lang: 'Language',
+    lang: 'Display language',
+    writeLang: 'The language you will write in',
     start: 'Start the chat',
     missingWho: 'Tell us who you are.',
     missingWhat: 'Tell us what it is about.',
