@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.error import HTTPError, URLError
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
@@ -30,7 +30,7 @@ from pnav.sdk.signing import signed_headers
 
 from .options import Options
 
-__all__ = ["Delivery", "Mailer", "SignedPoster", "canonical_json"]
+__all__ = ["Delivery", "MailedBackend", "Mailer", "SignedPoster", "canonical_json"]
 
 log = logging.getLogger(__name__)
 
@@ -326,3 +326,26 @@ def _smtp_code(code: int) -> tuple[Delivery | None, str]:
     if 400 <= code < 500:
         return None, f"SMTP {code}"
     return Delivery("failed", f"refused by the mail server (SMTP {code})"), f"SMTP {code}"
+
+
+class MailedBackend:
+    """What the email dispatcher and the email report sink share: a :class:`Mailer`, an
+    optional fixed recipient (``to``; else the service's own address), their options
+    and closing. ``kind`` names the backend in option errors."""
+
+    kind: ClassVar[str]
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> Self:
+        opts = Options(cls.kind, options, context)
+        to = opts.string("to")
+        mailer = Mailer.from_options(opts)
+        opts.done()
+        return cls(mailer, to=to)
+
+    def __init__(self, mailer: Mailer, to: str | None = None) -> None:
+        self.mailer = mailer
+        self.to = to
+
+    def close(self) -> None:
+        self.mailer.close()

@@ -32,7 +32,7 @@ from typing import Any
 
 from pnav.sdk.dispatcher import Dispatcher, DispatchResult, Emergency
 
-from .delivery import Delivery, Mailer, SignedPoster, canonical_json
+from .delivery import Delivery, MailedBackend, SignedPoster, canonical_json
 from .options import Options
 
 __all__ = ["LogDispatcher", "SmtpDispatcher", "WebhookDispatcher", "emergency_text"]
@@ -94,20 +94,10 @@ def emergency_text(emergency: Emergency) -> str:
     return "\n".join(lines) + "\n"
 
 
-class SmtpDispatcher(Dispatcher):
+class SmtpDispatcher(MailedBackend, Dispatcher):
     """Email to the centre. ``sent`` means the mail server accepted it, no more."""
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> SmtpDispatcher:
-        opts = Options("smtp dispatcher", options, context)
-        to = opts.string("to")
-        mailer = Mailer.from_options(opts)
-        opts.done()
-        return cls(mailer, to=to)
-
-    def __init__(self, mailer: Mailer, to: str | None = None) -> None:
-        self.mailer = mailer
-        self.to = to
+    kind = "smtp dispatcher"
 
     def send(self, emergency: Emergency) -> DispatchResult:
         result = _result(
@@ -121,9 +111,6 @@ class SmtpDispatcher(Dispatcher):
         )
         log.info("emergency %s: %s after %d attempts", emergency.id, result.status, result.attempts)
         return result
-
-    def close(self) -> None:
-        self.mailer.close()
 
 
 class LogDispatcher(Dispatcher):

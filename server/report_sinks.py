@@ -36,7 +36,7 @@ from nacl.signing import SigningKey, VerifyKey
 from pnav.sdk.report_sink import AuditRecord, Report, ReportReceipt, ReportSink
 from pnav.sdk.signing import BadSignature
 
-from .delivery import Delivery, Mailer, SignedPoster, canonical_json
+from .delivery import Delivery, MailedBackend, SignedPoster, canonical_json
 from .options import Options
 
 __all__ = [
@@ -249,20 +249,10 @@ def report_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-class EmailReportSink(ReportSink):
+class EmailReportSink(MailedBackend, ReportSink):
     """Email to the service. ``sent`` means the mail server accepted it, no more."""
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> EmailReportSink:
-        opts = Options("email report sink", options, context)
-        to = opts.string("to")
-        mailer = Mailer.from_options(opts)
-        opts.done()
-        return cls(mailer, to=to)
-
-    def __init__(self, mailer: Mailer, to: str | None = None) -> None:
-        self.mailer = mailer
-        self.to = to
+    kind = "email report sink"
 
     def submit(self, report: Report) -> ReportReceipt:
         delivery = self.mailer.mail(
@@ -273,9 +263,6 @@ class EmailReportSink(ReportSink):
             ("report.json", canonical_json(report.to_payload())),
         )
         return _receipt(report, delivery)
-
-    def close(self) -> None:
-        self.mailer.close()
 
 
 class JsonlAuditLog:

@@ -131,6 +131,7 @@ class LiveServer:
         """Every byte the server wrote: its data directory's files and its log, for
         searching a canary that must never be there in clear."""
         files = [p for p in self.data_dir.rglob("*") if p.is_file()]
+        assert files, "the server stored nothing at all: wrong data_dir?"
         return b"".join(p.read_bytes() for p in files) + self.log_path.read_bytes()
 
 

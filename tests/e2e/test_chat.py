@@ -15,13 +15,6 @@ def _canary(side: str) -> str:
     return f"canary-{side}-{secrets.token_hex(12)}"
 
 
-def _stored_bytes(live_server) -> bytes:
-    """Every file the server wrote (database, -wal, -shm, anything else) and its log."""
-    files = [p for p in live_server.data_dir.rglob("*") if p.is_file()]
-    assert files, "the server stored nothing at all: wrong data_dir?"
-    return b"".join(p.read_bytes() for p in files) + live_server.log_path.read_bytes()
-
-
 def test_person_and_operator_chat_and_the_server_keeps_no_plaintext(live_server, person, operator):
     said, answered = _canary("person"), _canary("operator")
 
@@ -41,7 +34,7 @@ def test_person_and_operator_chat_and_the_server_keeps_no_plaintext(live_server,
     operator.close_conversation("information")
     expect(person.status).to_have_attribute("data-state", "closed")
 
-    stored = _stored_bytes(live_server)
+    stored = live_server.stored_bytes()
     for canary in (said, answered):
         assert canary.encode() not in stored
 

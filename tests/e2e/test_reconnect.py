@@ -17,11 +17,10 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Route, expect
 
 from pnav.sdk import crypto
 from pnav.sdk.client import OperatorClient
@@ -143,17 +142,9 @@ def test_person_offline_then_back_loses_nothing_and_doubles_nothing(
 
 
 @pytest.fixture
-def second_operator(
-    browser: Browser, browser_log: Any, live_server: Any, operator: Any
-) -> Iterator[Any]:
-    """Another operator's console, in its own browser context (same class as ``operator``)."""
-    context = browser.new_context(locale="en-GB")
-    context.set_default_timeout(10_000)
-    browser_log.watch(context, "operator-2")
-    page = context.new_page()
-    browser_log.watch_page(page, "operator-2")
-    yield type(operator)(context, page, live_server)
-    context.close()
+def second_operator(console: Any) -> Any:
+    """Another operator's console, in its own browser context."""
+    return console("operator-2")
 
 
 def _transfer(panel_or_item: Any, to: str, note: str) -> None:
@@ -220,8 +211,7 @@ def test_operator_transfers_to_another_with_a_note(
     bob.reply(later)
     expect(person.messages("operator")).to_have_text([answered, later])
 
-    stored = b"".join(p.read_bytes() for p in live_server.data_dir.rglob("*") if p.is_file())
-    assert note.encode() not in stored
+    assert note.encode() not in live_server.stored_bytes()
 
 
 def test_supervisor_takes_over_from_an_operator_who_is_away(

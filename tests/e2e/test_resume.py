@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,13 +59,6 @@ def _chat_frame(person: Any) -> Frame:
     page: Page = person.page
     [frame] = [f for f in page.frames if f is not page.main_frame]
     return frame
-
-
-def _stored_bytes(live_server: Any) -> bytes:
-    """Every file the server wrote (database, -wal, -shm, anything else) and its log."""
-    data_dir: Path = live_server.data_dir
-    log: Path = live_server.log_path
-    return b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file()) + log.read_bytes()
 
 
 @pytest.fixture
@@ -191,7 +183,7 @@ def test_a_person_comes_back_with_the_code_on_a_fresh_browser(
     [hello] = [f for f in frames if '"hello"' in f]
     assert '"code":{"lookup":' in hello and '"after":0' in hello
     assert not any(digits in f or code in f for f in frames)
-    stored = _stored_bytes(live_server)
+    stored = live_server.stored_bytes()
     for form in (digits, code, code.replace(" ", "-")):
         assert form.encode() not in stored
     assert returning.storage() == NO_STORAGE

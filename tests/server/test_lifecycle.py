@@ -107,7 +107,7 @@ def test_a_transfer_carries_a_note_and_tells_everyone(live_server, clients):
     assert carol.receive().text == "my story"  # the history came along
     person.wait("handover")
     # The note is ciphertext on the server.
-    blobs = b"".join(p.read_bytes() for p in live_server.data_dir.rglob("*") if p.is_file())
+    blobs = live_server.stored_bytes()
     assert b"sister" not in blobs
 
     with pytest.raises(ClientError) as err:
