@@ -24,8 +24,8 @@ from pathlib import Path
 from benchdoc import write_section
 
 from pnav.sdk.store import NewConversation, Store
-from pnav.server.floor import floor_frame
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.chat.floor import floor_frame
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 OPERATORS = 50
 WAITING = 20

@@ -27,8 +27,8 @@ from benchdoc import write_section
 
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
 from pnav.sdk.testing import ServerProcess
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 PARTNER = "http://partner.test"
 TIMING = Timing(ping_every=1, dead_after=4, min_delay=0.1, max_delay=2)

@@ -25,11 +25,11 @@ from werkzeug.serving import BaseWSGIServer
 
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.server import Settings, create_app
-from pnav.server.chat import ChatService
+from pnav.server.chat.service import ChatService
 from pnav.server.cli import _server
-from pnav.server.console import COOKIE as CONSOLE_COOKIE
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.web.console import COOKIE as CONSOLE_COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("PNAV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

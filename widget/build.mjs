@@ -1,4 +1,4 @@
-// Build the browser bundles into ../server/static (package data of pnav.server).
+// Build the browser bundles into ../src/pnav/server/web/static (package data of pnav.server.web).
 //   node build.mjs
 // Each bundle is one minified IIFE (no eval, no new Function, no sourcemaps), so
 // it runs under `script-src 'self' 'wasm-unsafe-eval'`. The loader has a byte
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, 'src');
-const out = join(here, '..', 'server', 'static');
+const out = join(here, '..', 'src', 'pnav', 'server', 'web', 'static');
 const LOADER_BUDGET = 8 * 1024;
 
 /** @type {import('esbuild').BuildOptions} */

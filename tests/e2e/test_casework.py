@@ -19,7 +19,7 @@ from fakes.webhook import FakeWebhook
 from playwright.sync_api import Locator, expect
 
 from pnav.sdk import signing
-from pnav.server.report_sinks import verify_bundle
+from pnav.server.casework.report_sinks import verify_bundle
 
 SECRET = "a-shared-secret-of-32-characters"
 DANGER = "Her partner is at the door with a knife"

@@ -4,7 +4,7 @@ Chromium runs with its profile in a temporary folder; a person chats both ways w
 operator, then leaves (by quick exit, by closing the browser, after a reload, after the
 tab went to the background and came back). Once the browser is closed, every file of
 the profile is read, raw and through every decoding a profile uses (UTF-16LE, LevelDB
-tables and logs, SQLite, gzip: pnav.server.trace_scan), for the chat server's address,
+tables and logs, SQLite, gzip: pnav.server.trace.scan), for the chat server's address,
 the conversation id, the ticket, the tokens, the keys, the encrypted bodies and the
 message text of both sides. Only the partner page's own footprint is excused: its HTML
 (which names the loader) and the loader's code-cache key, which every visitor of the
@@ -39,9 +39,9 @@ from werkzeug.serving import make_server
 from pnav.sdk.client import OperatorClient
 from pnav.server import Settings, create_app
 from pnav.server.cli import _QuietHandler, _server
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
-from pnav.server.trace_check import (
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.trace.check import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Finding,
@@ -51,7 +51,7 @@ from pnav.server.trace_check import (
     partner_excuses,
     scan_profile,
 )
-from pnav.server.trace_scan import host_needles
+from pnav.server.trace.scan import host_needles
 
 TIMEOUT_MS = 10_000  # as tests/e2e/conftest.py
 

@@ -18,8 +18,8 @@ from flask import Flask, Response, request
 from pnav.sdk import embed_snippet
 from pnav.server import Settings, create_app
 from pnav.server.cli import _server, main
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 
 def _trace_check(*args: str) -> int:

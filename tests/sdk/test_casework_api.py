@@ -35,7 +35,7 @@ def test_built_ins_register_through_the_entry_point_group(slot: str) -> None:
         "report_sink",
         "signing",
         "opening_hours",
-        "casework_contract",
+        "testing.casework",
     ],
 )
 def test_all_names_what_the_module_exports(module: str) -> None:

@@ -9,9 +9,9 @@ import pytest
 from pnav.sdk import registry
 from pnav.sdk.store import Store
 from pnav.server import Settings, create_app
-from pnav.server.app import open_store
 from pnav.server.settings import SettingsError
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.web.app import open_store
 
 
 def test_built_in_stores_register_through_the_entry_point_group() -> None:
@@ -32,14 +32,17 @@ def test_an_unknown_slot_is_refused() -> None:
 
 def test_a_module_path_bad_options_and_a_wrong_base_are_explained(tmp_path) -> None:
     store = registry.create(
-        "store", "pnav.server.sqlite_store:SQLiteStore", {"path": tmp_path / "x.db"}, base=Store
+        "store",
+        "pnav.server.stores.sqlite.store:SQLiteStore",
+        {"path": tmp_path / "x.db"},
+        base=Store,
     )
     assert isinstance(store, SQLiteStore)
     store.close()
     with pytest.raises(registry.RegistryError, match="cannot be imported"):
         registry.create("store", "pnav.no_such_module:Store")
     with pytest.raises(registry.RegistryError, match="does not exist"):
-        registry.create("store", "pnav.server.sqlite_store:NoSuchStore")
+        registry.create("store", "pnav.server.stores.sqlite.store:NoSuchStore")
     with pytest.raises(registry.RegistryError, match=r"is not a pnav\.sdk\.store\.Store"):
         registry.create("store", "collections:OrderedDict", base=Store)
     with pytest.raises(registry.RegistryError, match=r"bad options.*colour"):

@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from pnav.sdk.broker import InProcessBroker
-from pnav.sdk.broker_contract import BrokerContract
-from pnav.server.redis_broker import RedisBroker
+from pnav.sdk.testing.broker import BrokerContract
+from pnav.server.brokers.redis import RedisBroker
 
 REDIS_URL = os.environ.get("PNAV_TEST_REDIS", "redis://127.0.0.1:6379/0")
 

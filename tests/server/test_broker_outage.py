@@ -15,8 +15,8 @@ import pytest
 
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.sdk.testing import ServerProcess, free_port
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 PARTNER = "http://partner.test"

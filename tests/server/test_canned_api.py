@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 
 from pnav.sdk.memory_store import MemoryStore
 from pnav.server import Settings, create_app
-from pnav.server.canned import DEMO_REPLIES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, seed_demo
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.canned import DEMO_REPLIES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, seed_demo
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 ORIGIN = "http://localhost"
 URL = "/console/api/canned"

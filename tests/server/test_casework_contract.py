@@ -17,20 +17,20 @@ from nacl.encoding import HexEncoder
 from nacl.signing import SigningKey
 
 from pnav.sdk import registry
-from pnav.sdk.casework_contract import (
+from pnav.sdk.directory import Directory, MemoryDirectory
+from pnav.sdk.dispatcher import Dispatcher, MemoryDispatcher
+from pnav.sdk.report_sink import MemoryReportSink, ReportSink
+from pnav.sdk.testing import free_port
+from pnav.sdk.testing.casework import (
     DirectoryContract,
     DispatcherContract,
     ReportSinkContract,
     Rig,
     TranslatorContract,
 )
-from pnav.sdk.directory import Directory, MemoryDirectory
-from pnav.sdk.dispatcher import Dispatcher, MemoryDispatcher
-from pnav.sdk.report_sink import MemoryReportSink, ReportSink
-from pnav.sdk.testing import free_port
 from pnav.sdk.translator import MemoryTranslator, Translator
-from pnav.server.directory import dump_csv
-from pnav.server.report_sinks import verify_bundle
+from pnav.server.casework.directory import dump_csv
+from pnav.server.casework.report_sinks import verify_bundle
 
 SECRET = "a-shared-secret-of-32-characters"
 FAST = {"attempts": 2, "backoff": 0.01, "timeout": 3}

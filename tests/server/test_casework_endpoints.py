@@ -26,11 +26,11 @@ from pnav.sdk.client import OperatorClient, PersonClient
 from pnav.sdk.store import NewConversation
 from pnav.sdk.testing import free_port
 from pnav.server import Settings, create_app
+from pnav.server.casework.report_sinks import verify_bundle
 from pnav.server.cli import _server
-from pnav.server.console import COOKIE
-from pnav.server.desk import enrol_operator
-from pnav.server.report_sinks import verify_bundle
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.web.console import COOKIE
 
 ORIGIN = "http://localhost"
 SECRET = "a-shared-secret-of-32-characters"

@@ -10,7 +10,7 @@ import sys
 import urllib.request
 
 from pnav.server.cli import main
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 
 def _free_port() -> int:
@@ -96,7 +96,7 @@ def test_db_upgrade_and_a_store_that_cannot_be_opened(tmp_path, capsys, monkeypa
 
 def test_directory_import_checks_then_adds_to_the_data_directory(tmp_path, capsys) -> None:
     from pnav.server import Settings, create_app
-    from pnav.server.directory import packaged
+    from pnav.server.casework.directory import packaged
 
     data = tmp_path / "data"
     header, first = packaged("sample_resources.csv").read_text(encoding="utf-8").splitlines()[:2]

@@ -17,8 +17,8 @@ import pytest
 
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
 from pnav.sdk.testing import ServerProcess, TcpProxy
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 # Quick heartbeats and back-off, so that faults are noticed and healed in seconds.
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)

@@ -18,8 +18,8 @@ import pytest
 
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.sdk.testing import free_port
-from pnav.server.desk import enrol_operator
-from pnav.server.postgres_store import PostgresStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.postgres.store import PostgresStore
 
 PARTNER = "http://partner.test"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pnav.sdk import crypto
-from pnav.server.desk import DeskError, enrol_operator, verify_login
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import DeskError, enrol_operator, verify_login
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 FAST = {"kdf_ops": 1, "kdf_mem": 8 << 20}
 

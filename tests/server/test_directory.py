@@ -9,7 +9,7 @@ import pytest
 
 from pnav.sdk import registry
 from pnav.sdk.directory import Directory, OpeningHours, department_of
-from pnav.server.directory import (
+from pnav.server.casework.directory import (
     CsvDirectory,
     DirectoryDataError,
     dump_csv,

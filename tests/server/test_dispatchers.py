@@ -17,11 +17,11 @@ from fakes.smtp import FakeSMTP
 from fakes.webhook import FakeWebhook
 
 from pnav.sdk import registry, signing
-from pnav.sdk.casework_contract import sample_emergency
 from pnav.sdk.dispatcher import Dispatcher, DispatchResult, Emergency, SafeDispatcher
 from pnav.sdk.testing import free_port
-from pnav.server.delivery import Mailer, SignedPoster
-from pnav.server.dispatchers import SmtpDispatcher, WebhookDispatcher
+from pnav.sdk.testing.casework import sample_emergency
+from pnav.server.casework.dispatchers import SmtpDispatcher, WebhookDispatcher
+from pnav.server.casework.outbound import Mailer, SignedPoster
 
 SECRET = b"a-shared-secret-of-32-characters"
 

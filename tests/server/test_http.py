@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 
 from pnav.server import Settings, create_app
-from pnav.server.desk import enrol_operator
-from pnav.server.headers import PERMISSIONS_POLICY
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.web.headers import PERMISSIONS_POLICY
 
 PARTNER_ORIGIN = "https://partner.example"
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pnav.sdk.store_contract import new_conversation
-from pnav.server import postgres_store, sqlite_store
-from pnav.server.postgres_store import PostgresStore
-from pnav.server.sqlite_store import Migration, SchemaVersionError, SQLiteStore
+from pnav.sdk.testing.store import new_conversation
+from pnav.server.stores.postgres import store as postgres_store
+from pnav.server.stores.postgres.store import PostgresStore
+from pnav.server.stores.sqlite import store as sqlite_store
+from pnav.server.stores.sqlite.store import Migration, SchemaVersionError, SQLiteStore
 
 LATEST = sqlite_store.SCHEMA_VERSION
 NEXT = LATEST + 1

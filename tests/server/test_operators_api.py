@@ -19,9 +19,9 @@ from pnav.sdk import crypto
 from pnav.sdk.store import NewConversation, Store
 from pnav.server import Settings, create_app
 from pnav.server.cli import main
-from pnav.server.console import COOKIE
-from pnav.server.desk import enrol_operator, verify_login
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.server.operators.desk import enrol_operator, verify_login
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.web.console import COOKIE
 
 ORIGIN = "http://localhost"
 LIST = "/console/api/operators"
@@ -312,7 +312,7 @@ def test_a_removed_operators_open_console_gets_nothing_more(live_server, clients
     round the open console gets ``unauthorised`` and its socket is closed for good; the
     person's next message never reaches it, and the conversation it held is in the
     supervisors' attention list at once."""
-    from pnav.server.desk import remove_operator
+    from pnav.server.operators.desk import remove_operator
 
     bob_password = live_server.add_operator("bob")
     supervisor = clients.login()

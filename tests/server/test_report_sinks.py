@@ -14,7 +14,6 @@ from nacl.encoding import HexEncoder
 from nacl.signing import SigningKey, VerifyKey
 
 from pnav.sdk import registry, signing
-from pnav.sdk.casework_contract import sample_report
 from pnav.sdk.report_sink import (
     AuditedReportSink,
     AuditError,
@@ -26,7 +25,8 @@ from pnav.sdk.report_sink import (
     ReportReceipt,
     ReportSink,
 )
-from pnav.server.report_sinks import FolderReportSink, JsonlAuditLog, verify_bundle
+from pnav.sdk.testing.casework import sample_report
+from pnav.server.casework.report_sinks import FolderReportSink, JsonlAuditLog, verify_bundle
 
 SECRET = "a-shared-secret-of-32-characters"
 

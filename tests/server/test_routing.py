@@ -12,9 +12,9 @@ import pytest
 
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.sdk.router import Candidate, LeastLoadedRouter, QueueRouter, SkillsRouter
-from pnav.sdk.router_contract import RouterContract, conversation
+from pnav.sdk.testing.router import RouterContract, conversation
 from pnav.server import Settings, create_app
-from pnav.server.http_router import HttpRouter
+from pnav.server.routers.http import HttpRouter
 
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 

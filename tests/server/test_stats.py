@@ -27,13 +27,13 @@ from flask.testing import FlaskClient
 
 from pnav.sdk import crypto
 from pnav.sdk.store import OUTCOMES, WHAT, WHO, Handover
-from pnav.sdk.store_contract import new_conversation
+from pnav.sdk.testing.store import new_conversation
 from pnav.server import Settings, create_app
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
-from pnav.server.stats import STYLE_HASH, day_bounds
-from pnav.server.stats_periods import bounds as period_bounds
-from pnav.server.stats_periods import periods
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stats.periods import bounds as period_bounds
+from pnav.server.stats.periods import periods
+from pnav.server.stats.report import STYLE_HASH, day_bounds
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 PASSWORD = "a long password"
 KDF = {"kdf_ops": 1, "kdf_mem": 8 << 20}

@@ -18,9 +18,9 @@ import pytest
 
 from pnav.sdk.memory_store import MemoryStore
 from pnav.sdk.store import Store
-from pnav.sdk.store_contract import StoreContract, new_conversation
-from pnav.server.postgres_store import PostgresStore
-from pnav.server.sqlite_store import SQLiteStore
+from pnav.sdk.testing.store import StoreContract, new_conversation
+from pnav.server.stores.postgres.store import PostgresStore
+from pnav.server.stores.sqlite.store import SQLiteStore
 
 
 class TestMemoryStore(StoreContract):

@@ -12,8 +12,8 @@ import pytest
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
 from pnav.sdk.router import LeastLoadedRouter
 from pnav.sdk.testing import ServerProcess
-from pnav.server.desk import enrol_operator
-from pnav.server.postgres_store import PostgresStore
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.postgres.store import PostgresStore
 
 FAST = Timing(ping_every=0.5, dead_after=2, min_delay=0.05, max_delay=0.5)
 

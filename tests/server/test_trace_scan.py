@@ -17,10 +17,10 @@ import struct
 
 import pytest
 
-from pnav.server.trace_crypto import _IV, _V10_KEY, aes128_decrypt_block, open_v10
-from pnav.server.trace_decode import snappy_decompress
-from pnav.server.trace_report import describe_file, meaning
-from pnav.server.trace_scan import Excuse, Finding, Needle, host_needles, scan_profile
+from pnav.server.trace.crypto import _IV, _V10_KEY, aes128_decrypt_block, open_v10
+from pnav.server.trace.decode import snappy_decompress
+from pnav.server.trace.report import describe_file, meaning
+from pnav.server.trace.scan import Excuse, Finding, Needle, host_needles, scan_profile
 
 SECRET = Needle("conversation", "the conversation id", "conv-Zq81fKx02LmPa9")
 

@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pnav.server import Settings, create_app
-from pnav.server.console import COOKIE
-from pnav.server.desk import enrol_operator
-from pnav.server.sqlite_store import SQLiteStore
-from pnav.server.translate_api import MAX_TEXT_CHARS, RateLimit
+from pnav.server.operators.desk import enrol_operator
+from pnav.server.stores.sqlite.store import SQLiteStore
+from pnav.server.web.console import COOKIE
+from pnav.server.web.translate_api import MAX_TEXT_CHARS, RateLimit
 
 ORIGIN = "http://localhost"
 URL = "/console/api/translate"

@@ -20,7 +20,7 @@ from pnav.sdk.translator import (
     Translator,
     TranslatorError,
 )
-from pnav.server.translators import LibreTranslateTranslator
+from pnav.server.translators.libretranslate import LibreTranslateTranslator
 
 KEY = "an-api-key-of-some-length"
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const out = fileURLToPath(new URL('../../server/static/', import.meta.url));
+const out = fileURLToPath(new URL('../../src/pnav/server/web/static/', import.meta.url));
 const built = existsSync(`${out}widget/loader.js`);
 const read = (/** @type {string} */ f) => readFileSync(out + f, 'utf8');
 

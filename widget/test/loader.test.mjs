@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const file = fileURLToPath(new URL('../../server/static/widget/loader.js', import.meta.url));
+const file = fileURLToPath(new URL('../../src/pnav/server/web/static/widget/loader.js', import.meta.url));
 const built = existsSync(file);
 const loader = built ? readFileSync(file, 'utf8') : '';
 /** @param {RegExp} re */

@@ -6,8 +6,8 @@ import pytest
 from pnav_example_router import RoundRobinRouter
 
 from pnav.sdk.router import Candidate
-from pnav.sdk.router_contract import conversation
 from pnav.sdk.testing import RouterContract
+from pnav.sdk.testing.router import conversation
 
 
 class TestRoundRobinRouter(RouterContract):

@@ -9,7 +9,7 @@ import { languageName } from './translate.js';
 export const CANNED_URL = '/console/api/canned';
 export const MAX_TITLE = 80;
 export const MAX_TEXT = 2000;
-// The server's rule (sdk/translator.py, is_language_code).
+// The server's rule (src/pnav/sdk/translator.py, is_language_code).
 const LANG_CODE = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$/;
 /** @type {WeakSet<HTMLTextAreaElement>} reply boxes whose language mark is cleared when emptied */
 const watched = new WeakSet();

@@ -1,5 +1,5 @@
 // What the emergency and report forms share: the casework endpoints
-// (server/casework_api.py), the place fields, and the outcome of a delivery
+// (src/pnav/server/web/casework_api.py), the place fields, and the outcome of a delivery
 // (sending…, acknowledged with the reference, sent, failed with the error of
 // each attempt, and "try again"). No text typed here is ever logged or kept
 // once the console is closed.

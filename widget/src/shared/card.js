@@ -15,7 +15,7 @@
  */
 export const CARD_FIELDS = /** @type {const} */ (['name', 'description', 'phone', 'sms', 'url', 'email', 'hours']);
 const LIMITS = { name: 200, description: 2000, phone: 20, sms: 20, url: 500, email: 200, hours: 200 };
-// As the directory checks it (server/directory.py).
+// As the directory checks it (src/pnav/server/casework/directory.py).
 const PHONE = /^\+?[0-9][0-9 .]{1,19}$/;
 
 /**

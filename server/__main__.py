@@ -1,7 +1,0 @@
-"""``python -m pnav.server``: the same as the ``pnav`` command."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,0 +1,3 @@
+"""pnav: a privacy-first victim-support chat. pnav.sdk is what integrators import; pnav.server runs
+it.
+"""

@@ -1,0 +1,1 @@
+"""Built-in brokers for several processes (``broker = "redis"``)."""

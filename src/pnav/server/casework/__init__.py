@@ -1,0 +1,3 @@
+"""Casework that leaves the encrypted channel on purpose: the console's forms, emergencies, reports
+and the CSV directory.
+"""

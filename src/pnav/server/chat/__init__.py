@@ -1,0 +1,3 @@
+"""The chat service: conversations, their frames, presence, routing, notes and supervision (no
+Flask).
+"""

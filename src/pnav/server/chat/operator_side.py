@@ -1,0 +1,152 @@
+"""The operator's side of a conversation: connect, take, answer, close, transfer.
+
+Every method answers one frame (or the opening or closing) of a console socket
+(src/pnav/server/web/console.py). An operator acts only on the conversations they hold; a
+supervisor may also transfer one they do not hold (a take-over, supervision.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pnav.sdk.store import OUTCOMES, Conversation, Handover, Operator
+from pnav.server.chat.base import ChatBase
+from pnav.server.chat.frames import msg_frame, queue_frame
+from pnav.server.chat.hub import Connection
+from pnav.server.chat.parse import FrameError, body_bytes, client_id, require_str
+
+__all__ = ["OperatorSide"]
+
+log = logging.getLogger("pnav.server.chat.service")  # one log for the whole conversation service
+
+
+class OperatorSide(ChatBase):
+    def _own(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
+        self.check_active(op, ref)
+        if conv.operator_id != op.id:
+            raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
+        return conv
+
+    def operator_connect(self, op: Operator, conn: Connection) -> None:
+        supervisor = op.role == "supervisor"
+        came_back = self.hub.join_operator(op.id, conn, supervisor)
+        conn.send(
+            {"t": "hello", "operator": {"id": op.id, "username": op.username, "role": op.role}}
+        )
+        conn.send(queue_frame(self.store.waiting_conversations()))
+        for conv in self.store.operator_conversations(op.id):
+            with self.lock(conv.id):
+                conn.send(self.conversation_frame(conv))
+                if came_back:
+                    self.hub.to_person(conv.id, self._status(conv))
+        if supervisor:
+            for conv in self.supervision.observed(op.id):
+                with self.lock(conv.id):
+                    conn.send(self.conversation_frame(conv, observing=True))
+        if came_back:
+            self.supervision.operator_back(op.id)
+            log.info("operator %d connected", op.id)
+        self.supervision.refresh_attention(self.clock(), force_to=conn if supervisor else None)
+        self.supervision.refresh_floor(force_to=conn if supervisor else None)
+        self.routing.soon()
+
+    def end_operator(self, operator_id: int) -> None:
+        """Close the consoles of a removed account in every process, for good: from now
+        on it receives nothing (its open console would otherwise go on reading)."""
+        log.info("operator %d removed: their consoles are closed", operator_id)
+        frame = {"t": "error", "code": "unauthorised", "message": "this account was removed"}
+        self.hub.end_operator(operator_id, frame)
+
+    def end_removed_operators(self) -> None:
+        """End this process's consoles of accounts removed since they connected (by the
+        console, or by ``pnav operator remove`` in another process)."""
+        for operator_id in self.hub.local_operators():
+            current = self.store.get_operator(operator_id)
+            if current is None or current.removed:
+                self.end_operator(operator_id)
+
+    def operator_gone(self, op: Operator, conn: Connection) -> None:
+        if not self.hub.leave_operator(op.id, conn):
+            return
+        self.supervision.operator_away(op.id, self.clock())
+        log.info("operator %d has no console connected", op.id)
+        for conv in self.store.operator_conversations(op.id):
+            with self.lock(conv.id):
+                self.hub.to_person(conv.id, self._status(conv))
+        self.supervision.refresh_floor()
+
+    def operator_accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        conv_id = require_str(frame, "conv", 64)
+        self.check_active(op)
+        if not self._assign(conv_id, op.id):
+            raise FrameError("taken", "this conversation is no longer waiting")
+        log.info("conversation accepted by operator %d", op.id)
+        self._queue_changed()
+
+    def operator_sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        conv = self.supervision.readable(op, self.frame_conversation(frame))
+        after = self._after(frame)
+        with self.lock(conv.id):
+            self._replay(conn, conv.id, after, tag=True)
+
+    def operator_message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        cid = client_id(frame)
+        conv_id = self.frame_conversation(frame).id
+        body = body_bytes(frame, self.max_body_chars, cid)
+        with self.lock(conv_id):
+            conv = self._own(op, self.frame_conversation(frame), cid)
+            if conv.state == "closed":
+                raise FrameError("closed", "this conversation is closed", cid)
+            msg, new = self.store.append_message(conv.id, "operator", cid, body)
+            if new:
+                self.hub.to_person(conv.id, msg_frame(msg))
+                # Other console tabs of the same operator see the reply too, and so do
+                # the supervisors observing the conversation.
+                self.supervision.to_staff(conv, msg_frame(msg, conv.id))
+            conn.send({"t": "ack", "conv": conv.id, "id": cid, "seq": msg.seq})
+
+    def operator_close(self, op: Operator, frame: dict[str, Any]) -> None:
+        conv_id = self.frame_conversation(frame).id
+        outcome = frame.get("outcome")
+        if outcome not in OUTCOMES:
+            raise FrameError("bad_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
+        with self.lock(conv_id):
+            conv = self._own(op, self.frame_conversation(frame))
+            self._close(conv, outcome)
+
+    def operator_transfer(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        """Give a conversation to another operator, with an encrypted handover note."""
+        conv_id = self.frame_conversation(frame).id
+        target = self.store.find_operator(require_str(frame, "to", 64))
+        note = body_bytes({"body": frame.get("note")}, self.max_body_chars, conv_id)
+        self.check_active(op)
+        if target is None or target.removed:
+            raise FrameError("no_operator", "no such operator")
+        with self.lock(conv_id):
+            conv = self.frame_conversation(frame)
+            if conv.state != "active" or conv.operator_id is None:
+                raise FrameError("closed", "only a conversation in progress can be transferred")
+            if conv.operator_id != op.id and op.role != "supervisor":
+                raise FrameError("forbidden", "only its operator or a supervisor can transfer it")
+            if conv.operator_id == target.id:
+                raise FrameError("malformed", f"{target.username} already holds it")
+            if conv.desk_key not in self.store.desk_key_wraps(target.id):
+                raise FrameError("no_operator", f"{target.username} cannot open this conversation")
+            previous = conv.operator_id
+            handover = Handover(conv.id, op.id, target.id, note, self.clock())
+            if not self.store.transfer(conv.id, previous, handover):
+                raise FrameError("closed", "the conversation changed; try again")
+            moved = self.store.get_conversation(conv.id)
+            assert moved is not None
+            log.info("conversation transferred from operator %d to %d", previous, target.id)
+            told = {"t": "transferred", "conv": conv.id, "to": target.username}
+            self.hub.to_operator(previous, told)
+            if op.id != previous:
+                conn.send(told)
+            self.supervision.transferred(moved)
+            self.send_conversation(target.id, moved)
+            self.hub.to_person(conv.id, {"t": "handover"})
+            self.hub.to_person(conv.id, self._status(moved))
+        self.supervision.refresh_attention(self.clock())
+        self.supervision.refresh_floor()

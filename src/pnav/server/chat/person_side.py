@@ -1,0 +1,158 @@
+"""The person's side of a conversation: open or come back, write, leave, signal duress.
+
+Every method answers one frame of the person's socket (src/pnav/server/web/person.py); each stores
+first, then tells the person and the conversation's staff.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pnav.sdk import crypto
+from pnav.sdk.store import WHAT, WHO, Conversation, NewConversation
+from pnav.sdk.translator import is_language_code
+from pnav.server.chat.base import ChatBase
+from pnav.server.chat.frames import msg_frame
+from pnav.server.chat.hub import Connection
+from pnav.server.chat.parse import FrameError, body_bytes, client_id, require_str
+from pnav.server.web.tokens import TokenError
+
+__all__ = ["PersonSide"]
+
+log = logging.getLogger("pnav.server.chat.service")  # one log for the whole conversation service
+
+
+class PersonSide(ChatBase):
+    def person_hello(self, frame: dict[str, Any], conn: Connection) -> str:
+        """Start or resume a conversation; returns its id. Raises FrameError."""
+        wrapped_key: bytes | None = None
+        if isinstance(frame.get("resume"), dict):
+            resume = frame["resume"]
+            try:
+                conv_id = self.tokens.read_person(resume.get("token"))
+            except TokenError as exc:
+                raise FrameError("bad_token", "this conversation link has expired") from exc
+            after = self._after(resume)
+        elif isinstance(frame.get("code"), dict):
+            conv_id, wrapped_key = self.resume.find(frame["code"], conn)
+            after = self._after(frame["code"])
+        else:
+            conv_id = self._start(frame).id
+            after = 0
+        with self.lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is None:
+                raise FrameError("bad_token", "this conversation no longer exists")
+            self.hub.join_person(conv.id, conn)
+            welcome = {
+                "t": "welcome",
+                "conv": conv.id,
+                "token": self.tokens.person(conv.id),
+                "exit": self.tokens.exit(conv.id),
+                "state": conv.state,
+            }
+            if wrapped_key is not None:
+                welcome["wrapped_key"] = crypto.b64encode(wrapped_key)
+            conn.send(welcome)
+            self._replay(conn, conv.id, after, tag=False)
+            if conv.state != "closed" and conv.person != "connected":
+                self._presence(conv, "connected")
+            conn.send(self._status(conv))
+        return conv.id
+
+    def _start(self, frame: dict[str, Any]) -> Conversation:
+        try:
+            partner = self.tokens.read_ticket(frame.get("ticket"))
+        except TokenError as exc:
+            raise FrameError("bad_ticket", "the chat ticket is invalid or expired") from exc
+        start = frame.get("start")
+        if not isinstance(start, dict):
+            raise FrameError("malformed", "'start' is required to open a conversation")
+        who, what = start.get("who"), start.get("what")
+        if who not in WHO:
+            raise FrameError("malformed", f"'who' must be one of {', '.join(WHO)}")
+        if what not in WHAT:
+            raise FrameError("malformed", f"'what' must be one of {', '.join(WHAT)}")
+        if not isinstance(start.get("danger"), bool):
+            raise FrameError("malformed", "'danger' must be true or false")
+        lang = require_str(start, "lang", 35)
+        if not is_language_code(lang):
+            raise FrameError("malformed", "'lang' must be a language code such as 'fr' or 'es'")
+        desk_key = require_str(start, "desk_key", 64)
+        current = self.store.current_desk_key()
+        if current is None or current.id != desk_key:
+            raise FrameError("bad_ticket", "the desk key changed; reopen the chat")
+        try:
+            sealed = crypto.b64decode(require_str(start, "sealed_key", 200))
+        except crypto.CryptoError as exc:
+            raise FrameError("malformed", "'sealed_key' is not base64") from exc
+        if len(sealed) != 1 + 32 + 24 + 32 + 16 or sealed[0] != crypto.FORMAT_VERSION:
+            raise FrameError("malformed", "'sealed_key' is not a v1 sealed key")
+        with self._queue_lock:
+            conv = self.store.create_conversation(
+                NewConversation(partner, who, what, start["danger"], lang, sealed, desk_key)
+            )
+        log.info("conversation started (danger=%s)", conv.danger)
+        self._queue_changed()
+        self.routing.soon()
+        return conv
+
+    def person_resume_code(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+        """Remember the resume code the person's client made (its lookup hash and the
+        conversation key wrapped under it); a new code replaces the old one."""
+        lookup_hash = self.resume.lookup_hash(frame)
+        wrapped = self.resume.wrapped_key(frame)
+        with self.lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is None or conv.state == "closed":
+                raise FrameError("closed", "this conversation is closed")
+            self.store.put_resume_code(conv_id, lookup_hash, wrapped)
+        log.info("resume code set for a conversation")
+        conn.send({"t": "resume_code", "saved": True})
+
+    def person_sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+        after = self._after(frame)
+        with self.lock(conv_id):
+            self._replay(conn, conv_id, after, tag=False)
+
+    def person_message(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+        cid = client_id(frame)
+        body = body_bytes(frame, self.max_body_chars, cid)
+        with self.lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is None or conv.state == "closed":
+                raise FrameError("closed", "this conversation is closed", cid)
+            msg, new = self.store.append_message(conv_id, "person", cid, body)
+            conn.send({"t": "ack", "id": cid, "seq": msg.seq})
+            if new:
+                self.supervision.to_staff(conv, msg_frame(msg, conv_id))
+
+    def person_quick_exit(self, conv_id: str) -> None:
+        with self.lock(conv_id):
+            conv = self.store.get_conversation(conv_id)
+            if conv is not None and conv.person != "quick_exit":
+                log.info("person left by quick exit")
+                self._presence(conv, "quick_exit")
+
+    def person_duress(self, conv_id: str, frame: dict[str, Any]) -> None:
+        """ "Someone is here": tell the operator silently; the chat shows a neutral view."""
+        on = frame.get("on")
+        if not isinstance(on, bool):
+            raise FrameError("malformed", "'on' must be true or false")
+        if on:
+            self.duress[conv_id] = True
+        else:
+            self.duress.pop(conv_id, None)
+        conv = self.store.get_conversation(conv_id)
+        if conv is not None:
+            self.supervision.to_staff(conv, {"t": "duress", "conv": conv_id, "on": on})
+        log.info("person signalled duress %s", "on" if on else "off")
+
+    def person_gone(self, conv_id: str, conn: Connection) -> None:
+        with self.lock(conv_id):
+            if not self.hub.leave_person(conv_id, conn):
+                return
+            conv = self.store.get_conversation(conv_id)
+            if conv is not None and conv.state != "closed" and conv.person == "connected":
+                self._presence(conv, "reconnecting")

@@ -1,0 +1,113 @@
+"""Resume codes on the server: KDF parameters, lookups and their rate limits.
+
+The server never sees a code: it gets the code's lookup id (docs/security.md,
+"Resume code"), keeps only a hash of it, and hands back the conversation key wrapped
+under the code's other half.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from pnav.sdk import crypto
+from pnav.sdk.store import Store
+from pnav.server.chat.hub import Connection
+from pnav.server.chat.parse import FrameError, require_str
+
+__all__ = [
+    "CODE_FAILURES_PER_MINUTE",
+    "CODE_TRIES_PER_SOCKET",
+    "RateLimit",
+    "ResumeCodes",
+]
+
+log = logging.getLogger(__name__)
+
+
+class RateLimit:
+    """At most ``count`` events in any ``per`` seconds (a sliding window)."""
+
+    def __init__(self, count: int, per: float, clock: Callable[[], float]) -> None:
+        self.count, self.per, self.clock = count, per, clock
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def retry_after(self) -> float:
+        """0 if an event may happen now, else how many seconds to wait."""
+        now = self.clock()
+        with self._lock:
+            while self._times and self._times[0] <= now - self.per:
+                self._times.popleft()
+            if len(self._times) < self.count:
+                return 0.0
+            return self._times[0] + self.per - now
+
+    def hit(self) -> None:
+        with self._lock:
+            self._times.append(self.clock())
+
+
+# Wrong resume codes: this many per socket, and this many per minute for the whole server.
+CODE_TRIES_PER_SOCKET = 5
+CODE_FAILURES_PER_MINUTE = 30
+
+
+class ResumeCodes:
+    def __init__(self, store: Store, salt: bytes, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.salt = salt
+        self.failures = RateLimit(CODE_FAILURES_PER_MINUTE, 60, clock)
+
+    def params(self) -> dict[str, Any]:
+        """What the chat needs to turn a resume code into keys (docs/security.md)."""
+        return {
+            "salt": crypto.b64encode(self.salt),
+            "alg": "argon2id13",
+            "ops": crypto.KDF_OPS,
+            "mem": crypto.KDF_MEM,
+            "digits": crypto.RESUME_DIGITS,
+        }
+
+    @staticmethod
+    def lookup_hash(code: dict[str, Any]) -> bytes:
+        try:
+            lookup = crypto.b64decode(require_str(code, "lookup", 64))
+        except crypto.CryptoError as exc:
+            raise FrameError("malformed", "'lookup' is not base64") from exc
+        if len(lookup) != 32:
+            raise FrameError("malformed", "'lookup' must be 32 bytes")
+        return hashlib.sha256(b"pnav.resume-lookup\0" + lookup).digest()
+
+    @staticmethod
+    def wrapped_key(frame: dict[str, Any]) -> bytes:
+        try:
+            wrapped = crypto.b64decode(require_str(frame, "wrapped_key", 200))
+        except crypto.CryptoError as exc:
+            raise FrameError("malformed", "'wrapped_key' is not base64") from exc
+        if len(wrapped) != 1 + crypto.NONCE_BYTES + 16 + 32 or wrapped[0] != 1:
+            raise FrameError("malformed", "'wrapped_key' is not a v1 wrapped key")
+        return wrapped
+
+    def find(self, code: dict[str, Any], conn: Connection) -> tuple[str, bytes]:
+        """The conversation a resume code's lookup id finds; wrong codes are limited."""
+        lookup_hash = self.lookup_hash(code)
+        wait = self.failures.retry_after()
+        if conn.code_tries >= CODE_TRIES_PER_SOCKET:
+            raise FrameError("rate_limited", "too many wrong codes: reload the chat to try again")
+        if wait > 0:
+            raise FrameError(
+                "rate_limited",
+                f"too many wrong codes were tried just now; try again in {int(wait) + 1} s",
+            )
+        found = self.store.find_resume_code(lookup_hash)
+        if found is None:
+            conn.code_tries += 1
+            self.failures.hit()
+            log.info("a resume code did not match")
+            raise FrameError("bad_code", "no conversation has this code; check the digits")
+        return found

@@ -1,0 +1,214 @@
+"""Supervision: the floor, the "needs attention" list, observing conversations, capacity.
+
+A supervisor *joins* an active conversation with its operator's knowledge: the operator
+is told at once, by name. The person is not told: a supervisor is staff of the same
+desk, and the person already talks to the platform, not to one named officer (see
+docs/supervision.md). From then on the supervisor's consoles get everything of the
+conversation its operator gets (messages, presence, duress, notes, closing), live and
+after reconnects, from any process (the observers are in the store); they write
+private notes and whispers, never to the person. A supervisor takes a conversation over
+with a transfer to themselves (a handover note, the operator and the person told).
+
+Lock order: a conversation's lock, then the floor's or the attention list's, then a
+connection's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from pnav.sdk import crypto
+from pnav.sdk.store import Conversation, Operator
+from pnav.server.chat.floor import floor_frame
+from pnav.server.chat.frames import ms, triage
+from pnav.server.chat.hub import Connection
+from pnav.server.chat.parse import FrameError, require_str
+
+if TYPE_CHECKING:
+    from pnav.server.chat.base import ChatBase
+
+__all__ = ["MAX_CAPACITY", "Supervision"]
+
+log = logging.getLogger(__name__)
+
+MAX_CAPACITY = 99
+
+
+class Supervision:
+    def __init__(self, chat: ChatBase) -> None:
+        self.chat = chat
+        self.store = chat.store
+        self.hub = chat.hub
+        # Operators with no console connected, and since when. One who never connected
+        # since this process started counts as away since then.
+        self._started = chat.clock()
+        self._away: dict[int, float] = {}
+        self._attention: list[dict[str, Any]] = []
+        self._attention_lock = threading.Lock()
+        self._floor: dict[str, Any] | None = None
+        self._floor_lock = threading.Lock()
+
+    # -- who gets a conversation's frames --------------------------------
+    def staff(self, conv: Conversation) -> list[int]:
+        """The operator who holds the conversation, then the supervisors observing it."""
+        holder = [] if conv.operator_id is None else [conv.operator_id]
+        return holder + [o for o in self.store.observers(conv.id) if o not in holder]
+
+    def to_staff(self, conv: Conversation, frame: dict[str, Any]) -> None:
+        """A frame for every console of the conversation's staff, in every process."""
+        for operator_id in self.staff(conv):
+            self.hub.to_operator(operator_id, frame)
+
+    def observed(self, supervisor_id: int) -> list[Conversation]:
+        """The active conversations the supervisor observes (and does not hold)."""
+        return [
+            c
+            for c in self.store.active_conversations()
+            if c.operator_id != supervisor_id and supervisor_id in self.store.observers(c.id)
+        ]
+
+    def readable(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
+        """The conversation, if ``op`` holds or observes it; else ``not_yours``."""
+        self.chat.check_active(op, ref)
+        if conv.operator_id != op.id and op.id not in self.store.observers(conv.id):
+            raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
+        return conv
+
+    def _supervisor(self, op: Operator) -> None:
+        self.chat.check_active(op)
+        if op.role != "supervisor":
+            raise FrameError("forbidden", "supervision is for supervisors; this account is not")
+
+    # -- joining and leaving ---------------------------------------------
+    def join(self, op: Operator, frame: dict[str, Any]) -> None:
+        """Observe an active conversation; its operator (and other observers) are told."""
+        self._supervisor(op)
+        conv_id = self.chat.frame_conversation(frame).id
+        with self.chat.lock(conv_id):
+            conv = self.chat.frame_conversation(frame)
+            if conv.state != "active" or conv.operator_id is None:
+                raise FrameError("closed", "only a conversation in progress can be joined")
+            if conv.operator_id == op.id:
+                raise FrameError("malformed", "you hold this conversation already")
+            if conv.desk_key not in self.store.desk_key_wraps(op.id):
+                raise FrameError("forbidden", "this account has no key for this conversation")
+            if op.id not in self.store.observers(conv.id):
+                told = {"t": "observer", "conv": conv.id, "username": op.username, "on": True}
+                self.to_staff(conv, told)  # before joining: the others, not the joiner
+                self.store.join_conversation(conv.id, op.id)
+                log.info(
+                    "supervisor %d joined a conversation of operator %d", op.id, conv.operator_id
+                )
+            self.chat.send_conversation(op.id, conv, observing=True)
+        self.refresh_floor()
+
+    def leave(self, op: Operator, frame: dict[str, Any]) -> None:
+        """Stop observing; answered by ``left`` (also when not observing)."""
+        self._supervisor(op)
+        conv_id = self.chat.frame_conversation(frame).id
+        with self.chat.lock(conv_id):
+            conv = self.chat.frame_conversation(frame)
+            if op.id in self.store.observers(conv.id):
+                self.store.leave_conversation(conv.id, op.id)
+                log.info("supervisor %d left a conversation", op.id)
+                told = {"t": "observer", "conv": conv.id, "username": op.username, "on": False}
+                self.to_staff(conv, told)
+            self.hub.to_operator(op.id, {"t": "left", "conv": conv.id})
+        self.refresh_floor()
+
+    def transferred(self, conv: Conversation) -> None:
+        """After a transfer (caller holds the lock): the new holder observes no more (a
+        take-over); the other observers get the conversation again, with its new holder."""
+        if conv.operator_id is not None and conv.operator_id in self.store.observers(conv.id):
+            self.store.leave_conversation(conv.id, conv.operator_id)
+        frame = self.chat.conversation_frame(conv, observing=True)
+        for observer in self.store.observers(conv.id):
+            self.hub.to_operator(observer, frame)
+
+    # -- capacity ----------------------------------------------------------
+    def set_capacity(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        """How many conversations routing gives an operator at once (null: the default);
+        answered by the floor (to every supervisor when it changed, to ``conn`` anyway)."""
+        self._supervisor(op)
+        target = self.store.find_operator(require_str(frame, "operator", 64))
+        if target is None or target.removed:
+            raise FrameError("no_operator", "no such operator")
+        capacity = frame.get("capacity")
+        if capacity is not None and (
+            isinstance(capacity, bool)
+            or not isinstance(capacity, int)
+            or not 1 <= capacity <= MAX_CAPACITY
+        ):
+            raise FrameError(
+                "malformed", f"'capacity' must be 1 to {MAX_CAPACITY}, or null for the default"
+            )
+        self.store.set_capacity(target.id, capacity)
+        log.info("capacity of operator %d set to %s", target.id, capacity)
+        self.refresh_floor(force_to=conn)
+        self.chat.routing.soon()
+
+    # -- presence of operators, attention and the floor --------------------
+    def operator_back(self, operator_id: int) -> None:
+        self._away.pop(operator_id, None)
+
+    def operator_away(self, operator_id: int, since: float) -> None:
+        self._away[operator_id] = since
+
+    def refresh_floor(self, force_to: Connection | None = None) -> None:
+        """Send supervisors the floor when it changed (and ``force_to`` it anyway)."""
+        with self._floor_lock:
+            frame = floor_frame(
+                self.store,
+                self.hub.operator_connected,
+                self.chat.routing.router.capacity,
+                self.chat.duress,
+            )
+            if frame != self._floor:
+                self._floor = frame
+                self.hub.to_supervisors(frame)
+            elif force_to is not None:
+                force_to.send(frame)
+
+    def refresh_attention(self, now: float, force_to: Connection | None = None) -> None:
+        """Tell supervisors which conversations wait for an operator who is away (longer
+        than ``operator_grace``) or whose account was removed (at once)."""
+        items = []
+        removed = {op.id for op in self.store.list_operators() if op.removed}
+        for conv in self.store.active_conversations():
+            op_id = conv.operator_id
+            if op_id is None:
+                continue
+            since = self._away.get(op_id, self._started)
+            if op_id in removed:
+                reason = "operator_removed"
+            elif self.hub.operator_connected(op_id):
+                continue
+            elif now - since >= self.chat.timings.operator_grace:
+                reason = "operator_away"
+            else:
+                continue
+            items.append(
+                {
+                    "conv": conv.id,
+                    "operator": self.chat.username(op_id),
+                    "reason": reason,
+                    "since": ms(since),
+                    **triage(conv),
+                    "sealed_key": crypto.b64encode(conv.sealed_key),
+                    "desk_key": conv.desk_key,
+                }
+            )
+        with self._attention_lock:
+            changed = items != self._attention
+            self._attention = items
+        frame = {"t": "attention", "items": items}
+        if changed:
+            if items:
+                log.warning(
+                    "%d conversation(s) wait for an operator who is away or removed", len(items)
+                )
+            self.hub.to_supervisors(frame)
+        elif force_to is not None:
+            force_to.send(frame)

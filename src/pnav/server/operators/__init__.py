@@ -1,0 +1,1 @@
+"""Operator accounts, the desk key and canned replies (no Flask)."""

@@ -1,0 +1,1 @@
+"""Built-in routers that live on the server side (``router = "http"``)."""

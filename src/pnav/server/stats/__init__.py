@@ -1,0 +1,1 @@
+"""Activity statistics for supervisors: periods, counts, SVG charts and CSV (no Flask)."""

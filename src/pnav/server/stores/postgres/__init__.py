@@ -1,0 +1,1 @@
+"""The scale-out store: PostgreSQL through psycopg 3 (``store = "postgres"``)."""

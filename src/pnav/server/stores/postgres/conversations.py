@@ -1,0 +1,210 @@
+"""The PostgreSQL store's conversations: their life from waiting to closed, handovers,
+messages (numbered as :mod:`~pnav.server.stores.postgres.store` explains) and resume codes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row, tuple_row
+
+from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
+from pnav.server.stores.postgres.queries import PostgresQueries
+from pnav.server.stores.postgres.schema import Connection
+
+__all__ = ["PostgresConversations"]
+
+_CONV_COLUMNS = (
+    "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
+    "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
+    "last_activity"
+)
+_MSG_COLUMNS = "conv, seq, sender, client_id, body, created_at"
+
+
+class PostgresConversations(PostgresQueries):
+    """The conversations' part of :class:`~pnav.server.stores.postgres.store.PostgresStore`."""
+
+    def _conversations(self, where: str, *args: Any) -> list[Conversation]:
+        sql = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE {where}"  # noqa: S608 - constants
+        return self._rows(class_row(Conversation), sql, *args)
+
+    # -- conversations -------------------------------------------------
+    def create_conversation(self, new: NewConversation) -> Conversation:
+        now = time.time()
+        conv = self._row(
+            class_row(Conversation),
+            "INSERT INTO conversations (id, partner, who, what, danger, lang, sealed_key, "  # noqa: S608
+            "desk_key, created_at, person_since, last_activity) "
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_CONV_COLUMNS}",
+            secrets.token_urlsafe(16),
+            new.partner,
+            new.who,
+            new.what,
+            new.danger,
+            new.lang,
+            new.sealed_key,
+            new.desk_key,
+            now,
+            now,
+            now,
+        )
+        assert conv is not None
+        return conv
+
+    def get_conversation(self, conv_id: str) -> Conversation | None:
+        found = self._conversations("id = %s", conv_id)
+        return found[0] if found else None
+
+    def waiting_conversations(self) -> list[Conversation]:
+        return self._conversations("state = 'waiting' ORDER BY danger DESC, created_at, id")
+
+    def operator_conversations(self, operator_id: int) -> list[Conversation]:
+        return self._conversations(
+            "state = 'active' AND operator_id = %s ORDER BY assigned_at", operator_id
+        )
+
+    def assign(self, conv_id: str, operator_id: int) -> bool:
+        return (
+            self._count(
+                "UPDATE conversations SET state = 'active', operator_id = %s, assigned_at = %s "
+                "WHERE id = %s AND state = 'waiting'",
+                operator_id,
+                time.time(),
+                conv_id,
+            )
+            == 1
+        )
+
+    def close_conversation(self, conv_id: str, outcome: str) -> bool:
+        return (
+            self._count(
+                "UPDATE conversations SET state = 'closed', outcome = %s, closed_at = %s "
+                "WHERE id = %s AND state != 'closed'",
+                outcome,
+                time.time(),
+                conv_id,
+            )
+            == 1
+        )
+
+    def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
+        self._count(
+            "UPDATE conversations SET person = %s, person_since = %s WHERE id = %s",
+            state,
+            time.time() if now is None else now,
+            conv_id,
+        )
+
+    def transfer(self, conv_id: str, from_operator: int, handover: Handover) -> bool:
+        with self._tx() as conn:
+            moved = conn.execute(
+                "UPDATE conversations SET operator_id = %s, assigned_at = %s "
+                "WHERE id = %s AND state = 'active' AND operator_id = %s",
+                (handover.to_operator, handover.created_at, conv_id, from_operator),
+            ).rowcount
+            if moved != 1:
+                return False
+            conn.execute(
+                "INSERT INTO handovers (conv, from_operator, to_operator, note, created_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (conv_id, handover.from_operator, handover.to_operator, handover.note,
+                 handover.created_at),
+            )  # fmt: skip
+            return True
+
+    def handovers(self, conv_id: str) -> list[Handover]:
+        return self._rows(
+            class_row(Handover),
+            "SELECT conv, from_operator, to_operator, note, created_at FROM handovers "
+            "WHERE conv = %s ORDER BY id",
+            conv_id,
+        )
+
+    def active_conversations(self) -> list[Conversation]:
+        return self._conversations("state = 'active' ORDER BY assigned_at")
+
+    def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
+        return self._conversations(
+            "state != 'closed' AND person = %s AND person_since < %s", state, since_before
+        )
+
+    def idle_conversations(self, before: float) -> list[Conversation]:
+        return self._conversations(
+            "state != 'closed' AND person != 'connected' AND last_activity < %s", before
+        )
+
+    # -- messages ------------------------------------------------------
+    def append_message(
+        self, conv_id: str, sender: str, client_id: str, body: bytes
+    ) -> tuple[StoredMessage, bool]:
+        with self._pool.connection() as conn:
+            first = _message(conn, conv_id, sender, client_id)
+            if first is not None:
+                return first, False
+            with conn.transaction() as tx:
+                now = time.time()
+                # The row lock taken here serialises appends to this conversation across
+                # processes until commit; a rollback gives the number back.
+                seq = conn.execute(
+                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity = %s "
+                    "WHERE id = %s RETURNING last_seq",
+                    (now, conv_id),
+                ).fetchone()
+                if seq is None:
+                    raise KeyError(conv_id)
+                msg = StoredMessage(conv_id, int(seq[0]), sender, client_id, bytes(body), now)
+                stored = conn.execute(
+                    f"INSERT INTO messages ({_MSG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
+                    "ON CONFLICT (conv, sender, client_id) DO NOTHING RETURNING seq",
+                    (msg.conv, msg.seq, msg.sender, msg.client_id, msg.body, msg.created_at),
+                ).fetchone()
+                if stored is not None:
+                    return msg, True
+                # Another worker stored this client id since we looked: undo our number.
+                raise psycopg.Rollback(tx)
+            first = _message(conn, conv_id, sender, client_id)
+            if first is None:  # purged in between
+                raise KeyError(conv_id)
+            return first, False
+
+    def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
+        return self._rows(
+            class_row(StoredMessage),
+            f"SELECT {_MSG_COLUMNS} FROM messages WHERE conv = %s AND seq > %s ORDER BY seq",  # noqa: S608
+            conv_id,
+            after,
+        )
+
+    # -- resume codes ----------------------------------------------------
+    def put_resume_code(self, conv_id: str, lookup_hash: bytes, wrapped_key: bytes) -> None:
+        # one statement, so two workers storing a code for one conversation cannot collide
+        self._count(
+            "INSERT INTO resume_codes (lookup_hash, conv, wrapped_key, created_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (conv) DO UPDATE SET "
+            "lookup_hash = EXCLUDED.lookup_hash, wrapped_key = EXCLUDED.wrapped_key, "
+            "created_at = EXCLUDED.created_at",
+            lookup_hash,
+            conv_id,
+            wrapped_key,
+            time.time(),
+        )
+
+    def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
+        row = self._row(
+            tuple_row, "SELECT conv, wrapped_key FROM resume_codes WHERE lookup_hash = %s",
+            lookup_hash,
+        )  # fmt: skip
+        return (str(row[0]), bytes(row[1])) if row else None
+
+
+def _message(conn: Connection, conv: str, sender: str, client_id: str) -> StoredMessage | None:
+    with conn.cursor(row_factory=class_row(StoredMessage)) as cur:
+        return cur.execute(
+            f"SELECT {_MSG_COLUMNS} FROM messages "  # noqa: S608 - constant column list
+            "WHERE conv = %s AND sender = %s AND client_id = %s",
+            (conv, sender, client_id),
+        ).fetchone()

@@ -1,0 +1,225 @@
+"""The SQLite store's conversations: their life from waiting to closed, handovers,
+messages and resume codes."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from typing import Any
+
+from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
+from pnav.server.stores.sqlite.queries import SQLiteQueries
+
+__all__ = ["SQLiteConversations"]
+
+_CONV_COLUMNS = (
+    "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
+    "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
+    "last_activity"
+)
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    values: dict[str, Any] = dict(row)
+    values["danger"] = bool(values["danger"])
+    values["sealed_key"] = bytes(values["sealed_key"])
+    return Conversation(**values)
+
+
+class SQLiteConversations(SQLiteQueries):
+    """The conversations' part of :class:`~pnav.server.stores.sqlite.store.SQLiteStore`."""
+
+    # -- conversations -------------------------------------------------
+    def create_conversation(self, new: NewConversation) -> Conversation:
+        conv_id = secrets.token_urlsafe(16)
+        with self._tx() as db:
+            now = time.time()
+            db.execute(
+                "INSERT INTO conversations (id, partner, who, what, danger, lang, sealed_key, "
+                "desk_key, created_at, person_since, last_activity) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conv_id,
+                    new.partner,
+                    new.who,
+                    new.what,
+                    int(new.danger),
+                    new.lang,
+                    new.sealed_key,
+                    new.desk_key,
+                    now,
+                    now,
+                    now,
+                ),
+            )
+        conv = self.get_conversation(conv_id)
+        assert conv is not None
+        return conv
+
+    def get_conversation(self, conv_id: str) -> Conversation | None:
+        sql = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id = ?"  # noqa: S608
+        row = self._one(sql, conv_id)
+        return _conversation(row) if row else None
+
+    def waiting_conversations(self) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'waiting' "  # noqa: S608 - fixed column list
+            "ORDER BY danger DESC, created_at ASC"
+        )
+        return [_conversation(r) for r in rows]
+
+    def operator_conversations(self, operator_id: int) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "  # noqa: S608 - fixed column list
+            "AND operator_id = ? ORDER BY assigned_at ASC",
+            operator_id,
+        )
+        return [_conversation(r) for r in rows]
+
+    def assign(self, conv_id: str, operator_id: int) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET state = 'active', operator_id = ?, assigned_at = ? "
+                "WHERE id = ? AND state = 'waiting'",
+                (operator_id, time.time(), conv_id),
+            )
+            return cur.rowcount == 1
+
+    def close_conversation(self, conv_id: str, outcome: str) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET state = 'closed', outcome = ?, closed_at = ? "
+                "WHERE id = ? AND state != 'closed'",
+                (outcome, time.time(), conv_id),
+            )
+            return cur.rowcount == 1
+
+    def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE conversations SET person = ?, person_since = ? WHERE id = ?",
+                (state, time.time() if now is None else now, conv_id),
+            )
+
+    def transfer(self, conv_id: str, from_operator: int, handover: Handover) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET operator_id = ?, assigned_at = ? "
+                "WHERE id = ? AND state = 'active' AND operator_id = ?",
+                (handover.to_operator, handover.created_at, conv_id, from_operator),
+            )
+            if cur.rowcount != 1:
+                return False
+            db.execute(
+                "INSERT INTO handovers (conv, from_operator, to_operator, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    conv_id,
+                    handover.from_operator,
+                    handover.to_operator,
+                    handover.note,
+                    handover.created_at,
+                ),
+            )
+            return True
+
+    def handovers(self, conv_id: str) -> list[Handover]:
+        rows = self._all(
+            "SELECT conv, from_operator, to_operator, note, created_at FROM handovers "
+            "WHERE conv = ? ORDER BY id",
+            conv_id,
+        )
+        return [
+            Handover(r["conv"], r["from_operator"], r["to_operator"], bytes(r["note"]), r[4])
+            for r in rows
+        ]
+
+    def active_conversations(self) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "  # noqa: S608 - fixed column list
+            "ORDER BY assigned_at ASC"
+        )
+        return [_conversation(r) for r in rows]
+
+    def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state != 'closed' "  # noqa: S608 - fixed column list
+            "AND person = ? AND person_since < ?",
+            state,
+            since_before,
+        )
+        return [_conversation(r) for r in rows]
+
+    def idle_conversations(self, before: float) -> list[Conversation]:
+        rows = self._all(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state != 'closed' "  # noqa: S608 - fixed column list
+            "AND person != 'connected' AND last_activity < ?",
+            before,
+        )
+        return [_conversation(r) for r in rows]
+
+    # -- messages ------------------------------------------------------
+    def append_message(
+        self, conv_id: str, sender: str, client_id: str, body: bytes
+    ) -> tuple[StoredMessage, bool]:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT conv, seq, sender, client_id, body, created_at FROM messages "
+                "WHERE conv = ? AND sender = ? AND client_id = ?",
+                (conv_id, sender, client_id),
+            ).fetchone()
+            if row is not None:
+                return _message(row), False
+            now = time.time()
+            cur = db.execute(
+                "UPDATE conversations SET last_seq = last_seq + 1, last_activity = ? "
+                "WHERE id = ? RETURNING last_seq",
+                (now, conv_id),
+            )
+            seq_row = cur.fetchone()
+            if seq_row is None:
+                raise KeyError(conv_id)
+            msg = StoredMessage(conv_id, int(seq_row[0]), sender, client_id, body, now)
+            db.execute(
+                "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (msg.conv, msg.seq, msg.sender, msg.client_id, msg.body, msg.created_at),
+            )
+            return msg, True
+
+    def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
+        rows = self._all(
+            "SELECT conv, seq, sender, client_id, body, created_at FROM messages "
+            "WHERE conv = ? AND seq > ? ORDER BY seq",
+            conv_id,
+            after,
+        )
+        return [_message(r) for r in rows]
+
+    # -- resume codes ----------------------------------------------------
+    def put_resume_code(self, conv_id: str, lookup_hash: bytes, wrapped_key: bytes) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM resume_codes WHERE conv = ?", (conv_id,))
+            db.execute(
+                "INSERT INTO resume_codes (lookup_hash, conv, wrapped_key, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (lookup_hash, conv_id, wrapped_key, time.time()),
+            )
+
+    def find_resume_code(self, lookup_hash: bytes) -> tuple[str, bytes] | None:
+        row = self._one(
+            "SELECT conv, wrapped_key FROM resume_codes WHERE lookup_hash = ?", lookup_hash
+        )
+        return (row["conv"], bytes(row["wrapped_key"])) if row else None
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        row["conv"],
+        row["seq"],
+        row["sender"],
+        row["client_id"],
+        bytes(row["body"]),
+        row["created_at"],
+    )

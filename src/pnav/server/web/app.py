@@ -1,0 +1,140 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from pnav.sdk import crypto, registry
+from pnav.sdk.broker import Broker
+from pnav.sdk.directory import Directory
+from pnav.sdk.dispatcher import Dispatcher, SafeDispatcher
+from pnav.sdk.report_sink import AuditedReportSink, ReportSink
+from pnav.sdk.router import Router
+from pnav.sdk.store import Store
+from pnav.sdk.translator import SafeTranslator, Translator
+from pnav.server.casework.report_sinks import JsonlAuditLog
+from pnav.server.chat.hub import Hub
+from pnav.server.chat.maintenance import Maintenance
+from pnav.server.chat.service import ChatService, Timings
+from pnav.server.settings import Settings
+from pnav.server.web import console, headers, person
+from pnav.server.web.state import AppState, Casework
+from pnav.server.web.tokens import Tokens
+
+__all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
+
+# simple-websocket refuses (closes with 1009) frames over this; smaller oversized frames
+# get a `too_large` error frame and the socket stays open (frames.MAX_FRAME_CHARS).
+_HARD_FRAME_LIMIT = 1024 * 1024
+_PING_SECONDS = 25
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened (unreachable, or its schema needs `pnav db upgrade`)."""
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings name (``store``, ``store_options``), through the registry."""
+    context = {"data_dir": settings.data_dir, "database_path": settings.database_path}
+    try:
+        store: Store = registry.create(
+            "store", settings.store, settings.store_options, context, base=Store
+        )
+    except (RuntimeError, OSError) as exc:
+        raise StoreUnavailable(f"the {settings.store} store cannot be opened: {exc}") from exc
+    return store
+
+
+def open_casework(settings: Settings) -> Casework:
+    """The translator, directory, dispatcher and report sink the settings name."""
+    context = {"data_dir": settings.data_dir}
+
+    def make(slot: str, base: type[Any]) -> Any:
+        return registry.create(
+            slot, getattr(settings, slot), getattr(settings, f"{slot}_options"), context, base=base
+        )
+
+    dispatcher = make("dispatcher", Dispatcher) if settings.dispatcher else None
+    sink = make("report_sink", ReportSink) if settings.report_sink else None
+    audit = JsonlAuditLog(settings.data_dir / "audit" / "reports.jsonl")
+    return Casework(
+        translator=SafeTranslator(make("translator", Translator)),
+        directory=make("directory", Directory),
+        dispatcher=None if dispatcher is None else SafeDispatcher(dispatcher),
+        report_sink=None if sink is None else AuditedReportSink(sink, audit),
+    )
+
+
+def create_app(
+    settings: Settings, store: Store | None = None, *, maintenance: bool = True
+) -> Flask:
+    """Build the pnav server. A ``store`` instance, when given, wins over the settings.
+
+    ``maintenance=False`` leaves out the background thread that runs presence, idle and
+    retention checks (tests drive ``state.chat.tick`` with a simulated clock instead).
+    """
+    # instance_path is the data directory: Flask's default would be beside the package.
+    app = Flask(
+        "pnav.server",
+        static_folder=None,
+        root_path=str(Path(__file__).parent),
+        instance_path=str(settings.data_dir.resolve()),
+    )
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        "max_message_size": _HARD_FRAME_LIMIT,
+        "ping_interval": _PING_SECONDS,
+    }
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = store or open_store(settings)
+    tokens = Tokens(
+        settings.secret_key,
+        settings.ticket_max_age,
+        settings.person_token_max_age,
+        settings.console_session_max_age,
+    )
+    broker: Broker = registry.create(
+        "broker", settings.broker, settings.broker_options, {}, base=Broker
+    )
+    hub = Hub(broker)
+    timings = Timings(
+        person_gone_after=settings.person_gone_after,
+        operator_grace=settings.operator_grace,
+        idle_close_hours=settings.idle_close_hours,
+        retention_days=settings.retention_days,
+    )
+    # The resume-code KDF salt is per deployment, so codes cannot be precomputed across
+    # deployments; it derives from the signing secret (docs/security.md, "Resume code").
+    resume_salt = hmac.new(settings.secret_key, b"pnav.resume-salt", hashlib.sha256).digest()
+    chat = ChatService(
+        store,
+        hub,
+        tokens,
+        settings.max_body_chars,
+        timings,
+        resume_salt=resume_salt[: crypto.SALT_BYTES],
+        router=registry.create("router", settings.router, settings.router_options, {}, base=Router),
+    )
+    checks = Maintenance(chat, settings.maintenance_every) if maintenance else None
+    app.extensions["pnav"] = AppState(
+        settings=settings,
+        store=store,
+        hub=hub,
+        tokens=tokens,
+        chat=chat,
+        maintenance=checks,
+        casework=open_casework(settings),
+    )
+    if checks is not None:
+        checks.start()
+    headers.init_app(app)
+    app.register_blueprint(person.bp)
+    app.register_blueprint(console.bp)
+    logging.getLogger("pnav").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,164 @@
+"""What a person's browser reaches: widget files, the ticket, the quick-exit beacon, the socket.
+
+None of these responses sets a cookie; all of them are ``no-store``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask_sock import Sock
+
+from pnav.sdk import crypto
+from pnav.server.chat.hub import Connection
+from pnav.server.chat.parse import FrameError, parse
+from pnav.server.web.state import public_base, state, static_file
+from pnav.server.web.tokens import TokenError
+
+__all__ = ["bp", "sock", "socket_route"]
+
+bp = Blueprint("person", __name__)
+sock = Sock()
+
+SocketHandler = Callable[[Any], None]
+
+
+def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], SocketHandler]:
+    """flask-sock's ``route``, typed."""
+    decorator: Callable[[SocketHandler], SocketHandler] = sock.route(path, bp=blueprint)
+    return decorator
+
+
+_WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
+
+
+@bp.get("/widget/<name>")
+def widget_file(name: str) -> Response:
+    if name not in _WIDGET_FILES:
+        abort(404)
+    return static_file("widget", name)
+
+
+def _json_error(status: int, message: str, origin: str | None = None) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@bp.route("/api/ticket", methods=["POST", "OPTIONS"])
+def ticket() -> Response:
+    st = state()
+    origin = request.headers.get("Origin")
+    if request.method == "OPTIONS":
+        response = Response(status=204)
+        if origin and any(origin in o for o in st.settings.partners.values()):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Vary"] = "Origin"
+        return response
+    raw = request.get_data(cache=False, as_text=True)
+    try:
+        data: Any = json.loads(raw) if len(raw) <= 1024 else None
+    except json.JSONDecodeError:
+        data = None
+    partner = data.get("partner") if isinstance(data, dict) else None
+    if not isinstance(partner, str):
+        return _json_error(400, 'body must be JSON {"partner": "<partner id>"}')
+    allowed = st.settings.partners.get(partner)
+    if allowed is None:
+        return _json_error(403, f"unknown partner {partner!r}")
+    if origin is None or origin.lower() not in allowed:
+        # No CORS header: the page that asked is not one of this partner's.
+        return _json_error(403, "this page's origin is not allowed for this partner")
+    desk = st.store.current_desk_key()
+    if desk is None:
+        return _json_error(503, "the platform is not ready: no operator is enrolled", origin)
+    base = public_base()
+    response = jsonify(
+        {
+            "ticket": st.tokens.ticket(partner),
+            "ws": base.replace("http", "ws", 1) + "/ws/person",
+            "exit": base + "/api/exit",
+            "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
+            "resume": st.chat.resume.params(),
+        }
+    )
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+@bp.after_request
+def _cross_origin(response: Response) -> Response:
+    """Everything here is fetched by partner pages or the opaque-origin chat frame."""
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.post("/api/exit")
+def quick_exit() -> Response:
+    """``navigator.sendBeacon`` from the loader: the person left by quick exit."""
+    st = state()
+    try:
+        conv_id = st.tokens.read_exit(request.get_data(cache=False, as_text=True)[:1024].strip())
+    except TokenError:
+        response = _json_error(400, "invalid exit token")
+    else:
+        st.chat.person_quick_exit(conv_id)
+        response = Response(status=204)
+    # Even with a stale token: the person left, whatever the server can record.
+    # Only "storage": pnav keeps no cache entry and no cookie to clear, and Chromium
+    # answers "cache" or "cookies" by writing the chat server's origin into the
+    # profile's Preferences (a client-hints entry): the clearing would be the trace.
+    # What it does and does not clear: docs/privacy.md.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
+
+
+@socket_route("/ws/person", bp)
+def person_socket(ws: Any) -> None:
+    chat = state().chat
+    conn = Connection(ws)
+    conv_id: str | None = None
+    try:
+        while True:
+            raw = ws.receive()
+            if raw is None:
+                continue
+            try:
+                frame = parse(raw)
+                kind = frame["t"]
+                if kind == "ping":
+                    conn.send({"t": "pong"})
+                elif conv_id is None:
+                    if kind != "hello":
+                        raise FrameError("malformed", "the first frame must be 'hello'")
+                    conv_id = chat.person_hello(frame, conn)
+                elif kind == "msg":
+                    chat.person_message(conv_id, frame, conn)
+                elif kind == "sync":
+                    chat.person_sync(conv_id, frame, conn)
+                elif kind == "resume_code":
+                    chat.person_resume_code(conv_id, frame, conn)
+                elif kind == "duress":
+                    chat.person_duress(conv_id, frame)
+                elif kind == "exit":
+                    chat.person_quick_exit(conv_id)
+                else:
+                    raise FrameError("unknown_type", f"unknown frame type {kind!r}")
+            except FrameError as err:
+                conn.send(err.frame())
+                if err.code in ("bad_ticket", "bad_token"):
+                    break
+    finally:
+        conn.open = False
+        if conv_id is not None:
+            chat.person_gone(conv_id, conn)
+        current_app.logger.debug("person socket closed")
