@@ -10,9 +10,9 @@ import pytest
 from pnav.sdk import crypto
 from pnav.sdk.client import ClientError
 from pnav.server.chat import resume as resume_module
+from pnav.server.chat.tokens import TokenError, Tokens
 from pnav.server.cli import main
 from pnav.server.operators.desk import remove_operator, rotate_desk_key
-from pnav.server.web.tokens import TokenError, Tokens
 
 
 def test_back_with_the_resume_code_after_quick_exit(live_server, clients):

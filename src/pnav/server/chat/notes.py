@@ -18,7 +18,7 @@ from pnav.server.chat.frames import ms
 from pnav.server.chat.parse import FrameError, body_bytes, client_id
 
 if TYPE_CHECKING:
-    from pnav.server.chat.base import ChatBase
+    from pnav.server.chat.context import ChatContext
 
 __all__ = ["Notes"]
 
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 
 
 class Notes:
-    def __init__(self, chat: ChatBase) -> None:
-        self.chat = chat
-        self.store = chat.store
+    def __init__(self, ctx: ChatContext) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
 
     @staticmethod
     def item(note: Note, author: str | None) -> dict[str, Any]:
@@ -47,7 +47,7 @@ class Notes:
         out = []
         for note in self.store.notes(conv_id):
             if note.author not in names:
-                names[note.author] = self.chat.username(note.author)
+                names[note.author] = self.ctx.username(note.author)
             out.append(self.item(note, names[note.author]))
         return out
 
@@ -56,13 +56,13 @@ class Notes:
         observing it) or a whisper (by an observing supervisor), then hand it to the
         conversation's staff, the writer's consoles included: that is the answer."""
         cid = client_id(frame)
-        conv_id = self.chat.frame_conversation(frame).id
+        conv_id = self.ctx.frame_conversation(frame).id
         kind = frame.get("kind", "note")
         if kind not in NOTE_KINDS:
             raise FrameError("malformed", f"'kind' must be one of {', '.join(NOTE_KINDS)}", cid)
-        body = body_bytes(frame, self.chat.max_body_chars, cid)
-        with self.chat.lock(conv_id):
-            conv = self.chat.supervision.readable(op, self.chat.frame_conversation(frame), cid)
+        body = body_bytes(frame, self.ctx.max_body_chars, cid)
+        with self.ctx.lock(conv_id):
+            conv = self.ctx.readable(op, self.ctx.frame_conversation(frame), cid)
             if conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             if kind == "whisper" and conv.operator_id == op.id:
@@ -72,6 +72,4 @@ class Notes:
             note = self.store.add_note(conv.id, op.id, kind, body)
             log.info("%s %d written by operator %d", kind, note.id, op.id)
             item = self.item(note, op.username)
-            self.chat.supervision.to_staff(
-                conv, {"t": "note", "conv": conv.id, "id": cid, "note": item}
-            )
+            self.ctx.to_staff(conv, {"t": "note", "conv": conv.id, "id": cid, "note": item})

@@ -1,7 +1,7 @@
 """The operator's side of a conversation: connect, take, answer, close, transfer.
 
 Every method answers one frame (or the opening or closing) of a console socket
-(src/pnav/server/web/console.py). An operator acts only on the conversations they hold; a
+(web/console.py). An operator acts only on the conversations they hold; a
 supervisor may also transfer one they do not hold (a take-over, supervision.py).
 """
 
@@ -11,24 +11,46 @@ import logging
 from typing import Any
 
 from pnav.sdk.store import OUTCOMES, Conversation, Handover, Operator
-from pnav.server.chat.base import ChatBase
+from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import msg_frame, queue_frame
 from pnav.server.chat.hub import Connection
-from pnav.server.chat.parse import FrameError, body_bytes, client_id, require_str
+from pnav.server.chat.lifecycle import Lifecycle
+from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
+from pnav.server.chat.routing import Routing
+from pnav.server.chat.supervision import Supervision
+from pnav.server.chat.views import ConversationViews
 
 __all__ = ["OperatorSide"]
 
 log = logging.getLogger("pnav.server.chat.service")  # one log for the whole conversation service
 
 
-class OperatorSide(ChatBase):
+class OperatorSide:
+    """What a console's socket asks of the service; one method per frame."""
+
+    def __init__(
+        self,
+        ctx: ChatContext,
+        views: ConversationViews,
+        lifecycle: Lifecycle,
+        routing: Routing,
+        supervision: Supervision,
+    ) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.hub = ctx.hub
+        self.views = views
+        self.lifecycle = lifecycle
+        self.routing = routing
+        self.supervision = supervision
+
     def _own(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
-        self.check_active(op, ref)
+        self.ctx.check_active(op, ref)
         if conv.operator_id != op.id:
             raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
         return conv
 
-    def operator_connect(self, op: Operator, conn: Connection) -> None:
+    def connect(self, op: Operator, conn: Connection) -> None:
         supervisor = op.role == "supervisor"
         came_back = self.hub.join_operator(op.id, conn, supervisor)
         conn.send(
@@ -36,66 +58,66 @@ class OperatorSide(ChatBase):
         )
         conn.send(queue_frame(self.store.waiting_conversations()))
         for conv in self.store.operator_conversations(op.id):
-            with self.lock(conv.id):
-                conn.send(self.conversation_frame(conv))
+            with self.ctx.lock(conv.id):
+                conn.send(self.views.conversation_frame(conv))
                 if came_back:
-                    self.hub.to_person(conv.id, self._status(conv))
+                    self.hub.to_person(conv.id, self.views.status(conv))
         if supervisor:
             for conv in self.supervision.observed(op.id):
-                with self.lock(conv.id):
-                    conn.send(self.conversation_frame(conv, observing=True))
+                with self.ctx.lock(conv.id):
+                    conn.send(self.views.conversation_frame(conv, observing=True))
         if came_back:
             self.supervision.operator_back(op.id)
             log.info("operator %d connected", op.id)
-        self.supervision.refresh_attention(self.clock(), force_to=conn if supervisor else None)
+        self.supervision.refresh_attention(self.ctx.clock(), force_to=conn if supervisor else None)
         self.supervision.refresh_floor(force_to=conn if supervisor else None)
         self.routing.soon()
 
-    def end_operator(self, operator_id: int) -> None:
+    def end(self, operator_id: int) -> None:
         """Close the consoles of a removed account in every process, for good: from now
         on it receives nothing (its open console would otherwise go on reading)."""
         log.info("operator %d removed: their consoles are closed", operator_id)
         frame = {"t": "error", "code": "unauthorised", "message": "this account was removed"}
         self.hub.end_operator(operator_id, frame)
 
-    def end_removed_operators(self) -> None:
+    def end_removed(self) -> None:
         """End this process's consoles of accounts removed since they connected (by the
         console, or by ``pnav operator remove`` in another process)."""
         for operator_id in self.hub.local_operators():
             current = self.store.get_operator(operator_id)
             if current is None or current.removed:
-                self.end_operator(operator_id)
+                self.end(operator_id)
 
-    def operator_gone(self, op: Operator, conn: Connection) -> None:
+    def gone(self, op: Operator, conn: Connection) -> None:
         if not self.hub.leave_operator(op.id, conn):
             return
-        self.supervision.operator_away(op.id, self.clock())
+        self.supervision.operator_away(op.id, self.ctx.clock())
         log.info("operator %d has no console connected", op.id)
         for conv in self.store.operator_conversations(op.id):
-            with self.lock(conv.id):
-                self.hub.to_person(conv.id, self._status(conv))
+            with self.ctx.lock(conv.id):
+                self.hub.to_person(conv.id, self.views.status(conv))
         self.supervision.refresh_floor()
 
-    def operator_accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+    def accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv_id = require_str(frame, "conv", 64)
-        self.check_active(op)
-        if not self._assign(conv_id, op.id):
+        self.ctx.check_active(op)
+        if not self.lifecycle.assign(conv_id, op.id):
             raise FrameError("taken", "this conversation is no longer waiting")
         log.info("conversation accepted by operator %d", op.id)
-        self._queue_changed()
+        self.lifecycle.queue_changed()
 
-    def operator_sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
-        conv = self.supervision.readable(op, self.frame_conversation(frame))
-        after = self._after(frame)
-        with self.lock(conv.id):
-            self._replay(conn, conv.id, after, tag=True)
+    def sync(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+        conv = self.ctx.readable(op, self.ctx.frame_conversation(frame))
+        after = after_seq(frame)
+        with self.ctx.lock(conv.id):
+            self.views.replay(conn, conv.id, after, tag=True)
 
-    def operator_message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+    def message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
-        conv_id = self.frame_conversation(frame).id
-        body = body_bytes(frame, self.max_body_chars, cid)
-        with self.lock(conv_id):
-            conv = self._own(op, self.frame_conversation(frame), cid)
+        conv_id = self.ctx.frame_conversation(frame).id
+        body = body_bytes(frame, self.ctx.max_body_chars, cid)
+        with self.ctx.lock(conv_id):
+            conv = self._own(op, self.ctx.frame_conversation(frame), cid)
             if conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             msg, new = self.store.append_message(conv.id, "operator", cid, body)
@@ -103,28 +125,28 @@ class OperatorSide(ChatBase):
                 self.hub.to_person(conv.id, msg_frame(msg))
                 # Other console tabs of the same operator see the reply too, and so do
                 # the supervisors observing the conversation.
-                self.supervision.to_staff(conv, msg_frame(msg, conv.id))
+                self.ctx.to_staff(conv, msg_frame(msg, conv.id))
             conn.send({"t": "ack", "conv": conv.id, "id": cid, "seq": msg.seq})
 
-    def operator_close(self, op: Operator, frame: dict[str, Any]) -> None:
-        conv_id = self.frame_conversation(frame).id
+    def close(self, op: Operator, frame: dict[str, Any]) -> None:
+        conv_id = self.ctx.frame_conversation(frame).id
         outcome = frame.get("outcome")
         if outcome not in OUTCOMES:
             raise FrameError("bad_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
-        with self.lock(conv_id):
-            conv = self._own(op, self.frame_conversation(frame))
-            self._close(conv, outcome)
+        with self.ctx.lock(conv_id):
+            conv = self._own(op, self.ctx.frame_conversation(frame))
+            self.lifecycle.close(conv, outcome)
 
-    def operator_transfer(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
+    def transfer(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         """Give a conversation to another operator, with an encrypted handover note."""
-        conv_id = self.frame_conversation(frame).id
+        conv_id = self.ctx.frame_conversation(frame).id
         target = self.store.find_operator(require_str(frame, "to", 64))
-        note = body_bytes({"body": frame.get("note")}, self.max_body_chars, conv_id)
-        self.check_active(op)
+        note = body_bytes({"body": frame.get("note")}, self.ctx.max_body_chars, conv_id)
+        self.ctx.check_active(op)
         if target is None or target.removed:
             raise FrameError("no_operator", "no such operator")
-        with self.lock(conv_id):
-            conv = self.frame_conversation(frame)
+        with self.ctx.lock(conv_id):
+            conv = self.ctx.frame_conversation(frame)
             if conv.state != "active" or conv.operator_id is None:
                 raise FrameError("closed", "only a conversation in progress can be transferred")
             if conv.operator_id != op.id and op.role != "supervisor":
@@ -134,7 +156,7 @@ class OperatorSide(ChatBase):
             if conv.desk_key not in self.store.desk_key_wraps(target.id):
                 raise FrameError("no_operator", f"{target.username} cannot open this conversation")
             previous = conv.operator_id
-            handover = Handover(conv.id, op.id, target.id, note, self.clock())
+            handover = Handover(conv.id, op.id, target.id, note, self.ctx.clock())
             if not self.store.transfer(conv.id, previous, handover):
                 raise FrameError("closed", "the conversation changed; try again")
             moved = self.store.get_conversation(conv.id)
@@ -145,8 +167,8 @@ class OperatorSide(ChatBase):
             if op.id != previous:
                 conn.send(told)
             self.supervision.transferred(moved)
-            self.send_conversation(target.id, moved)
+            self.views.send_conversation(target.id, moved)
             self.hub.to_person(conv.id, {"t": "handover"})
-            self.hub.to_person(conv.id, self._status(moved))
-        self.supervision.refresh_attention(self.clock())
+            self.hub.to_person(conv.id, self.views.status(moved))
+        self.supervision.refresh_attention(self.ctx.clock())
         self.supervision.refresh_floor()

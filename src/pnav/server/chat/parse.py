@@ -12,7 +12,7 @@ from typing import Any
 
 from pnav.sdk import crypto
 
-__all__ = ["FrameError", "body_bytes", "client_id", "parse", "require_str"]
+__all__ = ["FrameError", "after_seq", "body_bytes", "client_id", "parse", "require_str"]
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_FRAME_CHARS = 80 * 1024
@@ -78,3 +78,11 @@ def body_bytes(frame: dict[str, Any], max_chars: int, ref: str) -> bytes:
     if len(blob) < 1 + crypto.NONCE_BYTES + 16 or blob[0] != crypto.FORMAT_VERSION:
         raise FrameError("malformed", "'body' is not a v1 ciphertext", ref)
     return blob
+
+
+def after_seq(frame: dict[str, Any]) -> int:
+    """The ``after`` of a ``sync`` or a resume: the last sequence the client saw."""
+    after = frame.get("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise FrameError("malformed", "'after' must be a non-negative integer")
+    return after

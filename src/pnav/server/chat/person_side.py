@@ -1,6 +1,6 @@
 """The person's side of a conversation: open or come back, write, leave, signal duress.
 
-Every method answers one frame of the person's socket (src/pnav/server/web/person.py); each stores
+Every method answers one frame of the person's socket (web/person.py); each stores
 first, then tells the person and the conversation's staff.
 """
 
@@ -12,19 +12,43 @@ from typing import Any
 from pnav.sdk import crypto
 from pnav.sdk.store import WHAT, WHO, Conversation, NewConversation
 from pnav.sdk.translator import is_language_code
-from pnav.server.chat.base import ChatBase
+from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import msg_frame
 from pnav.server.chat.hub import Connection
-from pnav.server.chat.parse import FrameError, body_bytes, client_id, require_str
-from pnav.server.web.tokens import TokenError
+from pnav.server.chat.lifecycle import Lifecycle
+from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
+from pnav.server.chat.resume import ResumeCodes
+from pnav.server.chat.routing import Routing
+from pnav.server.chat.tokens import TokenError, Tokens
+from pnav.server.chat.views import ConversationViews
 
 __all__ = ["PersonSide"]
 
 log = logging.getLogger("pnav.server.chat.service")  # one log for the whole conversation service
 
 
-class PersonSide(ChatBase):
-    def person_hello(self, frame: dict[str, Any], conn: Connection) -> str:
+class PersonSide:
+    """What a person's socket asks of the service; one method per frame."""
+
+    def __init__(
+        self,
+        ctx: ChatContext,
+        tokens: Tokens,
+        resume: ResumeCodes,
+        views: ConversationViews,
+        lifecycle: Lifecycle,
+        routing: Routing,
+    ) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.hub = ctx.hub
+        self.tokens = tokens
+        self.resume = resume
+        self.views = views
+        self.lifecycle = lifecycle
+        self.routing = routing
+
+    def hello(self, frame: dict[str, Any], conn: Connection) -> str:
         """Start or resume a conversation; returns its id. Raises FrameError."""
         wrapped_key: bytes | None = None
         if isinstance(frame.get("resume"), dict):
@@ -33,14 +57,14 @@ class PersonSide(ChatBase):
                 conv_id = self.tokens.read_person(resume.get("token"))
             except TokenError as exc:
                 raise FrameError("bad_token", "this conversation link has expired") from exc
-            after = self._after(resume)
+            after = after_seq(resume)
         elif isinstance(frame.get("code"), dict):
             conv_id, wrapped_key = self.resume.find(frame["code"], conn)
-            after = self._after(frame["code"])
+            after = after_seq(frame["code"])
         else:
             conv_id = self._start(frame).id
             after = 0
-        with self.lock(conv_id):
+        with self.ctx.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None:
                 raise FrameError("bad_token", "this conversation no longer exists")
@@ -55,10 +79,10 @@ class PersonSide(ChatBase):
             if wrapped_key is not None:
                 welcome["wrapped_key"] = crypto.b64encode(wrapped_key)
             conn.send(welcome)
-            self._replay(conn, conv.id, after, tag=False)
+            self.views.replay(conn, conv.id, after, tag=False)
             if conv.state != "closed" and conv.person != "connected":
-                self._presence(conv, "connected")
-            conn.send(self._status(conv))
+                self.lifecycle.presence(conv, "connected")
+            conn.send(self.views.status(conv))
         return conv.id
 
     def _start(self, frame: dict[str, Any]) -> Conversation:
@@ -89,21 +113,21 @@ class PersonSide(ChatBase):
             raise FrameError("malformed", "'sealed_key' is not base64") from exc
         if len(sealed) != 1 + 32 + 24 + 32 + 16 or sealed[0] != crypto.FORMAT_VERSION:
             raise FrameError("malformed", "'sealed_key' is not a v1 sealed key")
-        with self._queue_lock:
+        with self.ctx.queue_lock:
             conv = self.store.create_conversation(
                 NewConversation(partner, who, what, start["danger"], lang, sealed, desk_key)
             )
         log.info("conversation started (danger=%s)", conv.danger)
-        self._queue_changed()
+        self.lifecycle.queue_changed()
         self.routing.soon()
         return conv
 
-    def person_resume_code(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+    def resume_code(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         """Remember the resume code the person's client made (its lookup hash and the
         conversation key wrapped under it); a new code replaces the old one."""
         lookup_hash = self.resume.lookup_hash(frame)
         wrapped = self.resume.wrapped_key(frame)
-        with self.lock(conv_id):
+        with self.ctx.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None or conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed")
@@ -111,48 +135,48 @@ class PersonSide(ChatBase):
         log.info("resume code set for a conversation")
         conn.send({"t": "resume_code", "saved": True})
 
-    def person_sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
-        after = self._after(frame)
-        with self.lock(conv_id):
-            self._replay(conn, conv_id, after, tag=False)
+    def sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+        after = after_seq(frame)
+        with self.ctx.lock(conv_id):
+            self.views.replay(conn, conv_id, after, tag=False)
 
-    def person_message(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
+    def message(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
-        body = body_bytes(frame, self.max_body_chars, cid)
-        with self.lock(conv_id):
+        body = body_bytes(frame, self.ctx.max_body_chars, cid)
+        with self.ctx.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is None or conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             msg, new = self.store.append_message(conv_id, "person", cid, body)
             conn.send({"t": "ack", "id": cid, "seq": msg.seq})
             if new:
-                self.supervision.to_staff(conv, msg_frame(msg, conv_id))
+                self.ctx.to_staff(conv, msg_frame(msg, conv_id))
 
-    def person_quick_exit(self, conv_id: str) -> None:
-        with self.lock(conv_id):
+    def quick_exit(self, conv_id: str) -> None:
+        with self.ctx.lock(conv_id):
             conv = self.store.get_conversation(conv_id)
             if conv is not None and conv.person != "quick_exit":
                 log.info("person left by quick exit")
-                self._presence(conv, "quick_exit")
+                self.lifecycle.presence(conv, "quick_exit")
 
-    def person_duress(self, conv_id: str, frame: dict[str, Any]) -> None:
+    def duress(self, conv_id: str, frame: dict[str, Any]) -> None:
         """ "Someone is here": tell the operator silently; the chat shows a neutral view."""
         on = frame.get("on")
         if not isinstance(on, bool):
             raise FrameError("malformed", "'on' must be true or false")
         if on:
-            self.duress[conv_id] = True
+            self.ctx.duress[conv_id] = True
         else:
-            self.duress.pop(conv_id, None)
+            self.ctx.duress.pop(conv_id, None)
         conv = self.store.get_conversation(conv_id)
         if conv is not None:
-            self.supervision.to_staff(conv, {"t": "duress", "conv": conv_id, "on": on})
+            self.ctx.to_staff(conv, {"t": "duress", "conv": conv_id, "on": on})
         log.info("person signalled duress %s", "on" if on else "off")
 
-    def person_gone(self, conv_id: str, conn: Connection) -> None:
-        with self.lock(conv_id):
+    def gone(self, conv_id: str, conn: Connection) -> None:
+        with self.ctx.lock(conv_id):
             if not self.hub.leave_person(conv_id, conn):
                 return
             conv = self.store.get_conversation(conv_id)
             if conv is not None and conv.state != "closed" and conv.person == "connected":
-                self._presence(conv, "reconnecting")
+                self.lifecycle.presence(conv, "reconnecting")

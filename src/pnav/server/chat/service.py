@@ -2,58 +2,100 @@
 
 No Flask here: handlers parse a frame and call one method; the methods store first,
 then tell the live sockets (contract 3: a message is stored before it is acknowledged).
-:class:`ChatService` joins the person's side (chat_person.py) and the operator's side
-(chat_operator.py), both built on the shared state, frames, assignment and closing of
-chat_base.py, and adds time passing. A conversation's staff frames go to its operator
-and to the supervisors observing it (supervision.py); private notes live in notes.py.
+:class:`ChatService` builds small collaborators and hands each only what it needs: the
+shared :class:`~pnav.server.chat.context.ChatContext` (store, hub, clock, locks), the
+views of a conversation (views.py), its lifecycle (lifecycle.py), routing, notes,
+supervision, and the two sides that answer sockets: ``person`` (person_side.py) and
+``operator`` (operator_side.py). It adds time passing (:meth:`ChatService.tick`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
-from pnav.server.chat.base import Timings
+from pnav.sdk import crypto
+from pnav.sdk.router import QueueRouter, Router
+from pnav.sdk.store import Store
+from pnav.server.chat.context import ChatContext, Timings
+from pnav.server.chat.hub import Hub
+from pnav.server.chat.lifecycle import Lifecycle
+from pnav.server.chat.notes import Notes
 from pnav.server.chat.operator_side import OperatorSide
 from pnav.server.chat.parse import FrameError
 from pnav.server.chat.person_side import PersonSide
+from pnav.server.chat.resume import ResumeCodes
+from pnav.server.chat.routing import Routing
+from pnav.server.chat.supervision import Supervision
+from pnav.server.chat.tokens import Tokens
+from pnav.server.chat.views import ConversationViews
 
 __all__ = ["ChatService", "Timings"]
 
 log = logging.getLogger(__name__)
 
 
-class ChatService(PersonSide, OperatorSide):
-    """Every method may be called from any socket's thread.
+class ChatService:
+    """Every method of every part may be called from any socket's thread (ordering and
+    lock order: :mod:`~pnav.server.chat.context`)."""
 
-    Ordering: everything that stores or replays a conversation's messages runs under
-    that conversation's lock, so each socket receives a conversation's ``msg`` and
-    ``ack`` frames in increasing sequence (docs/protocol.md, "Delivery guarantees").
-    Lock order: conversation lock, then the queue lock, then a connection's own lock.
-    """
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        tokens: Tokens,
+        max_body_chars: int,
+        timings: Timings | None = None,
+        clock: Callable[[], float] = time.time,
+        resume_salt: bytes = b"\0" * crypto.SALT_BYTES,
+        router: Router | None = None,
+    ) -> None:
+        ctx = ChatContext(store, hub, max_body_chars, timings or Timings(), clock)
+        self.ctx = ctx
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.resume = ResumeCodes(store, resume_salt, clock)
+        # Routing calls back into the lifecycle, which is built from routing: the
+        # callbacks are bound once both exist.
+        self.routing = Routing(
+            router or QueueRouter(),
+            store,
+            hub,
+            lambda conv_id, operator_id: self.lifecycle.assign(conv_id, operator_id),
+            lambda: self.lifecycle.queue_changed(),
+        )
+        self.notes = Notes(ctx)
+        views = ConversationViews(ctx, self.notes, self.routing)
+        self.supervision = Supervision(ctx, views, self.routing)
+        self.lifecycle = Lifecycle(ctx, views, self.routing, self.supervision)
+        self.person = PersonSide(ctx, tokens, self.resume, views, self.lifecycle, self.routing)
+        self.operator = OperatorSide(ctx, views, self.lifecycle, self.routing, self.supervision)
 
     def tick(self, now: float | None = None) -> None:
         """Removed accounts, presence, supervision, idle closing and retention; run every
         few seconds."""
         now = self.clock() if now is None else now
-        t = self.timings
-        self.end_removed_operators()
+        t = self.ctx.timings
+        self.operator.end_removed()
         for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
-            with self.lock(conv.id):
+            with self.ctx.lock(conv.id):
                 if not self.hub.person_connected(conv.id):
-                    self._presence(conv, "gone", now)
+                    self.lifecycle.presence(conv, "gone", now)
         self.supervision.refresh_attention(now)
         self.supervision.refresh_floor()
         queue_changed = False
         for conv in self.store.idle_conversations(now - t.idle_close_hours * 3600):
-            with self.lock(conv.id):
+            with self.ctx.lock(conv.id):
                 log.info("conversation closed after %s idle hours", t.idle_close_hours)
                 try:
-                    self._close(conv, "person_left")
+                    self.lifecycle.close(conv, "person_left")
                 except FrameError:
                     continue  # closed meanwhile
                 queue_changed |= conv.state == "waiting"
         if queue_changed:
-            self._queue_changed()
+            self.lifecycle.queue_changed()
         self.routing.soon()
         closed_before = now - t.retention_days * 86400
         purged = self.store.purge_closed(closed_before)

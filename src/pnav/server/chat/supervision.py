@@ -9,8 +9,7 @@ after reconnects, from any process (the observers are in the store); they write
 private notes and whispers, never to the person. A supervisor takes a conversation over
 with a transfer to themselves (a handover note, the operator and the person told).
 
-Lock order: a conversation's lock, then the floor's or the attention list's, then a
-connection's.
+Lock order: see :mod:`~pnav.server.chat.context`.
 """
 
 from __future__ import annotations
@@ -27,7 +26,9 @@ from pnav.server.chat.hub import Connection
 from pnav.server.chat.parse import FrameError, require_str
 
 if TYPE_CHECKING:
-    from pnav.server.chat.base import ChatBase
+    from pnav.server.chat.context import ChatContext
+    from pnav.server.chat.routing import Routing
+    from pnav.server.chat.views import ConversationViews
 
 __all__ = ["MAX_CAPACITY", "Supervision"]
 
@@ -37,30 +38,22 @@ MAX_CAPACITY = 99
 
 
 class Supervision:
-    def __init__(self, chat: ChatBase) -> None:
-        self.chat = chat
-        self.store = chat.store
-        self.hub = chat.hub
+    def __init__(self, ctx: ChatContext, views: ConversationViews, routing: Routing) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.hub = ctx.hub
+        self.views = views
+        self.routing = routing
         # Operators with no console connected, and since when. One who never connected
         # since this process started counts as away since then.
-        self._started = chat.clock()
+        self._started = ctx.clock()
         self._away: dict[int, float] = {}
         self._attention: list[dict[str, Any]] = []
         self._attention_lock = threading.Lock()
         self._floor: dict[str, Any] | None = None
         self._floor_lock = threading.Lock()
 
-    # -- who gets a conversation's frames --------------------------------
-    def staff(self, conv: Conversation) -> list[int]:
-        """The operator who holds the conversation, then the supervisors observing it."""
-        holder = [] if conv.operator_id is None else [conv.operator_id]
-        return holder + [o for o in self.store.observers(conv.id) if o not in holder]
-
-    def to_staff(self, conv: Conversation, frame: dict[str, Any]) -> None:
-        """A frame for every console of the conversation's staff, in every process."""
-        for operator_id in self.staff(conv):
-            self.hub.to_operator(operator_id, frame)
-
+    # -- who reads what ------------------------------------------------
     def observed(self, supervisor_id: int) -> list[Conversation]:
         """The active conversations the supervisor observes (and does not hold)."""
         return [
@@ -69,15 +62,8 @@ class Supervision:
             if c.operator_id != supervisor_id and supervisor_id in self.store.observers(c.id)
         ]
 
-    def readable(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
-        """The conversation, if ``op`` holds or observes it; else ``not_yours``."""
-        self.chat.check_active(op, ref)
-        if conv.operator_id != op.id and op.id not in self.store.observers(conv.id):
-            raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
-        return conv
-
     def _supervisor(self, op: Operator) -> None:
-        self.chat.check_active(op)
+        self.ctx.check_active(op)
         if op.role != "supervisor":
             raise FrameError("forbidden", "supervision is for supervisors; this account is not")
 
@@ -85,9 +71,9 @@ class Supervision:
     def join(self, op: Operator, frame: dict[str, Any]) -> None:
         """Observe an active conversation; its operator (and other observers) are told."""
         self._supervisor(op)
-        conv_id = self.chat.frame_conversation(frame).id
-        with self.chat.lock(conv_id):
-            conv = self.chat.frame_conversation(frame)
+        conv_id = self.ctx.frame_conversation(frame).id
+        with self.ctx.lock(conv_id):
+            conv = self.ctx.frame_conversation(frame)
             if conv.state != "active" or conv.operator_id is None:
                 raise FrameError("closed", "only a conversation in progress can be joined")
             if conv.operator_id == op.id:
@@ -96,25 +82,25 @@ class Supervision:
                 raise FrameError("forbidden", "this account has no key for this conversation")
             if op.id not in self.store.observers(conv.id):
                 told = {"t": "observer", "conv": conv.id, "username": op.username, "on": True}
-                self.to_staff(conv, told)  # before joining: the others, not the joiner
+                self.ctx.to_staff(conv, told)  # before joining: the others, not the joiner
                 self.store.join_conversation(conv.id, op.id)
                 log.info(
                     "supervisor %d joined a conversation of operator %d", op.id, conv.operator_id
                 )
-            self.chat.send_conversation(op.id, conv, observing=True)
+            self.views.send_conversation(op.id, conv, observing=True)
         self.refresh_floor()
 
     def leave(self, op: Operator, frame: dict[str, Any]) -> None:
         """Stop observing; answered by ``left`` (also when not observing)."""
         self._supervisor(op)
-        conv_id = self.chat.frame_conversation(frame).id
-        with self.chat.lock(conv_id):
-            conv = self.chat.frame_conversation(frame)
+        conv_id = self.ctx.frame_conversation(frame).id
+        with self.ctx.lock(conv_id):
+            conv = self.ctx.frame_conversation(frame)
             if op.id in self.store.observers(conv.id):
                 self.store.leave_conversation(conv.id, op.id)
                 log.info("supervisor %d left a conversation", op.id)
                 told = {"t": "observer", "conv": conv.id, "username": op.username, "on": False}
-                self.to_staff(conv, told)
+                self.ctx.to_staff(conv, told)
             self.hub.to_operator(op.id, {"t": "left", "conv": conv.id})
         self.refresh_floor()
 
@@ -123,7 +109,7 @@ class Supervision:
         take-over); the other observers get the conversation again, with its new holder."""
         if conv.operator_id is not None and conv.operator_id in self.store.observers(conv.id):
             self.store.leave_conversation(conv.id, conv.operator_id)
-        frame = self.chat.conversation_frame(conv, observing=True)
+        frame = self.views.conversation_frame(conv, observing=True)
         for observer in self.store.observers(conv.id):
             self.hub.to_operator(observer, frame)
 
@@ -147,7 +133,7 @@ class Supervision:
         self.store.set_capacity(target.id, capacity)
         log.info("capacity of operator %d set to %s", target.id, capacity)
         self.refresh_floor(force_to=conn)
-        self.chat.routing.soon()
+        self.routing.soon()
 
     # -- presence of operators, attention and the floor --------------------
     def operator_back(self, operator_id: int) -> None:
@@ -162,8 +148,8 @@ class Supervision:
             frame = floor_frame(
                 self.store,
                 self.hub.operator_connected,
-                self.chat.routing.router.capacity,
-                self.chat.duress,
+                self.routing.router.capacity,
+                self.ctx.duress,
             )
             if frame != self._floor:
                 self._floor = frame
@@ -185,14 +171,14 @@ class Supervision:
                 reason = "operator_removed"
             elif self.hub.operator_connected(op_id):
                 continue
-            elif now - since >= self.chat.timings.operator_grace:
+            elif now - since >= self.ctx.timings.operator_grace:
                 reason = "operator_away"
             else:
                 continue
             items.append(
                 {
                     "conv": conv.id,
-                    "operator": self.chat.username(op_id),
+                    "operator": self.ctx.username(op_id),
                     "reason": reason,
                     "since": ms(since),
                     **triage(conv),

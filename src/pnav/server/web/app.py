@@ -22,10 +22,10 @@ from pnav.server.casework.report_sinks import JsonlAuditLog
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService, Timings
+from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
 from pnav.server.web import console, headers, person
 from pnav.server.web.state import AppState, Casework
-from pnav.server.web.tokens import Tokens
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
 

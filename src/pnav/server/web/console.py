@@ -16,13 +16,13 @@ from pnav.sdk import crypto
 from pnav.sdk.store import Operator
 from pnav.server.chat.hub import Connection
 from pnav.server.chat.parse import FrameError, parse
+from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
 from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
 from pnav.server.web import canned_api, casework_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
 from pnav.server.web.person import socket_route
 from pnav.server.web.state import STATIC_DIR, public_base, state, static_file
-from pnav.server.web.tokens import TokenError
 from pnav.server.web.translate_api import available as _translation_available
 from pnav.server.web.translate_api import translate as _translate
 
@@ -254,13 +254,13 @@ def operator_socket(ws: Any) -> None:
         message = err.message if isinstance(err, FrameError) else "log in first"
         conn.send({"t": "error", "code": "unauthorised", "message": message})
         return
-    chat.operator_connect(op, conn)
+    chat.operator.connect(op, conn)
     handlers = {
-        "accept": lambda f: chat.operator_accept(op, f, conn),
-        "sync": lambda f: chat.operator_sync(op, f, conn),
-        "msg": lambda f: chat.operator_message(op, f, conn),
-        "close": lambda f: chat.operator_close(op, f),
-        "transfer": lambda f: chat.operator_transfer(op, f, conn),
+        "accept": lambda f: chat.operator.accept(op, f, conn),
+        "sync": lambda f: chat.operator.sync(op, f, conn),
+        "msg": lambda f: chat.operator.message(op, f, conn),
+        "close": lambda f: chat.operator.close(op, f),
+        "transfer": lambda f: chat.operator.transfer(op, f, conn),
         # notes and supervision (notes.py, supervision.py)
         "note": lambda f: chat.notes.write(op, f),
         "join": lambda f: chat.supervision.join(op, f),
@@ -287,4 +287,4 @@ def operator_socket(ws: Any) -> None:
                 conn.send(out)
     finally:
         conn.open = False
-        chat.operator_gone(op, conn)
+        chat.operator.gone(op, conn)

@@ -108,7 +108,7 @@ def remove(op: Operator, username: str) -> Response:
     )
     # Their open consoles get nothing more, in every process; the floor and the
     # attention list show the account removed now rather than at the next tick.
-    st.chat.end_operator(target.id)
+    st.chat.operator.end(target.id)
     st.chat.supervision.refresh_attention(st.chat.clock())
     st.chat.supervision.refresh_floor()
     return _answer(

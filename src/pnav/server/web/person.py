@@ -15,8 +15,8 @@ from flask_sock import Sock
 from pnav.sdk import crypto
 from pnav.server.chat.hub import Connection
 from pnav.server.chat.parse import FrameError, parse
+from pnav.server.chat.tokens import TokenError
 from pnav.server.web.state import public_base, state, static_file
-from pnav.server.web.tokens import TokenError
 
 __all__ = ["bp", "sock", "socket_route"]
 
@@ -111,7 +111,7 @@ def quick_exit() -> Response:
     except TokenError:
         response = _json_error(400, "invalid exit token")
     else:
-        st.chat.person_quick_exit(conv_id)
+        st.chat.person.quick_exit(conv_id)
         response = Response(status=204)
     # Even with a stale token: the person left, whatever the server can record.
     # Only "storage": pnav keeps no cache entry and no cookie to clear, and Chromium
@@ -140,17 +140,17 @@ def person_socket(ws: Any) -> None:
                 elif conv_id is None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
-                    conv_id = chat.person_hello(frame, conn)
+                    conv_id = chat.person.hello(frame, conn)
                 elif kind == "msg":
-                    chat.person_message(conv_id, frame, conn)
+                    chat.person.message(conv_id, frame, conn)
                 elif kind == "sync":
-                    chat.person_sync(conv_id, frame, conn)
+                    chat.person.sync(conv_id, frame, conn)
                 elif kind == "resume_code":
-                    chat.person_resume_code(conv_id, frame, conn)
+                    chat.person.resume_code(conv_id, frame, conn)
                 elif kind == "duress":
-                    chat.person_duress(conv_id, frame)
+                    chat.person.duress(conv_id, frame)
                 elif kind == "exit":
-                    chat.person_quick_exit(conv_id)
+                    chat.person.quick_exit(conv_id)
                 else:
                     raise FrameError("unknown_type", f"unknown frame type {kind!r}")
             except FrameError as err:
@@ -160,5 +160,5 @@ def person_socket(ws: Any) -> None:
     finally:
         conn.open = False
         if conv_id is not None:
-            chat.person_gone(conv_id, conn)
+            chat.person.gone(conv_id, conn)
         current_app.logger.debug("person socket closed")

@@ -16,8 +16,8 @@ from pnav.sdk.translator import SafeTranslator
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService
+from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
-from pnav.server.web.tokens import Tokens
 
 __all__ = ["STATIC_DIR", "AppState", "Casework", "public_base", "state", "static_file"]
 

@@ -1,0 +1,95 @@
+"""What every part of the conversation service shares: the store, the hub, the clock,
+the conversations' locks, and who gets a conversation's frames.
+
+:class:`ChatContext` is handed to each collaborator of
+:class:`~pnav.server.chat.service.ChatService` (the person's and the operator's side,
+notes, supervision, views, lifecycle); it knows none of them, so nothing here imports
+back.
+
+Ordering: everything that stores or replays a conversation's messages runs under that
+conversation's lock, so each socket receives a conversation's ``msg`` and ``ack``
+frames in increasing sequence (docs/protocol.md, "Delivery guarantees"). Lock order: a
+conversation's lock, then the queue lock, then the floor's or the attention list's,
+then a connection's own lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pnav.sdk.store import Conversation, Operator, Store
+from pnav.server.chat.hub import Hub
+from pnav.server.chat.parse import FrameError, require_str
+
+__all__ = ["ChatContext", "Timings"]
+
+# Conversations share this many locks (by hash), so memory stays bounded.
+_LOCK_STRIPES = 64
+
+
+@dataclass(frozen=True)
+class Timings:
+    """How long things wait (seconds); from the settings of the same names."""
+
+    person_gone_after: float = 120
+    operator_grace: float = 300
+    idle_close_hours: float = 72
+    retention_days: float = 30
+
+
+@dataclass
+class ChatContext:
+    store: Store
+    hub: Hub
+    max_body_chars: int
+    timings: Timings = field(default_factory=Timings)
+    clock: Callable[[], float] = time.time
+    # Conversations whose person signalled duress. It lives in memory: a restarted
+    # process learns it again from the chat, which repeats it when it reconnects.
+    duress: dict[str, bool] = field(default_factory=dict)
+    # Serialises queue changes so that two operators cannot both see "accepted".
+    queue_lock: threading.Lock = field(default_factory=threading.Lock)
+    _locks: list[threading.RLock] = field(
+        default_factory=lambda: [threading.RLock() for _ in range(_LOCK_STRIPES)]
+    )
+
+    def lock(self, conv_id: str) -> threading.RLock:
+        return self._locks[hash(conv_id) % _LOCK_STRIPES]
+
+    def username(self, operator_id: int | None) -> str | None:
+        op = None if operator_id is None else self.store.get_operator(operator_id)
+        return None if op is None else op.username
+
+    def frame_conversation(self, frame: dict[str, Any]) -> Conversation:
+        conv_id = require_str(frame, "conv", 64)
+        conv = self.store.get_conversation(conv_id)
+        if conv is None:
+            raise FrameError("no_conversation", "no such conversation")
+        return conv
+
+    def check_active(self, op: Operator, ref: str | None = None) -> None:
+        """Refuse every action of an operator removed since they connected."""
+        current = self.store.get_operator(op.id)
+        if current is None or current.removed:
+            raise FrameError("unauthorised", "this account was removed", ref)
+
+    def readable(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
+        """The conversation, if ``op`` holds or observes it; else ``not_yours``."""
+        self.check_active(op, ref)
+        if conv.operator_id != op.id and op.id not in self.store.observers(conv.id):
+            raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
+        return conv
+
+    def staff(self, conv: Conversation) -> list[int]:
+        """The operator who holds the conversation, then the supervisors observing it."""
+        holder = [] if conv.operator_id is None else [conv.operator_id]
+        return holder + [o for o in self.store.observers(conv.id) if o not in holder]
+
+    def to_staff(self, conv: Conversation, frame: dict[str, Any]) -> None:
+        """A frame for every console of the conversation's staff, in every process."""
+        for operator_id in self.staff(conv):
+            self.hub.to_operator(operator_id, frame)
