@@ -26,8 +26,8 @@ from werkzeug.serving import BaseWSGIServer
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 from pnav.server import Settings, create_app
 from pnav.server.chat.service import ChatService
-from pnav.server.cli import _server
 from pnav.server.operators.desk import enrol_operator
+from pnav.server.serving import dev_server as _server
 from pnav.server.stores.sqlite.store import SQLiteStore
 from pnav.server.web.console import COOKIE as CONSOLE_COOKIE
 

@@ -38,8 +38,9 @@ from werkzeug.serving import make_server
 
 from pnav.sdk.client import OperatorClient
 from pnav.server import Settings, create_app
-from pnav.server.cli import _QuietHandler, _server
 from pnav.server.operators.desk import enrol_operator
+from pnav.server.serving import _QuietHandler
+from pnav.server.serving import dev_server as _server
 from pnav.server.stores.sqlite.store import SQLiteStore
 from pnav.server.trace.check import (
     CHROMIUM,

@@ -27,8 +27,8 @@ from pnav.sdk.store import NewConversation
 from pnav.sdk.testing import free_port
 from pnav.server import Settings, create_app
 from pnav.server.casework.report_sinks import verify_bundle
-from pnav.server.cli import _server
 from pnav.server.operators.desk import enrol_operator
+from pnav.server.serving import dev_server as _server
 from pnav.server.stores.sqlite.store import SQLiteStore
 from pnav.server.web.console import COOKIE
 

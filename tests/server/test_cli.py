@@ -48,7 +48,7 @@ def test_demo_serves_the_partner_page_and_the_console(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "pnav.server",
+        "pnav",
         "demo",
         "--data-dir",
         str(tmp_path / "demo"),

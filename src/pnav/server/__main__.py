@@ -1,4 +1,5 @@
-"""``python -m pnav.server``: the same as the ``pnav`` command."""
+"""``python -m pnav.server``: the ``pnav`` command, without the gevent server (pnav.server
+is imported before anything could be patched): ``python -m pnav`` serves with it."""
 
 import sys
 

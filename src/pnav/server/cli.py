@@ -18,12 +18,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from pnav.sdk.registry import RegistryError
 from pnav.server.casework import directory
 from pnav.server.operators.canned import seed_demo
 from pnav.server.operators.desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
+from pnav.server.serving import dev_server, production_server
 from pnav.server.settings import Settings, SettingsError
 from pnav.server.stores.sqlite import store as sqlite_store
 from pnav.server.trace.check import add_parser as add_trace_check_parser
@@ -35,15 +34,14 @@ __all__ = ["main"]
 log = logging.getLogger("pnav")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without its access log: no IPs, paths or user agents in logs."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
-
-
-def _server(app: Any, host: str, port: int) -> BaseWSGIServer:
-    return make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+def _server(app: Any, args: argparse.Namespace, settings: Settings, port: int) -> Any:
+    """The gevent server, or Werkzeug's threaded one with ``--dev`` (serving.py)."""
+    if args.dev:
+        return dev_server(app, args.host, port)
+    try:
+        return production_server(app, args.host, port, settings.header_timeout)
+    except RuntimeError as exc:
+        raise SystemExit(f"pnav: {exc}") from exc
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -65,8 +63,9 @@ def _check_assets() -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     _check_assets()
     settings = _settings(args)
-    server = _server(create_app(settings), args.host, args.port)
-    log.info("pnav serving on http://%s:%d", args.host, server.server_port)
+    server = _server(create_app(settings), args, settings, args.port)
+    kind = "development server" if args.dev else "gevent"
+    log.info("pnav serving on http://%s:%d (%s)", args.host, server.server_port, kind)
     server.serve_forever()
     return 0
 
@@ -114,8 +113,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     password = login_file.read_text().strip()
     app = create_app(settings, store=store)
     site = _partner_example().create_app(server_url=server_url, partner="demo")
-    server = _server(app, args.host, args.port)
-    partner = _server(site, args.host, args.partner_port)
+    server = _server(app, args, settings, args.port)
+    partner = _server(site, args, settings, args.partner_port)
     threading.Thread(target=partner.serve_forever, daemon=True).start()
     print(
         f"pnav demo is running (data in {data_dir})\n"
@@ -227,6 +226,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEV_HELP = "Werkzeug's threaded development server instead of gevent (one thread a socket)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pnav", description="pnav victim-support chat server")
     parser.add_argument("--config", help="TOML settings file (PNAV_* variables override it)")
@@ -236,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8400)
+    serve.add_argument("--dev", action="store_true", help=_DEV_HELP)
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="server + example partner page + a demo operator")
@@ -243,6 +246,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8400)
     demo.add_argument("--partner-port", type=int, default=8401)
+    demo.add_argument("--dev", action="store_true", help=_DEV_HELP)
     demo.set_defaults(func=cmd_demo)
 
     operator = sub.add_parser("operator", help="manage operator accounts")

@@ -52,6 +52,18 @@ class Settings:
     retention_days: int = 30
     # How often the server runs presence, idle and retention checks (seconds).
     maintenance_every: int = 10
+    # Sockets (docs/deploy.md, "Limits"): a person socket must say hello within
+    # hello_timeout seconds; a peer that leaves a frame unread for send_deadline seconds
+    # is disconnected (it resumes later); websockets per process and per address.
+    hello_timeout: int = 10
+    # `pnav serve`: the request line and headers must arrive within this (seconds).
+    header_timeout: int = 10
+    send_deadline: int = 10
+    max_sockets: int = 5000
+    max_sockets_per_address: int = 50
+    # Reverse proxies in front of pnav that set X-Forwarded-For (nginx: 1); the address
+    # limits then count the person's address, not the proxy's.
+    trusted_proxies: int = 0
     # Backends (docs/backends.md): a short name or "module:Class", and its options.
     store: str = "sqlite"
     store_options: Mapping[str, Any] = field(default_factory=dict)
@@ -168,6 +180,12 @@ _NUMBERS = {
     "idle_close_hours": 1,
     "retention_days": 1,
     "maintenance_every": 1,
+    "hello_timeout": 1,
+    "header_timeout": 1,
+    "send_deadline": 1,
+    "max_sockets": 1,
+    "max_sockets_per_address": 1,
+    "trusted_proxies": 0,
 }
 
 

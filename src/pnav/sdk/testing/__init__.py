@@ -83,7 +83,7 @@ class ServerProcess:
 
     def start(self, timeout: float = 20) -> None:
         log = self.log_path.open("ab")
-        cmd = [sys.executable, "-m", "pnav.server", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "pnav", "serve", "--port", str(self.port)]
         self._proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)  # noqa: S603
         log.close()
         deadline = time.monotonic() + timeout
@@ -97,6 +97,11 @@ class ServerProcess:
                 time.sleep(0.05)
         self.kill()
         raise RuntimeError(f"pnav serve did not listen on port {self.port} in {timeout}s")
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return None if self._proc is None else self._proc.pid
 
     def kill(self) -> None:
         """SIGKILL: no goodbye to anyone, no flushing."""

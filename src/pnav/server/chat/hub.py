@@ -4,66 +4,23 @@ Every frame for a person or an operator is published on the broker; every proces
 (this one included) delivers it to the sockets it holds. With the in-process broker
 that is a direct call; with Redis, frames reach sockets held by other processes.
 Presence (is this operator, this person connected anywhere?) is counted by the broker.
+Delivering a frame only queues it on each socket (connection.py): nothing here waits
+for a peer.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Any
 
 from pnav.sdk.broker import Broker, InProcessBroker
+from pnav.server.chat.connection import Connection, encode
 
-__all__ = ["Connection", "Hub", "Socket"]
+__all__ = ["Hub"]
 
 log = logging.getLogger(__name__)
-
-
-class Socket(Protocol):
-    def send(self, data: str) -> None: ...
-
-    def close(self, reason: int | None = None, message: str | None = None) -> None: ...
-
-
-class Connection:
-    """One websocket; ``send`` may be called from any thread."""
-
-    def __init__(self, sock: Socket) -> None:
-        self._sock = sock
-        self._lock = threading.Lock()
-        self.open = True
-        self.code_tries = 0  # wrong resume codes tried on this socket
-
-    def send(self, frame: dict[str, Any]) -> None:
-        if not self.open:
-            return
-        data = json.dumps({"v": 1, **frame}, separators=(",", ":"))
-        with self._lock:
-            try:
-                self._sock.send(data)
-            except Exception:  # the socket died; its own handler cleans up
-                self.open = False
-                log.debug("send on a closed socket dropped")
-
-    def end(self, frame: dict[str, Any]) -> None:
-        """Send a last frame, then close for good (1008: the client must not come back
-        on this session)."""
-        self.send(frame)
-        self.open = False
-        try:
-            self._sock.close(1008, "session ended")
-        except Exception:  # already closed
-            log.debug("closing a closed socket")
-
-    def drop(self) -> None:
-        """Close the socket so that the client reconnects and catches up."""
-        self.open = False
-        try:
-            self._sock.close(1012, "please reconnect")
-        except Exception:  # already closed
-            log.debug("closing a closed socket")
 
 
 class Hub:
@@ -178,13 +135,16 @@ class Hub:
             else:
                 log.warning("frame on an unknown topic dropped")
                 return
+        # Each socket's writer sends; this thread (the broker's) only queues, so one
+        # peer that does not read delays nobody. Encoded once for all the sockets.
+        data = encode(frame) if action == "send" else ""
         for conn in conns:
             if action == "drop":
                 conn.drop()
             elif action == "end":
                 conn.end(frame)
             else:
-                conn.send(frame)
+                conn.send_encoded(data)
 
     def close(self) -> None:
         self.broker.close()

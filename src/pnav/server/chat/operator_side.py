@@ -11,9 +11,9 @@ import logging
 from typing import Any
 
 from pnav.sdk.store import OUTCOMES, Conversation, Handover, Operator
+from pnav.server.chat.connection import Connection
 from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import msg_frame, queue_frame
-from pnav.server.chat.hub import Connection
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
 from pnav.server.chat.routing import Routing

@@ -12,10 +12,20 @@ from typing import Any
 
 from pnav.sdk import crypto
 
-__all__ = ["FrameError", "after_seq", "body_bytes", "client_id", "parse", "require_str"]
+__all__ = [
+    "CLOSING_ERRORS",
+    "FrameError",
+    "after_seq",
+    "body_bytes",
+    "client_id",
+    "parse",
+    "require_str",
+]
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_FRAME_CHARS = 80 * 1024
+# Errors after which the server closes the socket (the client starts afresh or later).
+CLOSING_ERRORS = frozenset({"bad_ticket", "bad_token", "timeout", "too_fast"})
 
 
 class FrameError(ValueError):

@@ -12,9 +12,9 @@ from typing import Any
 from pnav.sdk import crypto
 from pnav.sdk.store import WHAT, WHO, Conversation, NewConversation
 from pnav.sdk.translator import is_language_code
+from pnav.server.chat.connection import Connection
 from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import msg_frame
-from pnav.server.chat.hub import Connection
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
 from pnav.server.chat.resume import ResumeCodes

@@ -16,7 +16,7 @@ from typing import Any
 
 from pnav.sdk import crypto
 from pnav.sdk.store import Store
-from pnav.server.chat.hub import Connection
+from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import FrameError, require_str
 
 __all__ = [

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from pnav.sdk import crypto
 from pnav.sdk.store import Conversation, Operator
+from pnav.server.chat.connection import Connection
 from pnav.server.chat.floor import floor_frame
 from pnav.server.chat.frames import ms, triage
-from pnav.server.chat.hub import Connection
 from pnav.server.chat.parse import FrameError, require_str
 
 if TYPE_CHECKING:

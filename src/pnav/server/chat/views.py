@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from pnav.sdk import crypto
 from pnav.sdk.store import Conversation
+from pnav.server.chat.connection import Connection
 from pnav.server.chat.frames import ms, msg_frame, triage
-from pnav.server.chat.hub import Connection
 
 if TYPE_CHECKING:
     from pnav.server.chat.context import ChatContext

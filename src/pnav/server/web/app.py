@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pnav.sdk import crypto, registry
 from pnav.sdk.broker import Broker
@@ -19,12 +20,13 @@ from pnav.sdk.router import Router
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator, Translator
 from pnav.server.casework.report_sinks import JsonlAuditLog
+from pnav.server.chat.connection import SendLimits
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService, Timings
 from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
-from pnav.server.web import console, headers, person
+from pnav.server.web import console, headers, person, sockets
 from pnav.server.web.state import AppState, Casework
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
@@ -130,10 +132,19 @@ def create_app(
         chat=chat,
         maintenance=checks,
         casework=open_casework(settings),
+        sockets=sockets.SocketLimits(
+            settings.secret_key, settings.max_sockets, settings.max_sockets_per_address
+        ),
+        send_limits=SendLimits(deadline=settings.send_deadline),
     )
     if checks is not None:
         checks.start()
+    if settings.trusted_proxies:
+        # The address limits count people, not the proxy (docs/deploy.md, "Limits").
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     headers.init_app(app)
+    sockets.init_app(app, app.extensions["pnav"].sockets)
     app.register_blueprint(person.bp)
     app.register_blueprint(console.bp)
     logging.getLogger("pnav").setLevel(logging.INFO)

@@ -14,14 +14,15 @@ from werkzeug.exceptions import HTTPException
 
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
-from pnav.server.chat.hub import Connection
-from pnav.server.chat.parse import FrameError, parse
+from pnav.server.chat.connection import Connection
+from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
 from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
 from pnav.server.web import canned_api, casework_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
 from pnav.server.web.person import socket_route
+from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import STATIC_DIR, public_base, state, static_file
 from pnav.server.web.translate_api import available as _translation_available
 from pnav.server.web.translate_api import translate as _translate
@@ -244,8 +245,10 @@ def _text(status: int, message: str) -> Response:
 
 @socket_route("/ws", bp)
 def operator_socket(ws: Any) -> None:
-    chat = state().chat
-    conn = Connection(ws)
+    st = state()
+    chat = st.chat
+    sock = WebSocket(ws)
+    conn = Connection(sock, st.send_limits)
     try:
         if not _same_origin():
             raise FrameError("forbidden", "the console socket only accepts the console page")
@@ -253,6 +256,7 @@ def operator_socket(ws: Any) -> None:
     except (FrameError, HTTPException) as err:
         message = err.message if isinstance(err, FrameError) else "log in first"
         conn.send({"t": "error", "code": "unauthorised", "message": message})
+        conn.finish()
         return
     chat.operator.connect(op, conn)
     handlers = {
@@ -269,12 +273,12 @@ def operator_socket(ws: Any) -> None:
         "ping": lambda f: conn.send({"t": "pong"}),
     }
     try:
-        while True:
-            raw = ws.receive()
-            if raw is None:
-                continue
+        while conn.open:
             frame: dict[str, Any] = {}
             try:
+                raw = sock.receive()
+                if raw is None:
+                    continue
                 frame = parse(raw)
                 handler = handlers.get(frame["t"])
                 if handler is None:
@@ -285,6 +289,8 @@ def operator_socket(ws: Any) -> None:
                 if isinstance(frame.get("conv"), str):
                     out["conv"] = frame["conv"]  # so the console shows it in that conversation
                 conn.send(out)
+                if err.code in CLOSING_ERRORS:
+                    break
     finally:
-        conn.open = False
+        conn.finish()
         chat.operator.gone(op, conn)

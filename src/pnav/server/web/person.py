@@ -6,6 +6,7 @@ None of these responses sets a cookie; all of them are ``no-store``.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +14,10 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_sock import Sock
 
 from pnav.sdk import crypto
-from pnav.server.chat.hub import Connection
-from pnav.server.chat.parse import FrameError, parse
+from pnav.server.chat.connection import Connection
+from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
+from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import public_base, state, static_file
 
 __all__ = ["bp", "sock", "socket_route"]
@@ -124,15 +126,22 @@ def quick_exit() -> Response:
 
 @socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
-    chat = state().chat
-    conn = Connection(ws)
+    st = state()
+    chat = st.chat
+    sock = WebSocket(ws)
+    conn = Connection(sock, st.send_limits)
     conv_id: str | None = None
+    # A socket that never says hello is closed, not held (issue: idle-socket floods).
+    hello_by = time.monotonic() + st.settings.hello_timeout
     try:
-        while True:
-            raw = ws.receive()
-            if raw is None:
-                continue
+        while conn.open:
             try:
+                wait = None if conv_id is not None else max(0.0, hello_by - time.monotonic())
+                raw = sock.receive(timeout=wait)
+                if raw is None:
+                    if conv_id is None and time.monotonic() >= hello_by:
+                        raise FrameError("timeout", "no 'hello' in time; open the chat again")
+                    continue
                 frame = parse(raw)
                 kind = frame["t"]
                 if kind == "ping":
@@ -155,10 +164,10 @@ def person_socket(ws: Any) -> None:
                     raise FrameError("unknown_type", f"unknown frame type {kind!r}")
             except FrameError as err:
                 conn.send(err.frame())
-                if err.code in ("bad_ticket", "bad_token"):
+                if err.code in CLOSING_ERRORS:
                     break
     finally:
-        conn.open = False
+        conn.finish()
         if conv_id is not None:
             chat.person.gone(conv_id, conn)
         current_app.logger.debug("person socket closed")

@@ -13,11 +13,13 @@ from pnav.sdk.dispatcher import SafeDispatcher
 from pnav.sdk.report_sink import AuditedReportSink
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator
+from pnav.server.chat.connection import SendLimits
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService
 from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
+from pnav.server.web.sockets import SocketLimits
 
 __all__ = ["STATIC_DIR", "AppState", "Casework", "public_base", "state", "static_file"]
 
@@ -45,6 +47,8 @@ class AppState:
     chat: ChatService
     maintenance: Maintenance | None
     casework: Casework
+    sockets: SocketLimits
+    send_limits: SendLimits
 
     def shutdown(self) -> None:
         """Stop the background checks and the broker (the caller closes the store)."""

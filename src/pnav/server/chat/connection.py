@@ -1,0 +1,213 @@
+"""One websocket as the conversation service sees it: frames go into a bounded outbox
+that the socket's own writer drains, so no caller ever waits for a peer.
+
+A peer that stops reading fills its outbox or keeps one write pending past the send
+deadline; it is then cut off, and comes back later by its token like any dropped
+client (nothing is lost: messages are stored before they are acknowledged, and a
+returning client resumes after the last sequence it saw). Contract 6 of the guide.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = ["Connection", "SendLimits", "Socket", "encode"]
+
+log = logging.getLogger(__name__)
+
+
+class Socket(Protocol):
+    """What a connection needs of a websocket (web/sockets.py adapts flask-sock's)."""
+
+    def send(self, data: str) -> None: ...
+
+    def close(self, reason: int | None = None, message: str | None = None) -> None: ...
+
+    def abort(self) -> None:
+        """Cut the connection at once, without waiting for the peer: a write blocked on
+        it fails, and so does the reader."""
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    """How much a peer may leave unread, and for how long one write may wait."""
+
+    max_frames: int = 1000
+    max_bytes: int = 4 * 1024 * 1024
+    deadline: float = 10.0
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """A frame as it goes on the wire (serialised once, whatever the number of sockets)."""
+    return json.dumps({"v": 1, **frame}, separators=(",", ":"))
+
+
+class Connection:
+    """``send`` may be called from any thread and never blocks on the peer."""
+
+    def __init__(self, sock: Socket, limits: SendLimits | None = None) -> None:
+        self._sock = sock
+        self.limits = limits or SendLimits()
+        self._cond = threading.Condition()
+        self._outbox: deque[str] = deque()
+        self._bytes = 0
+        self._waiting_since: float | None = None  # oldest unsent frame, or the write under way
+        self._closing: tuple[int, str] | None = None
+        self.open = True
+        self.cut_off = False  # True once the peer was cut off for not reading
+        self.code_tries = 0  # wrong resume codes tried on this socket
+        self._writer = threading.Thread(target=self._write_loop, name="pnav-writer", daemon=True)
+        self._writer.start()
+        _watch.add(self)
+
+    # -- what callers do -----------------------------------------------------
+    def send(self, frame: dict[str, Any]) -> None:
+        self.send_encoded(encode(frame))
+
+    def send_encoded(self, data: str) -> None:
+        """Queue a frame already encoded by :func:`encode`."""
+        with self._cond:
+            if not self.open:
+                return
+            if (
+                len(self._outbox) >= self.limits.max_frames
+                or self._bytes + len(data) > self.limits.max_bytes
+            ):
+                overflow = True
+            else:
+                overflow = False
+                if self._waiting_since is None:
+                    self._waiting_since = time.monotonic()
+                self._outbox.append(data)
+                self._bytes += len(data)
+                self._cond.notify()
+        if overflow:
+            self.cut_off_slow_peer("outbox full")
+
+    def end(self, frame: dict[str, Any]) -> None:
+        """Send a last frame, then close for good (1008: the client must not come back
+        on this session)."""
+        self.send(frame)
+        self._close_after_outbox(1008, "session ended")
+
+    def drop(self) -> None:
+        """Close so that the client reconnects and catches up (1012)."""
+        self._close_after_outbox(1012, "please reconnect")
+
+    def finish(self, wait: float = 2.0) -> None:
+        """The socket's handler is done with it: what is queued goes out (an error frame
+        that explains the closing, say) for at most ``wait`` seconds, then the socket
+        closes; a peer that does not take its last frames is cut off."""
+        with self._cond:
+            if self._closing is None:
+                self._closing = (1000, "")
+            self.open = False
+            self._cond.notify()
+        self._writer.join(wait)
+        if self._writer.is_alive():
+            self.cut_off_slow_peer("did not take its last frames")
+
+    def stalled(self, now: float) -> bool:
+        """True if a frame has waited longer than the send deadline."""
+        since = self._waiting_since
+        return self.open and since is not None and now - since > self.limits.deadline
+
+    def cut_off_slow_peer(self, why: str) -> None:
+        """Cut the connection of a peer that does not read; its handler cleans up."""
+        with self._cond:
+            if self.cut_off:
+                return
+            self.open = False
+            self.cut_off = True
+            self._outbox.clear()
+            self._bytes = 0
+            self._cond.notify()
+        log.info("socket cut off: %s", why)
+        try:
+            self._sock.abort()
+        except OSError:
+            log.debug("aborting a closed socket")
+
+    # -- the writer ----------------------------------------------------------
+    def _close_after_outbox(self, code: int, reason: str) -> None:
+        with self._cond:
+            if not self.open:
+                return
+            self._closing = (code, reason)
+            self.open = False
+            self._cond.notify()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._outbox and self.open:
+                    self._cond.wait()
+                if not self._outbox:
+                    break
+                data = self._outbox.popleft()
+                self._bytes -= len(data)
+            try:
+                self._sock.send(data)
+            except Exception:  # the socket died; its own handler cleans up
+                with self._cond:
+                    self.open = False
+                    self._outbox.clear()
+                    self._bytes = 0
+                log.debug("send on a closed socket dropped")
+                return
+            with self._cond:
+                self._waiting_since = time.monotonic() if self._outbox else None
+        self._waiting_since = None
+        closing = self._closing
+        if closing is not None:
+            try:
+                self._sock.close(*closing)
+            except Exception:  # already closed
+                log.debug("closing a closed socket")
+
+
+class _SendWatch:
+    """One thread per process that cuts off peers whose writes passed their deadline
+    (a write blocked on a full TCP buffer cannot notice by itself)."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every = every
+        self._conns: weakref.WeakSet[Connection] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, conn: Connection) -> None:
+        with self._lock:
+            self._conns.add(conn)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="pnav-send-watch", daemon=True
+                )
+                self._thread.start()
+
+    def check(self, now: float | None = None) -> int:
+        """Cut off every stalled peer; returns how many."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            stalled = [c for c in self._conns if c.stalled(now)]
+        for conn in stalled:
+            conn.cut_off_slow_peer("send deadline passed")
+        return len(stalled)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.every)
+            try:
+                self.check()
+            except Exception:  # one failed round must not end the watch for good
+                log.exception("send watch round failed")
+
+
+_watch = _SendWatch()

@@ -1,0 +1,140 @@
+"""Websockets at the edge: how many a process and an address may hold, what a socket
+may leave unread, and the adapter the conversation service writes through.
+
+Limits answer before the upgrade, with a plain 503 and a sentence (the client retries
+later with back-off); addresses are counted under a keyed hash kept in memory only,
+never logged or stored (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, request
+from simple_websocket import ConnectionClosed
+
+from pnav.server.chat.parse import MAX_FRAME_CHARS, FrameError
+
+__all__ = ["PendingLimits", "SocketLimits", "WebSocket", "init_app"]
+
+log = logging.getLogger(__name__)
+
+# The websocket routes (person.py, console.py).
+SOCKET_PATHS = frozenset({"/ws/person", "/console/ws"})
+
+
+@dataclass(frozen=True)
+class PendingLimits:
+    """What a client may send ahead of the server's reading: a client that writes
+    faster than its frames are handled is told ``too_fast`` and disconnected, so one
+    socket's memory stays bounded whatever it sends."""
+
+    max_frames: int = 64
+    max_bytes: int = 64 * MAX_FRAME_CHARS
+
+
+class WebSocket:
+    """flask-sock's socket (a ``simple_websocket.Server``) as the service needs it."""
+
+    def __init__(self, ws: Any, pending: PendingLimits | None = None) -> None:
+        self._ws = ws
+        self.pending = pending or PendingLimits()
+
+    def send(self, data: str) -> None:
+        self._ws.send(data)
+
+    def close(self, reason: int | None = None, message: str | None = None) -> None:
+        """A close frame, then the connection shut at once: under gevent the socket is a
+        duplicate whose reader would otherwise keep the connection open."""
+        try:
+            self._ws.close(reason, message)
+        except ConnectionClosed:
+            pass  # the peer closed first
+        finally:
+            with contextlib.suppress(OSError):
+                self.abort()
+
+    def abort(self) -> None:
+        raw: socket.socket | None = getattr(self._ws, "sock", None)
+        if raw is not None:
+            raw.shutdown(socket.SHUT_RDWR)
+
+    def receive(self, timeout: float | None = None) -> Any:
+        """The next frame (None when ``timeout`` passed first); ``too_fast`` when the
+        client has more frames waiting than it may."""
+        raw = self._ws.receive(timeout=timeout)
+        waiting: list[Any] = list(getattr(self._ws, "input_buffer", ()))
+        if len(waiting) > self.pending.max_frames or (
+            sum(len(w) for w in waiting) > self.pending.max_bytes
+        ):
+            raise FrameError("too_fast", "frames arrive faster than they are handled")
+        return raw
+
+
+class SocketLimits:
+    """Sockets open in this process, in all and per address."""
+
+    def __init__(self, secret: bytes, max_total: int, max_per_address: int) -> None:
+        self._key = hmac.new(secret, b"pnav.socket-limits", hashlib.sha256).digest()
+        self.max_total = max_total
+        self.max_per_address = max_per_address
+        self._lock = threading.Lock()
+        self._total = 0
+        self._by_address: Counter[bytes] = Counter()
+
+    def _address_key(self, address: str) -> bytes:
+        return hmac.new(self._key, address.encode(), hashlib.sha256).digest()[:16]
+
+    def admit(self, address: str | None) -> tuple[bytes | None, str | None]:
+        """A slot for a new socket, or the reason there is none."""
+        key = self._address_key(address or "")
+        with self._lock:
+            if self._total >= self.max_total:
+                return None, "this server holds as many connections as it can; try again soon"
+            if self._by_address[key] >= self.max_per_address:
+                return None, "too many connections from this network; try again soon"
+            self._total += 1
+            self._by_address[key] += 1
+        return key, None
+
+    def release(self, key: bytes) -> None:
+        with self._lock:
+            self._total -= 1
+            self._by_address[key] -= 1
+            if self._by_address[key] <= 0:
+                del self._by_address[key]
+
+    @property
+    def open(self) -> int:
+        with self._lock:
+            return self._total
+
+
+def init_app(app: Flask, limits: SocketLimits) -> None:
+    """Count every websocket from before its upgrade until its handler ends."""
+
+    def admit() -> Response | None:
+        if request.path not in SOCKET_PATHS:
+            return None
+        key, refused = limits.admit(request.remote_addr)
+        if key is None:
+            log.warning("websocket refused: %s", refused)
+            return Response(f"{refused}\n", status=503, mimetype="text/plain")
+        g.pnav_socket_slot = key
+        return None
+
+    def release(_exc: BaseException | None) -> None:
+        key = g.pop("pnav_socket_slot", None)
+        if key is not None:
+            limits.release(key)
+
+    app.before_request(admit)
+    app.teardown_request(release)
