@@ -193,7 +193,8 @@ class Store(abc.ABC):
         kdf_mem: int,
         auth_hash: bytes,
         public_key: bytes,
-    ) -> Operator: ...
+    ) -> Operator:
+        """ValueError if an operator (removed ones too) has this username."""
 
     @abc.abstractmethod
     def remove_operator(self, operator_id: int) -> None:
@@ -216,7 +217,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         """Add a desk key (it becomes the current one) with its secret key wrapped for
-        each operator id, in one transaction."""
+        each operator id, in one transaction: ValueError if the key id exists, KeyError
+        for an unknown operator id, and then nothing is stored."""
 
     @abc.abstractmethod
     def current_desk_key(self) -> DeskKey | None: ...
