@@ -39,6 +39,7 @@ from pnav.sdk.store_records import (
     StoredMessage,
     check_capacity,
     check_note_kind,
+    queue_order,
 )
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "check_capacity",
     "check_note_kind",
     "count_in_intervals",
+    "queue_order",
     "tally_activity",
 ]
 
@@ -86,7 +88,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def waiting_conversations(self) -> list[Conversation]:
-        """Waiting conversations, danger first, then oldest first."""
+        """Waiting conversations in :func:`queue_order` (danger first, then the oldest,
+        then by id)."""
 
     @abc.abstractmethod
     def operator_conversations(self, operator_id: int) -> list[Conversation]:

@@ -26,6 +26,7 @@ __all__ = [
     "StoredMessage",
     "check_capacity",
     "check_note_kind",
+    "queue_order",
 ]
 
 WHO = ("victim", "relative", "witness", "professional")
@@ -77,6 +78,17 @@ class Conversation:
     # when ``person`` last changed, and when a message was last stored (epoch seconds)
     person_since: float
     last_activity: float
+
+
+def queue_order(conv: Conversation) -> tuple[bool, float, str]:
+    """The order of the queue, the one rule every store's ``waiting_conversations``
+    follows (and so the order routing offers conversations in and people see their
+    position in): a person in danger first, then the one waiting longest, then by id
+    (code-point order), so that equal times still give one order in every store and
+    every process. SQL stores write it as ``ORDER BY danger DESC, created_at, id`` with
+    a binary collation for ``id``; the store contract checks each store against this
+    function."""
+    return (not conv.danger, conv.created_at, conv.id)
 
 
 @dataclass(frozen=True)
