@@ -34,6 +34,7 @@ from pnav.sdk.store_records import (
     DeskKey,
     Handover,
     NewConversation,
+    NewOperator,
     Note,
     Operator,
     StoredMessage,
@@ -59,6 +60,7 @@ __all__ = [
     "DeskKey",
     "Handover",
     "NewConversation",
+    "NewOperator",
     "Note",
     "Operator",
     "Store",
@@ -187,17 +189,9 @@ class Store(abc.ABC):
 
     # -- operators and desk keys --------------------------------------
     @abc.abstractmethod
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
-        """ValueError if an operator (removed ones too) has this username."""
+    def add_operator(self, new: NewOperator) -> Operator:
+        """Store a new operator; ValueError if an operator (removed ones too) has this
+        username."""
 
     @abc.abstractmethod
     def remove_operator(self, operator_id: int) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "DeskKey",
     "Handover",
     "NewConversation",
+    "NewOperator",
     "Note",
     "Operator",
     "StoredMessage",
@@ -55,6 +56,22 @@ class NewConversation:
     lang: str
     sealed_key: bytes
     desk_key: str
+
+
+@dataclass(frozen=True)
+class NewOperator:
+    """What :meth:`~pnav.sdk.store.Store.add_operator` stores for a new account: the
+    salt and KDF cost the console derives the operator's keys with, the hash of the
+    login key derived from the password (never the password), and the public key the
+    desk key is wrapped to (pnav.server.operators.desk.enrol_operator makes them)."""
+
+    username: str
+    role: str
+    salt: bytes
+    kdf_ops: int
+    kdf_mem: int
+    auth_hash: bytes
+    public_key: bytes
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pnav.sdk.store import DeskKey, Store
+from pnav.sdk.store import DeskKey, NewOperator, Store
 from pnav.sdk.testing.store.base import StoreContractBase
 
 __all__ = ["OperatorContract"]
@@ -16,7 +16,7 @@ class OperatorContract(StoreContractBase):
     # -- operators -----------------------------------------------------
     def test_add_and_find_operators(self, store: Store) -> None:
         alice = store.add_operator(
-            "alice", "supervisor", b"\x00salt", 3, 1 << 28, b"\xffauth", b"\x01" * 32
+            NewOperator("alice", "supervisor", b"\x00salt", 3, 1 << 28, b"\xffauth", b"\x01" * 32)
         )
         assert isinstance(alice.id, int)
         assert (alice.username, alice.role, alice.salt, alice.kdf_ops, alice.kdf_mem) == (

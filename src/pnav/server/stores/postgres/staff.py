@@ -11,6 +11,7 @@ from psycopg.rows import class_row, tuple_row
 from pnav.sdk.store import (
     CannedReply,
     DeskKey,
+    NewOperator,
     Note,
     Operator,
     check_capacity,
@@ -68,26 +69,18 @@ class PostgresStaff(PostgresQueries):
         return [int(r[0]) for r in rows]
 
     # -- operators and desk keys --------------------------------------
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
+    def add_operator(self, new: NewOperator) -> Operator:
         try:
             op = self._row(
                 class_row(Operator),
                 "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "  # noqa: S608
                 f"public_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
                 f"RETURNING {_OP_COLUMNS}",
-                username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, time.time(),
+                new.username, new.role, new.salt, new.kdf_ops, new.kdf_mem, new.auth_hash,
+                new.public_key, time.time(),
             )  # fmt: skip
         except errors.UniqueViolation as exc:
-            raise ValueError(f"operator {username!r} exists already") from exc
+            raise ValueError(f"operator {new.username!r} exists already") from exc
         assert op is not None
         return op
 

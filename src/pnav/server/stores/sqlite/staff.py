@@ -10,6 +10,7 @@ from typing import Any
 from pnav.sdk.store import (
     CannedReply,
     DeskKey,
+    NewOperator,
     Note,
     Operator,
     check_capacity,
@@ -26,6 +27,14 @@ def _operator(row: sqlite3.Row) -> Operator:
     values["removed"] = bool(values["removed"])
     values["public_key"] = bytes(values["public_key"])
     return Operator(**values)
+
+
+def _operator_values(new: NewOperator) -> tuple[str, str, bytes, int, int, bytes, bytes]:
+    """A new operator's columns, in the order of the INSERT."""
+    return (
+        new.username, new.role, new.salt, new.kdf_ops, new.kdf_mem, new.auth_hash,
+        new.public_key,
+    )  # fmt: skip
 
 
 class SQLiteStaff(SQLiteQueries):
@@ -73,26 +82,17 @@ class SQLiteStaff(SQLiteQueries):
         return [int(r[0]) for r in rows]
 
     # -- operators and desk keys --------------------------------------
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
+    def add_operator(self, new: NewOperator) -> Operator:
         try:
             with self._tx() as db:
                 db.execute(
                     "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "
                     "public_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, time.time()),
+                    (*_operator_values(new), time.time()),
                 )
         except sqlite3.IntegrityError as exc:
-            raise ValueError(f"operator {username!r} exists already") from exc
-        op = self.find_operator(username)
+            raise ValueError(f"operator {new.username!r} exists already") from exc
+        op = self.find_operator(new.username)
         assert op is not None
         return op
 
