@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchdoc import write_section
 
-from pnav.sdk.store import NewConversation, Store
+from pnav.sdk.store import NewConversation, NewOperator, Store
 from pnav.server.chat.floor import floor_frame
 from pnav.server.stores.sqlite.store import SQLiteStore
 
@@ -41,7 +41,9 @@ def _conversation(store: Store, danger: bool) -> str:
 
 def _fill(store: Store, held: int) -> list[int]:
     ops = [
-        store.add_operator(f"op{i}", "operator", b"\0" * 16, 2, 65536, b"\0" * 32, b"\0" * 32).id
+        store.add_operator(
+            NewOperator(f"op{i}", "operator", b"\0" * 16, 2, 65536, b"\0" * 32, b"\0" * 32)
+        ).id
         for i in range(OPERATORS)
     ]
     for i in range(WAITING):

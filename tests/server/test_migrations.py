@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pnav.sdk.testing.store import new_conversation
+from pnav.sdk.testing.store import new_conversation, new_operator
 from pnav.server.stores.postgres import store as postgres_store
 from pnav.server.stores.postgres.store import PostgresStore
 from pnav.server.stores.sqlite import store as sqlite_store
@@ -103,7 +103,7 @@ def test_sqlite_version_2_file_upgrades_to_3_and_keeps_everything(
     with monkeypatch.context() as patch:
         patch.setattr(sqlite_store, "MIGRATIONS", sqlite_store.MIGRATIONS[:1])
         store = SQLiteStore(path)
-        alice = store.add_operator("alice", "operator", b"s", 1, 1, b"a", b"pk")
+        alice = store.add_operator(new_operator("alice"))
         conv = store.create_conversation(new_conversation())
         store.append_message(conv.id, "person", "c1", b"kept")
         store.close()

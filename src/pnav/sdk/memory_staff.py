@@ -15,6 +15,7 @@ from dataclasses import replace
 from pnav.sdk.store import (
     CannedReply,
     DeskKey,
+    NewOperator,
     Note,
     Operator,
     Store,
@@ -85,28 +86,19 @@ class MemoryStaff(Store):
         self._observers.pop(conv_id, None)
 
     # -- operators and desk keys --------------------------------------
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
+    def add_operator(self, new: NewOperator) -> Operator:
         with self._lock:
-            if any(op.username == username for op in self._operators.values()):
-                raise ValueError(f"operator {username!r} exists already")
+            if any(op.username == new.username for op in self._operators.values()):
+                raise ValueError(f"operator {new.username!r} exists already")
             op = Operator(
                 id=self._next_operator,
-                username=username,
-                role=role,
-                salt=bytes(salt),
-                kdf_ops=kdf_ops,
-                kdf_mem=kdf_mem,
-                auth_hash=bytes(auth_hash),
-                public_key=bytes(public_key),
+                username=new.username,
+                role=new.role,
+                salt=bytes(new.salt),
+                kdf_ops=new.kdf_ops,
+                kdf_mem=new.kdf_mem,
+                auth_hash=bytes(new.auth_hash),
+                public_key=bytes(new.public_key),
                 removed=False,
             )
             self._operators[op.id] = op

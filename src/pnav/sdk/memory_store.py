@@ -28,6 +28,7 @@ from pnav.sdk.store import (
     StoredMessage,
     bucket_index,
     count_in_intervals,
+    queue_order,
     tally_activity,
 )
 
@@ -83,7 +84,7 @@ class MemoryStore(MemoryStaff):
 
     def waiting_conversations(self) -> list[Conversation]:
         with self._lock:
-            return sorted(self._where("waiting"), key=lambda c: (not c.danger, c.created_at))
+            return sorted(self._where("waiting"), key=queue_order)
 
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         with self._lock:

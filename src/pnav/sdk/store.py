@@ -34,11 +34,13 @@ from pnav.sdk.store_records import (
     DeskKey,
     Handover,
     NewConversation,
+    NewOperator,
     Note,
     Operator,
     StoredMessage,
     check_capacity,
     check_note_kind,
+    queue_order,
 )
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "DeskKey",
     "Handover",
     "NewConversation",
+    "NewOperator",
     "Note",
     "Operator",
     "Store",
@@ -67,6 +70,7 @@ __all__ = [
     "check_capacity",
     "check_note_kind",
     "count_in_intervals",
+    "queue_order",
     "tally_activity",
 ]
 
@@ -86,7 +90,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def waiting_conversations(self) -> list[Conversation]:
-        """Waiting conversations, danger first, then oldest first."""
+        """Waiting conversations in :func:`queue_order` (danger first, then the oldest,
+        then by id)."""
 
     @abc.abstractmethod
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
@@ -184,16 +189,9 @@ class Store(abc.ABC):
 
     # -- operators and desk keys --------------------------------------
     @abc.abstractmethod
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator: ...
+    def add_operator(self, new: NewOperator) -> Operator:
+        """Store a new operator; ValueError if an operator (removed ones too) has this
+        username."""
 
     @abc.abstractmethod
     def remove_operator(self, operator_id: int) -> None:
@@ -216,7 +214,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         """Add a desk key (it becomes the current one) with its secret key wrapped for
-        each operator id, in one transaction."""
+        each operator id, in one transaction: ValueError if the key id exists, KeyError
+        for an unknown operator id, and then nothing is stored."""
 
     @abc.abstractmethod
     def current_desk_key(self) -> DeskKey | None: ...

@@ -21,11 +21,13 @@ __all__ = [
     "DeskKey",
     "Handover",
     "NewConversation",
+    "NewOperator",
     "Note",
     "Operator",
     "StoredMessage",
     "check_capacity",
     "check_note_kind",
+    "queue_order",
 ]
 
 WHO = ("victim", "relative", "witness", "professional")
@@ -57,6 +59,22 @@ class NewConversation:
 
 
 @dataclass(frozen=True)
+class NewOperator:
+    """What :meth:`~pnav.sdk.store.Store.add_operator` stores for a new account: the
+    salt and KDF cost the console derives the operator's keys with, the hash of the
+    login key derived from the password (never the password), and the public key the
+    desk key is wrapped to (pnav.server.operators.desk.enrol_operator makes them)."""
+
+    username: str
+    role: str
+    salt: bytes
+    kdf_ops: int
+    kdf_mem: int
+    auth_hash: bytes
+    public_key: bytes
+
+
+@dataclass(frozen=True)
 class Conversation:
     id: str
     partner: str
@@ -77,6 +95,17 @@ class Conversation:
     # when ``person`` last changed, and when a message was last stored (epoch seconds)
     person_since: float
     last_activity: float
+
+
+def queue_order(conv: Conversation) -> tuple[bool, float, str]:
+    """The order of the queue, the one rule every store's ``waiting_conversations``
+    follows (and so the order routing offers conversations in and people see their
+    position in): a person in danger first, then the one waiting longest, then by id
+    (code-point order), so that equal times still give one order in every store and
+    every process. SQL stores write it as ``ORDER BY danger DESC, created_at, id`` with
+    a binary collation for ``id``; the store contract checks each store against this
+    function."""
+    return (not conv.danger, conv.created_at, conv.id)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,10 @@ class PostgresConversations(PostgresQueries):
         return found[0] if found else None
 
     def waiting_conversations(self) -> list[Conversation]:
-        return self._conversations("state = 'waiting' ORDER BY danger DESC, created_at, id")
+        # pnav.sdk.store.queue_order; "C": code-point order whatever the database's locale.
+        return self._conversations(
+            "state = 'waiting' ORDER BY danger DESC, created_at, id COLLATE \"C\""
+        )
 
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         return self._conversations(
