@@ -5,17 +5,13 @@ None of these responses sets a cookie; all of them are ``no-store``.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_sock import Sock
-from simple_websocket import ConnectionClosed
 
 from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
@@ -33,36 +29,14 @@ SocketHandler = Callable[[Any], None]
 
 
 def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], SocketHandler]:
-    """flask-sock's ``route``, typed, that ends the TCP stream with the websocket.
-
-    Under Werkzeug's server (``pnav serve``, the tests) flask-sock 0.7 lets the server
-    write an ``HTTP/1.1 200`` response after the websocket's close frame, which browsers
-    report as "Invalid frame header" (miguelgrinberg/flask-sock#20, #77). Once the
-    socket is shut for writing, that write fails as a dropped connection, which Werkzeug
-    ignores; gunicorn's mode writes nothing after the handler anyway."""
-    register: Callable[[SocketHandler], None] = sock.route(path, bp=blueprint)
-
-    def decorator(handler: SocketHandler) -> SocketHandler:
-        @functools.wraps(handler)
-        def run(ws: Any) -> None:
-            try:
-                handler(ws)
-            finally:
-                if ws.mode == "werkzeug":
-                    _end_stream(ws)
-
-        register(run)
-        return handler
-
+    """flask-sock's ``route``, typed. Every handler ends its socket itself
+    (``Connection.finish``: the close frame, then the connection shut), so nothing can
+    follow the close frame: under Werkzeug flask-sock 0.7 would otherwise let the server
+    write an ``HTTP/1.1 200`` after it, which browsers report as "Invalid frame header"
+    (miguelgrinberg/flask-sock#20, #77), and under gevent the duplicated socket would
+    keep the connection open."""
+    decorator: Callable[[SocketHandler], SocketHandler] = sock.route(path, bp=blueprint)
     return decorator
-
-
-def _end_stream(ws: Any) -> None:
-    """Close frame (unless one went already), then FIN: nothing can follow them."""
-    with contextlib.suppress(ConnectionClosed, OSError):
-        ws.close()
-    with contextlib.suppress(OSError):
-        ws.sock.shutdown(socket.SHUT_WR)
 
 
 _WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
