@@ -84,20 +84,30 @@ export function leaveFor(url) {
 
 /** @type {Window[]} the help-site tabs opened through openHelpSite */
 const helpTabs = [];
+/** @type {HTMLIFrameElement | null} the hidden blank frame that opens them */
+let tabOpener = null;
 
 /**
- * Open a help site (a referral card's web address) in a new tab this page can
- * close again at quick exit. The tab starts blank, so it is ours to script:
- * its opener is cut at once (the help site gets no handle on this page), then
- * it follows a link with no referrer to the site. Returns false when the
- * browser refused the tab (a popup blocker).
+ * Open a help site (a referral card's web address) in a new tab that quick
+ * exit can close again. Measured in Chromium: a page may close a tab only if
+ * it could navigate it, which needs the tab's opener to be reachable; so the
+ * tab keeps an opener, but a hidden blank frame of this page rather than the
+ * page itself: the help site can neither navigate that frame nor the page
+ * (SecurityError), and this page can still close the tab. The tab starts
+ * blank (ours to script), then follows a link with no referrer to the site.
+ * Returns false when the browser refused the tab (a popup blocker).
  * @param {string} url an http(s) URL
  */
 export function openHelpSite(url) {
-  const tab = open('', '_blank');
+  if (!tabOpener?.isConnected) {
+    // hidden: display none, so out of the tab order and the accessibility tree.
+    tabOpener = document.createElement('iframe');
+    tabOpener.hidden = true;
+    document.documentElement.append(tabOpener);
+  }
+  const tab = tabOpener.contentWindow?.open('', '_blank');
   if (!tab) return false;
   try {
-    tab.opener = null;
     const a = tab.document.createElement('a');
     a.href = url;
     a.rel = 'noreferrer';
