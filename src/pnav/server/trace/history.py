@@ -104,12 +104,12 @@ def read_visits(profile: Path) -> list[HistoryVisit]:
 def exit_chain(
     visits: Sequence[HistoryVisit], partner: Sequence[str], exit_url: str
 ) -> list[ChainFinding]:
-    """What History tells about the quick exit from a page of ``partner`` (URL
-    prefixes) to ``exit_url``: for each visit of the exit page, its redirect marks and
+    """What History tells about the quick exit from a page of ``partner`` (its URLs)
+    to ``exit_url``: for each visit of the exit page, its redirect marks and
     its link to a partner visit; for the last partner visit, its recorded duration
     (about as long as the chat: not avoidable, reported as a fact, not a trace)."""
     by_id = {v.id: v for v in visits}
-    on_partner = [v for v in visits if v.url.startswith(tuple(partner))]
+    on_partner = [v for v in visits if v.url in partner and v.url != exit_url]
     partner_ids = {v.id for v in on_partner}
     found: list[ChainFinding] = []
     for visit in (v for v in visits if v.url == exit_url):

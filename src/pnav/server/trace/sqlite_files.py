@@ -108,4 +108,3 @@ def main_of(sidecar: Path, suffix: str) -> Path | None:
         return None
     main = sidecar.with_name(sidecar.name[: -len(suffix)])
     return main if main.is_file() else None
-
