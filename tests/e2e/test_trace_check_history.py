@@ -19,8 +19,9 @@ from flask import Flask, Response, request
 
 from pnav.sdk import embed_snippet
 from pnav.server import Settings, create_app
-from pnav.server.cli import _server, main
+from pnav.server.cli import main
 from pnav.server.operators.desk import enrol_operator
+from pnav.server.serving import dev_server as _server
 from pnav.server.stores.sqlite.store import SQLiteStore
 
 
