@@ -9,6 +9,7 @@ import { ConversationView } from './conversation.js';
 import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
+import { onShiftThrice } from '../shared/quick-exit.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -33,8 +34,6 @@ let session = null;
 let offer = null;
 // The loader sets <html lang>; use it until init arrives.
 let t = translator(chatStrings, uiLang(document.documentElement.lang));
-/** @type {number[]} */
-let shifts = [];
 
 const main = h('main', { className: 'pnav-main' }, h('p', { className: 'pnav-status' }, t('loading')));
 const title = h('h1', { className: 'pnav-title' });
@@ -61,23 +60,9 @@ leaveButton.addEventListener('click', leave);
 exitButton.addEventListener('click', leave);
 closeButton.addEventListener('click', () => parent.postMessage({ t: 'close' }, '*'));
 
-// Shift three times within 2 s: keys pressed in here never reach the partner
-// page, so forward the gesture to the loader. Any other key resets the count,
-// so capitals typed in a message never trigger it. Physical keys only: a
-// script's synthetic events have isTrusted false, and a phone's on-screen
-// keyboard sends no keydown for its shift key, so neither can trigger it.
-addEventListener('keydown', (e) => {
-  if (!e.isTrusted) return;
-  if (e.key !== 'Shift') {
-    shifts = [];
-    return;
-  }
-  if (e.repeat) return;
-  const now = Date.now();
-  shifts = shifts.filter((s) => now - s < 2000);
-  shifts.push(now);
-  if (shifts.length >= 3) leave();
-}, true);
+// Shift three times within 2 s (shared/quick-exit.js): keys pressed in here
+// never reach the partner page, so the gesture is forwarded to the loader.
+onShiftThrice(window, leave);
 
 addEventListener('message', (e) => {
   if (e.source !== window.parent) return;
@@ -146,7 +131,7 @@ function showPrechat() {
 /** @param {import('./prechat.js').PrechatAnswers} a */
 function start(a) {
   if (!init || session) return;
-  const view = new ConversationView(t, { onSend: (text) => session?.send(text) ?? null });
+  const view = new ConversationView(t, viewEvents);
   main.replaceChildren(view.el);
   if (a.danger) main.prepend(h('p', { className: 'pnav-emergency', 'data-pnav': 'emergency' }, t('dangerNumbers')));
   session = new ChatSession(sessionInit(init), { who: a.who, what: a.what, danger: a.danger, lang: a.writes || a.lang },
@@ -154,6 +139,13 @@ function start(a) {
   session.connect();
   view.focus();
 }
+
+/** @type {import('./conversation.js').ViewEvents} */
+const viewEvents = {
+  onSend: (text) => session?.send(text) ?? null,
+  // The loader opens the tab, so that quick exit can close it again.
+  onOpenSite: (url) => parent.postMessage({ t: 'open', url }, '*'),
+};
 
 /** @param {Init} i */
 function sessionInit(i) {
@@ -234,7 +226,7 @@ function showCodeEntry() {
 function comeBack(keys, entry) {
   if (!init) return;
   if (!session) {
-    const view = new ConversationView(t, { onSend: (text) => session?.send(text) ?? null });
+    const view = new ConversationView(t, viewEvents);
     const events = sessionEvents(view, mountOffer(view));
     session = new ChatSession(sessionInit(init), null, {
       ...events,

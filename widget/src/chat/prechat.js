@@ -2,6 +2,7 @@
 // Rendered again (same answers kept) when the interface language changes.
 import { UI_LANGS, WRITE_LANGS } from '../shared/i18n.js';
 import { h } from '../shared/dom.js';
+import { exitHintKey } from '../shared/quick-exit.js';
 
 export const WHO = ['victim', 'relative', 'witness', 'professional'];
 export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_harassment', 'discrimination', 'other'];
@@ -52,7 +53,7 @@ export function renderPrechat(t, answers, on) {
     h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-write-lang' }, t('writeLang')), writes),
     error,
     h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'prechat-start' }, t('start')),
-    h('p', { className: 'pnav-hint' }, t('quickExitHint')),
+    h('p', { className: 'pnav-hint', 'data-pnav': 'exit-hint' }, t(exitHintKey())),
   );
 
   form.addEventListener('submit', (e) => {

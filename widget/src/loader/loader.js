@@ -4,6 +4,8 @@
 // quick exit. Dependency-free and small on purpose: it loads on every page view.
 // Styles go through element.style only, so a strict partner CSP (no
 // 'unsafe-inline' styles) does not break it. It stores nothing anywhere.
+import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared/quick-exit.js';
+
 (() => {
   const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   if (!script || !script.src || document.querySelector('[data-pnav="banner"]')) return;
@@ -39,8 +41,6 @@
   let exitUrl = '';
   let ready = false;
   let fetching = false;
-  /** @type {number[]} */
-  let shifts = [];
 
   /** @param {string | undefined} value @param {string | URL} [base] */
   function httpUrl(value, base = location.href) {
@@ -152,25 +152,8 @@
   });
   exitBtn.addEventListener('click', quickExit);
 
-  // Shift pressed three times within 2 s, anywhere on the page. Capture phase,
-  // so a partner handler that stops propagation cannot swallow it. Any other
-  // key resets the count (as GOV.UK's exit-this-page does), so typing
-  // "Je Suis Ici" never leaves by accident. Physical keys only: a script's
-  // synthetic events have isTrusted false, and a phone's on-screen keyboard
-  // sends no keydown for its shift key (it only changes the next letter), so
-  // neither can trigger it; a held key (repeat) counts once.
-  addEventListener('keydown', (e) => {
-    if (!e.isTrusted) return;
-    if (e.key !== 'Shift') {
-      shifts = [];
-      return;
-    }
-    if (e.repeat) return;
-    const now = Date.now();
-    shifts = shifts.filter((t) => now - t < 2000);
-    shifts.push(now);
-    if (shifts.length >= 3) quickExit();
-  }, true);
+  // Shift pressed three times within 2 s, anywhere on the page (shared/quick-exit.js).
+  onShiftThrice(window, quickExit);
 
   addEventListener('message', (e) => {
     if (!frame || e.source !== frame.contentWindow) return;
@@ -185,6 +168,10 @@
       quickExit();
     } else if (d.t === 'close') {
       showPanel(false);
+    } else if (d.t === 'open' && typeof d.url === 'string' && d.url.length < 4096) {
+      // A referral card's web site, which the chat cannot open in a tab it could close.
+      const url = httpUrl(d.url);
+      if (url) openHelpSite(url);
     } else if (d.t === 'ticket') {
       // The chat's ticket expired before the person pressed start: fetch anew.
       ticket = null;
@@ -303,7 +290,7 @@
 
   /**
    * Leave now. Synchronous and defensive: every step is wrapped, so a dead
-   * iframe or socket can never stop the final location.replace(). The page is
+   * iframe or socket can never stop the final navigation. The page is
    * blanked first, in this same task, so the next frame painted is blank
    * whatever the chat or the network are doing: the iframe is hidden and a
    * neutral cover goes over everything (in the top layer where supported).
@@ -326,9 +313,13 @@
     try {
       frame?.contentWindow?.postMessage({ t: 'exit' }, '*');
     } catch { /* keep leaving */ }
+    try {
+      closeHelpSites();
+    } catch { /* keep leaving */ }
     drop();
     exitUrl = '';
-    location.replace(neutral);
+    // As a followed link, not location.replace(): History records no redirect chain.
+    leaveFor(neutral);
   }
 
   /**
