@@ -86,9 +86,14 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
             enrol_operator(store, name, pw, kdf_ops=1, kdf_mem=8 << 20, unlock_with=unlock)
             passwords[name] = pw
         store.close()
-        server = ServerProcess(
-            data, env={"PNAV_PARTNERS": f"demo={PARTNER}", "PNAV_SECURE_COOKIES": "0"}
-        )
+        env = {
+            "PNAV_PARTNERS": f"demo={PARTNER}",
+            "PNAV_SECURE_COOKIES": "0",
+            # Every client of the soak comes from 127.0.0.1: one socket each, and room for
+            # the old ones a reconnection leaves behind until the server notices them.
+            "PNAV_MAX_SOCKETS_PER_ADDRESS": str(2 * (n + OPERATORS)),
+        }
+        server = ServerProcess(data, env=env)
         server.start()
         tally = Tally()
         ops = [
