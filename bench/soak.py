@@ -15,6 +15,7 @@ thread (writers' pauses, the chaos' choices), so a seed repeats a run's choices.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import statistics
@@ -267,7 +268,8 @@ def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
         f"({n} conversations x {m} messages per side, one `pnav serve` process on SQLite, "
         f"{OPERATORS} operators; the soak run cuts random client connections every "
         "0.2-0.6 s and kills the server with SIGKILL up to three times). "
-        f"Measured {time.strftime('%Y-%m-%d')}.\n\n"
+        f"Measured {time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} "
+        "at the end.\n\n"
         "```\n"
         f"{_line('baseline (no faults)', baseline)}\n"
         f"{_line('soak (disconnects + restarts)', soak)}\n"
