@@ -1,0 +1,40 @@
+"""Idle sockets stay cheap (issue 16): the server declines the permessage-deflate that
+browsers offer (bodies are ciphertext; a compressor per socket costs ~200 KiB)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import LiveServer
+
+
+def _handshake(url: str, path: str, extensions: str) -> str:
+    """The server's answer to a websocket upgrade that offers ``extensions``."""
+    parts = urlsplit(url)
+    key = base64.b64encode(secrets.token_bytes(16)).decode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Extensions: {extensions}\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, "the server closed the connection during the handshake"
+            answer += chunk
+    return answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+
+
+@pytest.mark.parametrize("path", ["/ws/person", "/console/ws"])
+def test_compression_offered_by_a_browser_is_declined(live_server: LiveServer, path: str) -> None:
+    offer = "permessage-deflate; client_max_window_bits"  # what Chromium sends
+    head = _handshake(live_server.url, path, offer)
+    assert head.startswith("HTTP/1.1 101"), head
+    assert "sec-websocket-extensions" not in head.lower(), head
