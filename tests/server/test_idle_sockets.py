@@ -6,11 +6,10 @@ from __future__ import annotations
 import base64
 import secrets
 import socket
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
-from tests.conftest import LiveServer
 
 
 def _handshake(url: str, path: str, extensions: str) -> str:
@@ -33,7 +32,7 @@ def _handshake(url: str, path: str, extensions: str) -> str:
 
 
 @pytest.mark.parametrize("path", ["/ws/person", "/console/ws"])
-def test_compression_offered_by_a_browser_is_declined(live_server: LiveServer, path: str) -> None:
+def test_compression_offered_by_a_browser_is_declined(live_server: Any, path: str) -> None:
     offer = "permessage-deflate; client_max_window_bits"  # what Chromium sends
     head = _handshake(live_server.url, path, offer)
     assert head.startswith("HTTP/1.1 101"), head
