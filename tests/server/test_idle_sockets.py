@@ -37,3 +37,50 @@ def test_compression_offered_by_a_browser_is_declined(live_server: Any, path: st
     head = _handshake(live_server.url, path, offer)
     assert head.startswith("HTTP/1.1 101"), head
     assert "sec-websocket-extensions" not in head.lower(), head
+
+
+class _Socket:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, data: str) -> None:
+        self.sent.append(data)
+
+    def close(self, reason: int | None = None, message: str | None = None) -> None:
+        pass
+
+
+def test_the_floor_is_built_only_while_a_supervisor_is_connected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pnav.sdk.memory_store import MemoryStore
+    from pnav.server.chat import supervision
+    from pnav.server.chat.hub import Connection, Hub
+    from pnav.server.chat.service import ChatService
+    from pnav.server.chat.tokens import Tokens
+
+    builds = []
+    real = supervision.floor_frame
+
+    def counted(*args: Any) -> dict[str, Any]:
+        builds.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(supervision, "floor_frame", counted)
+    hub = Hub()
+    chat = ChatService(MemoryStore(), hub, Tokens(b"k" * 32, 120, 3600, 3600), 65536)
+    try:
+        chat.supervision.refresh_floor()
+        assert builds == []  # nobody to show it to
+        sock = _Socket()
+        conn = Connection(sock)
+        hub.join_operator(7, conn, supervisor=True)
+        chat.supervision.refresh_floor()
+        assert len(builds) == 1
+        assert any('"t":"floor"' in frame for frame in sock.sent)
+        hub.leave_operator(7, conn)
+        chat.supervision.refresh_floor()
+        assert len(builds) == 1
+    finally:
+        chat.close()
+        hub.close()

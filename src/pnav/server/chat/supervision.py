@@ -143,7 +143,14 @@ class Supervision:
         self._away[operator_id] = since
 
     def refresh_floor(self, force_to: Connection | None = None) -> None:
-        """Send supervisors the floor when it changed (and ``force_to`` it anyway)."""
+        """Send supervisors the floor when it changed (and ``force_to`` it anyway).
+
+        Built only while a supervisor is connected somewhere: with none, it would cost a
+        read per held conversation on every queue change for nobody."""
+        if force_to is None and not self.hub.supervisor_connected():
+            with self._floor_lock:
+                self._floor = None  # the first supervisor to come gets it afresh
+            return
         with self._floor_lock:
             frame = floor_frame(
                 self.store,
@@ -162,14 +169,17 @@ class Supervision:
         than ``operator_grace``) or whose account was removed (at once)."""
         items = []
         removed = {op.id for op in self.store.list_operators() if op.removed}
+        connected: dict[int, bool] = {}  # asked once per operator, not per conversation
         for conv in self.store.active_conversations():
             op_id = conv.operator_id
             if op_id is None:
                 continue
             since = self._away.get(op_id, self._started)
+            if op_id not in connected:
+                connected[op_id] = self.hub.operator_connected(op_id)
             if op_id in removed:
                 reason = "operator_removed"
-            elif self.hub.operator_connected(op_id):
+            elif connected[op_id]:
                 continue
             elif now - since >= self.ctx.timings.operator_grace:
                 reason = "operator_away"
