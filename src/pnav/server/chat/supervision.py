@@ -168,20 +168,26 @@ class Supervision:
         """Tell supervisors which conversations wait for an operator who is away (longer
         than ``operator_grace``) or whose account was removed (at once)."""
         items = []
-        removed = {op.id for op in self.store.list_operators() if op.removed}
-        connected: dict[int, bool] = {}  # asked once per operator, not per conversation
-        for conv in self.store.active_conversations():
+        operators = self.store.list_operators()  # removal keeps the account, marked
+        removed = {op.id for op in operators if op.removed}
+        grace = self.ctx.timings.operator_grace
+        # Presence is asked once per operator; the conversations are read only when some
+        # operator is away or removed (every maintenance round, at any scale).
+        away = {
+            op.id
+            for op in operators
+            if not op.removed
+            and now - self._away.get(op.id, self._started) >= grace
+            and not self.hub.operator_connected(op.id)
+        }
+        for conv in self.store.active_conversations() if removed or away else []:
             op_id = conv.operator_id
             if op_id is None:
                 continue
             since = self._away.get(op_id, self._started)
-            if op_id not in connected:
-                connected[op_id] = self.hub.operator_connected(op_id)
             if op_id in removed:
                 reason = "operator_removed"
-            elif connected[op_id]:
-                continue
-            elif now - since >= self.ctx.timings.operator_grace:
+            elif op_id in away:
                 reason = "operator_away"
             else:
                 continue
