@@ -74,7 +74,7 @@ VARIANTS = [
         workers=4,
         store="postgres",
     ),
-    Variant("pnav_serve", "pnav serve (threaded development server), SQLite", "pnav", "serve"),
+    Variant("pnav_serve", "pnav serve (gevent, one process), SQLite", "pnav", "serve"),
 ]
 
 
