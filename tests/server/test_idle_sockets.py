@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import secrets
 import socket
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,6 +50,9 @@ class _Socket:
     def close(self, reason: int | None = None, message: str | None = None) -> None:
         pass
 
+    def abort(self) -> None:
+        pass
+
 
 def test_the_floor_is_built_only_while_a_supervisor_is_connected(
     monkeypatch: pytest.MonkeyPatch,
@@ -77,8 +81,12 @@ def test_the_floor_is_built_only_while_a_supervisor_is_connected(
         hub.join_operator(7, conn, supervisor=True)
         chat.supervision.refresh_floor()
         assert len(builds) == 1
-        assert any('"t":"floor"' in frame for frame in sock.sent)
+        deadline = time.monotonic() + 10  # the connection's writer sends it
+        while not any('"t":"floor"' in frame for frame in sock.sent):
+            assert time.monotonic() < deadline, "the supervisor never got the floor"
+            time.sleep(0.01)
         hub.leave_operator(7, conn)
+        conn.finish()
         chat.supervision.refresh_floor()
         assert len(builds) == 1
     finally:
