@@ -115,6 +115,9 @@ class Server:
             "PNAV_SECRET_KEY": secrets.token_hex(32),
             # Maintenance runs every second, so every measured window includes it.
             "PNAV_MAINTENANCE_EVERY": "1",
+            # Every simulated person comes from 127.0.0.1: the per-address limit would
+            # count them as one attacker.
+            "PNAV_MAX_SOCKETS_PER_ADDRESS": "5000",
             "PNAV_BENCH_PASSWORD": self.password,
             "PNAV_BENCH_OPERATORS": ",".join(self.operators),
         }
