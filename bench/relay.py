@@ -177,7 +177,12 @@ def _table(rows: list[dict[str, Any]], levels: list[int]) -> str:
 
 
 def _write(
-    rows: list[dict[str, Any]], levels: list[int], runs: int, seconds: float, command: str
+    rows: list[dict[str, Any]],
+    levels: list[int],
+    runs: int,
+    seconds: float,
+    command: str,
+    failures: list[str],
 ) -> None:
     section = (
         "## Relay: person to operator, against the framework's echo\n\n"
@@ -193,7 +198,7 @@ def _write(
         f"while the last {levels[-1] - levels[-2] if len(levels) > 1 else levels[0]:,} "
         "conversations opened, divided by their number. CPU: all server processes (not "
         "PostgreSQL or Redis), over the window, per message relayed.\n\n"
-        "```\n" + "\n".join(_line(r) for r in rows) + "\n```\n"
+        "```\n" + "\n".join([*(_line(r) for r in rows), *failures]) + "\n```\n"
     )
     write_section(section)
 
@@ -217,17 +222,24 @@ def main() -> int:
     warmup = 0.5
     chosen = [v for v in VARIANTS if not args.only or v.key in args.only.split(",")]
     results: dict[str, list[dict[str, Any]]] = {v.key: [] for v in chosen}
+    failures: list[str] = []
     for run in range(runs):
         for variant in chosen:
-            figures = measure(variant, levels, warmup, seconds)
+            try:
+                figures = measure(variant, levels, warmup, seconds)
+            except RuntimeError as exc:  # one server's failed run is reported, not fatal
+                failures.append(f"run {run + 1} {variant.key}: {exc}")
+                print(failures[-1], flush=True)
+                continue
             results[variant.key].append(figures)
             print(f"run {run + 1} {variant.key}: {figures}", flush=True)
-    rows = [summarise(v, results[v.key], levels) for v in chosen]
+    rows = [summarise(v, results[v.key], levels) for v in chosen if results[v.key]]
     print()
     print(_table(rows, levels))
     if not args.no_write:
-        _write(rows, levels, runs, seconds, "python bench/relay.py " + " ".join(sys.argv[1:]))
-    return 0
+        command = "python bench/relay.py " + " ".join(sys.argv[1:])
+        _write(rows, levels, runs, seconds, command.strip(), failures)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
