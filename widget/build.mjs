@@ -15,9 +15,10 @@ const out = join(here, '..', 'src', 'pnav', 'server', 'web', 'static');
 const LOADER_BUDGET = 8 * 1024;
 // Gzip budgets (bytes) of what runs before the first screen; the build fails past them.
 // Issue 16's targets are 20 KB for the chat and 40 KB for the console; these are the
-// ceilings met today, lowered as the interface strings (one language at a time) and
-// the rest land. bench/bundles.py measures both against the targets.
-const GZIP_BUDGETS = { 'widget/chat.js': 24 * 1024, 'console/console.js': 56 * 1024 };
+// ceilings met today (the locale tables, every language of every string, are in both
+// bundles until they load one language on demand), to be lowered as that lands.
+// bench/bundles.py measures both against the targets.
+const GZIP_BUDGETS = { 'widget/chat.js': 33 * 1024, 'console/console.js': 56 * 1024 };
 
 /** The chat leaves Argon2 out: crypto.js's default import of it becomes a stub, and the
  * chat loads widget/argon2.js from the server instead (chat/main.js).
