@@ -170,7 +170,7 @@ class Server:
         elif v.server == "websockets":
             cmd = [sys.executable, str(BENCH / "relay_echo_websockets.py"), str(self.port)]
         else:
-            cmd = [sys.executable, "-m", "pnav.server", "serve", "--port", str(self.port)]
+            cmd = [sys.executable, "-m", "pnav", "serve", "--port", str(self.port)]
         log = (self.workdir / f"{v.key}.log").open("ab")
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
         log.close()
