@@ -2,7 +2,7 @@
 // opaque: it has no storage and must not try any. It talks to the partner page
 // only through postMessage with the loader, and to the server over one websocket.
 import { chatStrings, translator, uiLang } from '../shared/i18n.js';
-import { fromBase64 } from '../shared/crypto.js';
+import { fromBase64, setArgon2Loader } from '../shared/crypto.js';
 import { h } from '../shared/dom.js';
 import { renderPrechat } from './prechat.js';
 import { ConversationView } from './conversation.js';
@@ -23,6 +23,27 @@ import { onShiftThrice } from '../shared/quick-exit.js';
  *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  * @property {unknown} [resume] the resume-code KDF parameters (chat/resume.js)
  */
+
+// Argon2id (resume codes only) is not in this bundle: it comes from the same server,
+// under the same CSP and no-store, the first time a code is made or typed.
+const argon2Url = new URL('argon2.js', /** @type {HTMLScriptElement} */ (document.currentScript).src).href;
+setArgon2Loader(
+  () =>
+    new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = argon2Url;
+      script.onload = () => {
+        const argon2id = /** @type {any} */ (globalThis).pnavArgon2id;
+        if (typeof argon2id === 'function') resolve(argon2id);
+        else reject(new Error('argon2.js did not load'));
+      };
+      script.onerror = () => {
+        script.remove();
+        reject(new Error('argon2.js did not load'));
+      };
+      document.head.append(script);
+    }),
+);
 
 /** @type {Init | null} */
 let init = null;

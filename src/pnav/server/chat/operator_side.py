@@ -114,7 +114,7 @@ class OperatorSide:
 
     def message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
-        conv_id = self.ctx.frame_conversation(frame).id
+        conv_id = require_str(frame, "conv", 64)  # read once, under the lock
         body = body_bytes(frame, self.ctx.max_body_chars, cid)
         with self.ctx.lock(conv_id):
             conv = self._own(op, self.ctx.frame_conversation(frame), cid)

@@ -36,6 +36,11 @@ __all__ = ["ChatService", "Timings"]
 log = logging.getLogger(__name__)
 
 
+def _yield() -> None:
+    """Let other sockets run (a greenlet switch under gevent, a GIL switch with threads)."""
+    time.sleep(0)
+
+
 class ChatService:
     """Every method of every part may be called from any socket's thread (ordering and
     lock order: :mod:`~pnav.server.chat.context`)."""
@@ -75,16 +80,21 @@ class ChatService:
 
     def tick(self, now: float | None = None) -> None:
         """Removed accounts, presence, supervision, idle closing and retention; run every
-        few seconds."""
+        few seconds. It runs in steps with a yield between them (a greenlet switch under
+        gevent), so that sockets are served between the steps instead of after all."""
         now = self.clock() if now is None else now
         t = self.ctx.timings
         self.operator.end_removed()
+        _yield()
         for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
             with self.ctx.lock(conv.id):
                 if not self.hub.person_connected(conv.id):
                     self.lifecycle.presence(conv, "gone", now)
+            _yield()
         self.supervision.refresh_attention(now)
+        _yield()
         self.supervision.refresh_floor()
+        _yield()
         queue_changed = False
         for conv in self.store.idle_conversations(now - t.idle_close_hours * 3600):
             with self.ctx.lock(conv.id):
@@ -94,6 +104,7 @@ class ChatService:
                 except FrameError:
                     continue  # closed meanwhile
                 queue_changed |= conv.state == "waiting"
+            _yield()
         if queue_changed:
             self.lifecycle.queue_changed()
         self.routing.soon()

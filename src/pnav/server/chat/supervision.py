@@ -143,7 +143,14 @@ class Supervision:
         self._away[operator_id] = since
 
     def refresh_floor(self, force_to: Connection | None = None) -> None:
-        """Send supervisors the floor when it changed (and ``force_to`` it anyway)."""
+        """Send supervisors the floor when it changed (and ``force_to`` it anyway).
+
+        Built only while a supervisor is connected somewhere: with none, it would cost a
+        read per held conversation on every queue change for nobody."""
+        if force_to is None and not self.hub.supervisor_connected():
+            with self._floor_lock:
+                self._floor = None  # the first supervisor to come gets it afresh
+            return
         with self._floor_lock:
             frame = floor_frame(
                 self.store,
@@ -161,17 +168,26 @@ class Supervision:
         """Tell supervisors which conversations wait for an operator who is away (longer
         than ``operator_grace``) or whose account was removed (at once)."""
         items = []
-        removed = {op.id for op in self.store.list_operators() if op.removed}
-        for conv in self.store.active_conversations():
+        operators = self.store.list_operators()  # removal keeps the account, marked
+        removed = {op.id for op in operators if op.removed}
+        grace = self.ctx.timings.operator_grace
+        # Presence is asked once per operator; the conversations are read only when some
+        # operator is away or removed (every maintenance round, at any scale).
+        away = {
+            op.id
+            for op in operators
+            if not op.removed
+            and now - self._away.get(op.id, self._started) >= grace
+            and not self.hub.operator_connected(op.id)
+        }
+        for conv in self.store.active_conversations() if removed or away else []:
             op_id = conv.operator_id
             if op_id is None:
                 continue
             since = self._away.get(op_id, self._started)
             if op_id in removed:
                 reason = "operator_removed"
-            elif self.hub.operator_connected(op_id):
-                continue
-            elif now - since >= self.ctx.timings.operator_grace:
+            elif op_id in away:
                 reason = "operator_away"
             else:
                 continue

@@ -37,6 +37,22 @@ _HARD_FRAME_LIMIT = 1024 * 1024
 _PING_SECONDS = 25
 
 
+def _decline_compression(wsgi_app: Any) -> Any:
+    """Take the ``permessage-deflate`` offer out of websocket handshakes.
+
+    Browsers offer it and simple-websocket accepts whatever is offered, which costs a
+    zlib compressor and decompressor (about 200 KiB) for every idle socket; message
+    bodies are ciphertext in base64, which deflate barely shrinks. Without the offer
+    the handshake settles on plain frames (RFC 7692: an extension is used only if
+    both sides agree)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be opened (unreachable, or its schema needs `pnav db upgrade`)."""
 
@@ -145,6 +161,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     headers.init_app(app)
     sockets.init_app(app, app.extensions["pnav"].sockets)
+    app.wsgi_app = _decline_compression(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(person.bp)
     app.register_blueprint(console.bp)
     logging.getLogger("pnav").setLevel(logging.INFO)

@@ -39,7 +39,7 @@ def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], S
     return decorator
 
 
-_WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
+_WIDGET_FILES = {"loader.js", "chat.js", "chat.css", "argon2.js"}
 
 
 @bp.get("/widget/<name>")
@@ -154,6 +154,10 @@ def person_socket(ws: Any) -> None:
                 elif conv_id is None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
+                    # A hello in time (a mistyped resume code, say: each try costs the
+                    # person an Argon2 derivation) earns the next try a full wait; wrong
+                    # codes are capped per socket and per server (chat/resume.py).
+                    hello_by = time.monotonic() + st.settings.hello_timeout
                     conv_id = chat.person.hello(frame, conn)
                 elif kind == "msg":
                     chat.person.message(conv_id, frame, conn)

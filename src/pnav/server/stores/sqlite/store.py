@@ -18,6 +18,7 @@ from typing import Any
 
 from pnav.sdk.store import ActivityCounts, check_bounds
 from pnav.server.stores import activity_sql
+from pnav.server.stores.group_commit import GroupCommit
 from pnav.server.stores.migrations import Migration, SchemaVersionError
 from pnav.server.stores.sqlite.conversations import SQLiteConversations
 from pnav.server.stores.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, migrate
@@ -58,6 +59,7 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
         self._db.execute("PRAGMA synchronous=FULL")
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
+        self._appends = GroupCommit(self._write_appends)
         try:
             migrate(self._db, self.path, MIGRATIONS, upgrading=False)
         except BaseException:
