@@ -19,7 +19,7 @@ from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
 from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
-from pnav.server.web import canned_api, casework_api, operators_api
+from pnav.server.web import canned_api, casework_api, floor_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
 from pnav.server.web.person import socket_route
 from pnav.server.web.sockets import WebSocket
@@ -99,6 +99,7 @@ def login() -> Response:
     response = jsonify(
         {
             "operator": {"id": op.id, "username": op.username, "role": op.role},
+            "settings": floor_api.console_settings(op),
             "desk_keys": [
                 {
                     "id": key_id,
@@ -138,6 +139,20 @@ def current_operator() -> Operator:
     if op is None or op.removed:
         abort(401)
     return op
+
+
+@bp.get("/api/me")
+def me() -> Response:
+    """The console's own settings (floor_api.py)."""
+    return jsonify(floor_api.console_settings(current_operator()))
+
+
+@bp.put("/api/me")
+def me_change() -> Response:
+    """Keep the console language the operator chose with their account (floor_api.py)."""
+    if not _same_origin():
+        return _error(403, "settings are only changed from the console page")
+    return floor_api.set_me(current_operator())
 
 
 @bp.get("/api/translate")

@@ -19,9 +19,7 @@ __all__ = ["FloorContract"]
 
 
 class FloorContract(StoreContractBase):
-    def test_a_person_who_left_leaves_the_queue_and_comes_back_in_place(
-        self, store: Store
-    ) -> None:
+    def test_a_person_who_left_leaves_the_queue_and_comes_back_in_place(self, store: Store) -> None:
         first, second, third = (self.conversation(store) for _ in range(3))
         danger = self.conversation(store, danger=True)
         assert ids(store.waiting_conversations()) == [danger.id, first.id, second.id, third.id]
