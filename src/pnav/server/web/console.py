@@ -7,6 +7,7 @@ them; only the console, which knows the wrap key, can open it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
@@ -16,6 +17,7 @@ from pnav.sdk import crypto
 from pnav.sdk.store import Operator
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
+from pnav.server.chat.supervision import FLOOR_ROLES
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
 from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
@@ -274,15 +276,27 @@ def operator_socket(ws: Any) -> None:
         conn.finish()
         return
     chat.operator.connect(op, conn)
-    handlers = {
+    if op.role in FLOOR_ROLES:
+        chat.help.send_open(conn)
+
+    def close(f: dict[str, Any]) -> None:
+        chat.operator.close(op, f)
+        chat.help.forget(str(f.get("conv")))
+
+    def join(f: dict[str, Any]) -> None:
+        chat.supervision.join(op, f)
+        chat.help.joined(op, f)  # joining from a help call answers it
+
+    handlers: dict[str, Callable[[dict[str, Any]], None]] = {
         "accept": lambda f: chat.operator.accept(op, f, conn),
         "sync": lambda f: chat.operator.sync(op, f, conn),
         "msg": lambda f: chat.operator.message(op, f, conn),
-        "close": lambda f: chat.operator.close(op, f),
+        "close": close,
         "transfer": lambda f: chat.operator.transfer(op, f, conn),
         # notes and supervision (notes.py, supervision.py)
         "note": lambda f: chat.notes.write(op, f),
-        "join": lambda f: chat.supervision.join(op, f),
+        "join": join,
+        "help": lambda f: chat.help.ask(op, f, conn),
         "leave": lambda f: chat.supervision.leave(op, f),
         "capacity": lambda f: chat.supervision.set_capacity(op, f, conn),
         "ping": lambda f: conn.send({"t": "pong"}),

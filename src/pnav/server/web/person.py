@@ -163,6 +163,12 @@ def person_socket(ws: Any) -> None:
                 elif conv_id is None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
+                    starting = not isinstance(frame.get("resume"), dict) and not isinstance(
+                        frame.get("code"), dict
+                    )
+                    if starting and floor_api.duty_now().reason == "closed":
+                        # outside the service hours nobody will answer: no conversation
+                        raise FrameError("service_closed", "the service is closed at this time")
                     conv_id = chat.person.hello(frame, conn)
                 elif kind == "msg":
                     chat.person.message(conv_id, frame, conn)
