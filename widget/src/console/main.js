@@ -20,6 +20,7 @@ import { referralTool, sendCard } from './referral.js';
 import { Alerts, alertSettings } from './alerts.js';
 import { Shortcuts } from './shortcuts.js';
 import { carryTool } from './carry.js';
+import { HelpView } from './help.js';
 import { convKey } from './desk.js';
 
 // Before login, the browser's language; after, the one kept with the account.
@@ -55,7 +56,7 @@ const ui = {
   floorDangerSection: /** @type {HTMLElement} */ ($('floor-danger-section')),
 };
 
-/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision, alerts: Alerts, shortcuts: Shortcuts, operator: {username?: string, role?: string}, deskKeys: Map<string, Uint8Array>, settings: Record<string, any>} | null} */
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision, alerts: Alerts, shortcuts: Shortcuts, help: HelpView, operator: {username?: string, role?: string}, deskKeys: Map<string, Uint8Array>, settings: Record<string, any>} | null} */
 let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
@@ -142,6 +143,11 @@ function startDesk(operator, deskKeys, settings) {
     return problem === null ? null : problem === 'noKey' ? 'transferNoKey' : problem === 'tooLong' ? 'transferTooLong'
       : problem === 'offline' ? 'transferOffline' : 'error.not_yours';
   };
+  const help = new HelpView($('help-requests-section'), $('help-requests'), {
+    t, label,
+    onJoin: (conv) => desk.join(conv),
+    onCall: () => alerts.alert('danger', t('alert.help')),
+  });
   const translations = new Translations(lang);
   translations.check();
   const casework = caseworkAvailable();
@@ -164,6 +170,7 @@ function startDesk(operator, deskKeys, settings) {
       cannedPicker(canned, { t, lang }),
       // Words the person wrote, carried into the casework forms (carry.js).
       carryTool({ t }),
+      help.tool((key) => desk.askHelp(key)),
       // Casework (emergency.js, report.js, referral.js): which backends exist is asked once.
       emergencyTool({ t, available: casework }),
       reportTool({ t, label, available: casework }),
@@ -237,6 +244,7 @@ function startDesk(operator, deskKeys, settings) {
       ui.connection.textContent = state === 'open' ? t('connected') : state === 'retrying' ? t('reconnecting') : '';
     },
     ...staff.events,
+    onHelp: (f, key) => help.take(f, key),
   });
   const shortcuts = new Shortcuts(t, {
     takeNext: () => {
@@ -254,7 +262,7 @@ function startDesk(operator, deskKeys, settings) {
     t, alerts, lang, langs: CONSOLE_LANGS,
     onLang: (l) => changeLang(l),
   }));
-  session = { desk, queue, conversations, attention, cannedAdmin, operatorsAdmin, staff, alerts, shortcuts, operator, deskKeys, settings };
+  session = { desk, queue, conversations, attention, cannedAdmin, operatorsAdmin, staff, alerts, shortcuts, help, operator, deskKeys, settings };
   desk.start();
 }
 
@@ -318,10 +326,12 @@ function stopDesk() {
     session.staff.stop();
     session.alerts.stop();
     session.shortcuts.stop();
+    session.help.stop();
     session = null;
   }
   ui.settingsSlot.replaceChildren();
   ui.shortcutsOpen.hidden = true;
+  delete document.body.dataset.role;
   ui.floorDanger.replaceChildren();
   ui.floorDangerSection.hidden = true;
   ui.desk.hidden = true;
@@ -342,7 +352,10 @@ ui.shortcutsOpen.addEventListener('click', () => session?.shortcuts.help());
  * @param {OperatorsAdmin} operatorsAdmin shown to supervisors
  */
 function showOperator(op, attention, cannedAdmin, operatorsAdmin) {
-  ui.operator.textContent = [op.username, op.role].filter((x) => typeof x === 'string' && x).join(' · ');
+  const role = typeof op.role === 'string' && op.role ? t(`role.${op.role}`) : '';
+  ui.operator.textContent = [op.username, role].filter((x) => typeof x === 'string' && x).join(' · ');
+  // A psychologist supports operators: no queue to take from, no take-over (console.css).
+  document.body.dataset.role = typeof op.role === 'string' ? op.role : '';
   if (op.role === 'supervisor') attention.show(true);
   ui.stats.hidden = op.role !== 'supervisor';
   cannedAdmin.show(op.role === 'supervisor');

@@ -281,11 +281,12 @@
 
   function sendInit() {
     if (!ready || !ticket || !frame || !frame.contentWindow) return;
-    const { ticket: tk, ws, exit, desk_key, dead_after, resume } = ticket;
+    const { ticket: tk, ws, exit, desk_key, dead_after, resume, service } = ticket;
     // '*' because the sandboxed frame's origin is opaque; the window is ours.
     // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
     // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
-    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume }, '*');
+    // service: whether anyone can answer now (the chat's closed view, chat/closed.js).
+    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume, service }, '*');
   }
 
   /** @param {boolean} on */

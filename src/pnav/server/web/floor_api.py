@@ -9,6 +9,7 @@ with their account; ``console_settings()`` is what the console learns at login.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -57,10 +58,15 @@ def _error(status: int, message: str) -> Response:
 
 def set_me(op: Operator) -> Response:
     """``{"lang": "fr" | "en" | null}``: the console language kept with the account."""
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_ME_BYTES:
+    if (request.content_length or 0) > MAX_ME_BYTES:
         return _error(413, f"body larger than {MAX_ME_BYTES} bytes")
-    data = request.get_json(silent=True)
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_ME_BYTES:  # sent without a length
+        return _error(413, f"body larger than {MAX_ME_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
     if not isinstance(data, dict) or set(data) != {"lang"}:
         return _error(400, 'body must be JSON {"lang": "en" | "fr" | null}')
     lang = data["lang"]
