@@ -20,7 +20,9 @@ from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.supervision import FLOOR_ROLES
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
-from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
+from pnav.server.stats.page import PAGE_CSP, render_page
+from pnav.server.stats.report import RangeError, build_report, render_csv
+from pnav.server.stats.texts import LANGS as STATS_LANGS
 from pnav.server.web import canned_api, casework_api, floor_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
 from pnav.server.web.person import socket_route
@@ -240,7 +242,8 @@ def stats() -> Response:
     """Activity counts for supervisors (stats.py): a page with SVG charts, or CSV.
     ``from``/``to`` are days as YYYY-MM-DD in the server's local time zone (default today),
     ``by`` the grain of the "started" series (day, week, month)."""
-    if current_operator().role != "supervisor":
+    op = current_operator()
+    if op.role != "supervisor":
         return _text(403, "statistics are for supervisors: this account is an operator's")
     try:
         report = build_report(state().store, request.args, dt.date.today())
@@ -251,7 +254,10 @@ def stats() -> Response:
         name = f"pnav-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    response = Response(render_page(report), mimetype="text/html")
+    # the console's language kept with the account, else the browser's
+    lang = op.lang or request.accept_languages.best_match(STATS_LANGS) or "en"
+    response = Response(render_page(report, lang), mimetype="text/html")
+    response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 
