@@ -11,7 +11,7 @@ import { QUIET_REASONS, languageName } from './translate.js';
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
  *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement, duress: HTMLElement,
  *   handovers: HTMLElement, transfer: TransferForm, unread: number, aside: HTMLElement,
- *   toolsToggle: HTMLButtonElement, outcome: HTMLSelectElement,
+ *   outcome: HTMLSelectElement,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>, sending: Promise<void>}} Parts
  * @typedef {import('./translate.js').TranslationResult} TranslationResult
  * @typedef {(c: Conversation, id: string) => HTMLElement | null} Tool builds one tool's
@@ -28,7 +28,8 @@ export class ConversationsView {
    *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void,
    *   onTransfer: (key: string, to: string, note: string) => string | null,
    *   translations?: import('./translate.js').Translations, tools?: Tool[],
-   *   onUnread?: (key: string, n: number) => void}} opts
+   *   onUnread?: (key: string, n: number) => void, toolsToggle?: HTMLButtonElement}} opts
+   *   toolsToggle: the one button that folds the tools of every conversation away
    *   onTransfer returns an i18n key saying why nothing was sent, or null;
    *   translations: machine translation (translate.js), absent to switch it off;
    *   tools: casework and supervision controls, one element each under the conversation
@@ -44,6 +45,8 @@ export class ConversationsView {
     this.toolsFolded = false;
     /** @type {string | null} */
     this.selected = null;
+    this.onToggle = () => this.foldTools(!this.toolsFolded);
+    opts.toolsToggle?.addEventListener('click', this.onToggle);
   }
 
   /** Create or refresh a conversation. @param {Conversation} c @param {boolean} select */
@@ -55,6 +58,7 @@ export class ConversationsView {
       this.tabs.append(p.tab);
       this.panels.append(p.panel);
       this.empty.hidden = true;
+      this.toggleState();
     }
     p.tab.textContent = this.tabText(c);
     p.tab.classList.toggle('c-tab--danger', c.danger);
@@ -87,8 +91,6 @@ export class ConversationsView {
     const reply = h('form', { className: 'c-reply', noValidate: true },
       h('label', { htmlFor: input.id, className: 'c-reply__label' }, t('reply')), input,
       h('div', { className: 'c-reply__side' }, sendButton, translate));
-    const toolsToggle = h('button', { type: 'button', className: 'c-button c-tools-toggle', 'data-pnav': 'tools-toggle', 'aria-controls': `${id}-aside`, 'aria-expanded': String(!this.toolsFolded) }, t('tools.toggle'));
-    toolsToggle.addEventListener('click', () => this.foldTools(!this.toolsFolded));
     const outcome = h('select', { id: `${id}-outcome`, 'data-pnav': 'outcome' },
       ...OUTCOMES.map((o) => h('option', { value: o }, t(`outcome.${o}`))));
     const closeButton = h('button', { type: 'button', className: 'c-button c-button--danger', 'data-pnav': 'close' }, t('close'));
@@ -103,8 +105,7 @@ export class ConversationsView {
           h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
           h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
         presence,
-        h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss),
-        toolsToggle),
+        h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
       handovers, state, list, duress, reply),
       h('div', { className: 'c-panel__aside', id: `${id}-aside`, 'data-pnav': 'tools-panel', hidden: this.toolsFolded },
         transfer.el,
@@ -132,7 +133,7 @@ export class ConversationsView {
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
     const aside = /** @type {HTMLElement} */ (panel.querySelector('[data-pnav="tools-panel"]'));
-    return { tab, panel, list, presence, state, input, duress, handovers, transfer, unread: 0, aside, toolsToggle, outcome, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
+    return { tab, panel, list, presence, state, input, duress, handovers, transfer, unread: 0, aside, outcome, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
   }
 
   /**
@@ -331,10 +332,17 @@ export class ConversationsView {
   /** Fold (or unfold) the tools beside every conversation. @param {boolean} folded */
   foldTools(folded) {
     this.toolsFolded = folded;
-    for (const p of this.parts.values()) {
-      p.aside.hidden = folded;
-      p.toolsToggle.setAttribute('aria-expanded', String(!folded));
-    }
+    for (const p of this.parts.values()) p.aside.hidden = folded;
+    this.toggleState();
+  }
+
+  /** @private the fold button: shown with a conversation open, says what it controls */
+  toggleState() {
+    const b = this.opts.toolsToggle;
+    if (!b) return;
+    b.hidden = this.parts.size === 0;
+    b.setAttribute('aria-expanded', String(!this.toolsFolded));
+    b.setAttribute('aria-controls', [...this.parts.values()].map((p) => p.aside.id).join(' '));
   }
 
   /** @param {Conversation} c */
@@ -485,6 +493,7 @@ export class ConversationsView {
     this.parts.delete(key);
     if (p.unread) this.opts.onUnread?.(key, 0);
     if (this.selected === key) this.selected = null;
+    this.toggleState();
     this.opts.translations?.forget(key);
     this.opts.onDismiss(key);
     const next = this.parts.keys().next();
@@ -499,6 +508,8 @@ export class ConversationsView {
     }
     this.parts.clear();
     this.selected = null;
+    this.toggleState();
+    this.opts.toolsToggle?.removeEventListener('click', this.onToggle);
     this.empty.hidden = false;
   }
 }

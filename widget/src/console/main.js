@@ -51,6 +51,7 @@ const ui = {
   notice: /** @type {HTMLElement} */ ($('notice')),
   announcer: /** @type {HTMLElement} */ ($('announcer')),
   settingsSlot: /** @type {HTMLElement} */ ($('settings-slot')),
+  settingsMenu: /** @type {HTMLDetailsElement} */ ($('settings-menu')),
   shortcutsOpen: /** @type {HTMLButtonElement} */ ($('shortcuts-open')),
   floorDanger: /** @type {HTMLElement} */ ($('floor-danger')),
   floorDangerSection: /** @type {HTMLElement} */ ($('floor-danger-section')),
@@ -121,6 +122,7 @@ function startDesk(operator, deskKeys, settings) {
   ui.desk.hidden = false;
   ui.logout.hidden = false;
   ui.shortcutsOpen.hidden = false;
+  ui.settingsMenu.hidden = false;
   const alerts = new Alerts({ t, announcer: ui.announcer, baseTitle: () => t('title') });
   const realert = typeof settings.danger_realert_after === 'number' ? settings.danger_realert_after : 60;
   const queue = new QueueView($('queue'), $('queue-empty'), {
@@ -178,6 +180,7 @@ function startDesk(operator, deskKeys, settings) {
     ],
     onSend: (key, text) => desk.send(key, text),
     onUnread: (key, n) => alerts.setUnread(key, n),
+    toolsToggle: $('tools-toggle'),
     onClose: (key, outcome) => desk.close(key, outcome),
     onDismiss: (key) => desk.dismiss(key),
     onTransfer: transfer,
@@ -293,7 +296,8 @@ async function changeLang(l) {
   stopDesk();
   setLang(l);
   startDesk(operator, keys, { ...settings, lang: l });
-  ($('console-lang') ?? ui.settingsSlot).focus();
+  ui.settingsMenu.open = true;
+  /** @type {HTMLElement} */ ($('console-lang') ?? ui.settingsSlot).focus();
 }
 
 /**
@@ -330,6 +334,8 @@ function stopDesk() {
     session = null;
   }
   ui.settingsSlot.replaceChildren();
+  ui.settingsMenu.hidden = true;
+  ui.settingsMenu.open = false;
   ui.shortcutsOpen.hidden = true;
   delete document.body.dataset.role;
   ui.floorDanger.replaceChildren();
