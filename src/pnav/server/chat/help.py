@@ -18,9 +18,9 @@ from typing import Any
 
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
+from pnav.server.chat.connection import Connection
 from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import ms, triage
-from pnav.server.chat.hub import Connection
 from pnav.server.chat.parse import FrameError
 from pnav.server.chat.supervision import FLOOR_ROLES
 
