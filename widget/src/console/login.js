@@ -24,6 +24,8 @@ export class LoginError extends Error {
  * @typedef {object} LoggedIn
  * @property {{id: unknown, username: string, role: string}} operator
  * @property {Map<string, Uint8Array>} deskKeys desk key id → secret key
+ * @property {Record<string, any>} settings the console's own (web/floor_api.py): lang,
+ *   danger_realert_after
  */
 
 /** @type {RequestInit} */

@@ -24,10 +24,11 @@ import { HelpView } from './help.js';
 import { convKey } from './desk.js';
 
 // Before login, the browser's language; after, the one kept with the account.
+/** @type {string} */
 let lang = uiLang(navigator.language, 'en');
-let t = translator(consoleStrings, lang);
+let t = translator(consoleStrings, /** @type {'en' | 'fr'} */ (lang));
 // who/what labels are shared with the chat's pre-chat form.
-let label = translator(chatStrings, lang);
+let label = translator(chatStrings, /** @type {'en' | 'fr'} */ (lang));
 const CONSOLE_LANGS = ['en', 'fr'];
 
 /** @param {string} name @returns {any} */

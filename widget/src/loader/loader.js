@@ -32,7 +32,7 @@
   let panel = null;
   /** @type {HTMLElement | null} */
   let alertBox = null;
-  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown} | null} */
+  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, service?: unknown} | null} */
   let ticket = null;
   /** @type {string | null} */
   let exitToken = null;
