@@ -141,8 +141,10 @@ def test_help_call_reaches_the_floor_and_ends_when_someone_joins(
     alice.send_raw(json.dumps({"v": 1, "t": "help", "conv": person.conv}))
     alice.wait("error", code="not_yours")
     psy.join(person.conv)
-    assert bob.wait("help_answered", conv=person.conv)["by"] == "psy"
+    # the floor learns who came (the asker too, while connected: the console test shows it)
     assert alice.wait("help_answered", conv=person.conv)["by"] == "psy"
+    psy_id = live_server.store.find_operator("psy")
+    assert psy_id is not None and live_server.store.observers(person.conv) == [psy_id.id]
     for client in (bob, psy, alice, person):
         client.close()
 

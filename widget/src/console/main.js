@@ -130,6 +130,8 @@ function startDesk(operator, deskKeys, settings) {
     t, label, onAccept: (conv) => desk.accept(conv),
     realertAfter: realert * 1000,
     onArrivals: (fresh, all) => {
+      // A psychologist takes no one from the queue: their alerts are the help calls.
+      if (operator.role === 'psychologist') return;
       alerts.setWaiting(all.length);
       const danger = fresh.filter((i) => i.danger === true).length;
       if (danger > 0) alerts.alert('danger', t('alert.danger', { count: danger }));
@@ -183,7 +185,10 @@ function startDesk(operator, deskKeys, settings) {
     onUnread: (key, n) => alerts.setUnread(key, n),
     toolsToggle: $('tools-toggle'),
     onClose: (key, outcome) => desk.close(key, outcome),
-    onDismiss: (key) => desk.dismiss(key),
+    onDismiss: (key) => {
+      help.forget(key);
+      desk.dismiss(key);
+    },
     onTransfer: transfer,
   });
   const attention = new AttentionView($('attention-section'), $('attention'), $('attention-empty'), { t, label, lang, onTransfer: transfer });
@@ -202,7 +207,7 @@ function startDesk(operator, deskKeys, settings) {
     onMessage: (c, m) => {
       conversations.message(c, m);
       // A new message (not history sent again) in a conversation not in front of the operator.
-      if (m.from === 'person' && Date.now() - m.ts < 30000 && !conversations.inFront(c.key)) {
+      if (m.from === 'person' && !c.observing && Date.now() - m.ts < 30000 && !conversations.inFront(c.key)) {
         conversations.markUnread(c.key);
         alerts.alert('message', t('alert.message'));
       }
