@@ -136,7 +136,14 @@ def test_help_call_reaches_the_floor_and_ends_when_someone_joins(
         assert "body" not in call and "text" not in call
     # asked again at once: refused (a limit on what an operator creates), socket open
     bob.send_raw(json.dumps({"v": 1, "t": "help", "conv": person.conv}))
-    bob.wait("error", code="too_fast")
+    bob.wait("error", code="rate_limited")
+    # malformed or unknown: a clear error, the socket stays open
+    bob.send_raw(json.dumps({"v": 1, "t": "help"}))
+    bob.wait("error", code="malformed")
+    bob.send_raw(json.dumps({"v": 1, "t": "help", "conv": "x" * 65}))
+    bob.wait("error", code="malformed")
+    bob.send_raw(json.dumps({"v": 1, "t": "help", "conv": "nope"}))
+    bob.wait("error", code="no_conversation")
     # only the operator holding the conversation asks
     alice.send_raw(json.dumps({"v": 1, "t": "help", "conv": person.conv}))
     alice.wait("error", code="not_yours")

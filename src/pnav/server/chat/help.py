@@ -69,7 +69,9 @@ class HelpCalls:
             # only recent asks matter: older ones are dropped, so this stays small
             self._asked_at = {k: v for k, v in self._asked_at.items() if now - v < MIN_INTERVAL}
             if conv.id in self._asked_at:
-                raise FrameError("too_fast", f"help was asked less than {MIN_INTERVAL:.0f} s ago")
+                raise FrameError(
+                    "rate_limited", f"help was asked less than {MIN_INTERVAL:.0f} s ago"
+                )
             self._asked_at[conv.id] = now
             self._calls[conv.id] = call
         helpers = self.helpers_connected()
