@@ -38,12 +38,14 @@ ROUTES = {
     "/widget/<name>": PERSON,
     "/api/ticket": PERSON,
     "/api/exit": PERSON,
+    "/api/service": PERSON,
     "/ws/person": PERSON,
     "/console": OPERATOR,
     "/console/<name>": OPERATOR,
     "/console/api/prelogin": OPERATOR,
     "/console/api/login": OPERATOR,
     "/console/api/logout": OPERATOR,
+    "/console/api/me": OPERATOR,
     "/console/api/translate": OPERATOR,
     "/console/api/canned": OPERATOR,
     "/console/api/canned/<reply_id>": OPERATOR,
@@ -185,7 +187,7 @@ def test_ticket_is_given_only_to_the_partners_own_origin(app: Flask) -> None:
     ok = client.post("/api/ticket", data=body, headers={"Origin": PARTNER_ORIGIN})
     assert ok.status_code == 200
     assert ok.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
-    assert set(ok.get_json()) == {"ticket", "ws", "exit", "desk_key", "resume"}
+    assert set(ok.get_json()) == {"ticket", "ws", "exit", "desk_key", "resume", "service"}
     assert "Set-Cookie" not in ok.headers
 
     other = client.post("/api/ticket", data=body, headers={"Origin": "https://evil.example"})

@@ -10,6 +10,7 @@ import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
 import { onShiftThrice } from '../shared/quick-exit.js';
+import { renderClosed } from './closed.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -22,6 +23,8 @@ import { onShiftThrice } from '../shared/quick-exit.js';
  * @property {number} [dead_after] seconds of silence before the socket counts
  *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  * @property {unknown} [resume] the resume-code KDF parameters (chat/resume.js)
+ * @property {{open?: unknown, reason?: unknown, opens?: unknown}} [service] whether anyone
+ *   can answer now; closed: the chat says so instead of its pre-chat (closed.js)
  */
 
 // Argon2id (resume codes only) is not in this bundle: it comes from the same server,
@@ -113,7 +116,10 @@ function onInit(d) {
   if (first) {
     answers.lang = uiLang(d.lang);
     setLang(answers.lang);
-    showPrechat();
+    showStart();
+  } else if (!session && main.querySelector('[data-pnav="closed"]')) {
+    // "Try again" on the closed view fetched a fresh ticket, with who is on duty now.
+    showStart();
   } else if (session) {
     // A fresh ticket we asked for after bad_ticket.
     session.retry(d.ticket);
@@ -134,6 +140,19 @@ function labelHeader() {
   duress.label(t);
   closeButton.setAttribute('aria-label', t('minimise'));
   closeButton.title = t('minimise');
+}
+
+/** The pre-chat, or, with nobody to answer, the closed view (no conversation is made). */
+function showStart() {
+  if (init?.service && init.service.open === false) {
+    main.replaceChildren(renderClosed(t, init.service, answers.lang, {
+      onRetry: () => parent.postMessage({ t: 'ticket' }, '*'),
+      onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
+    }));
+    /** @type {HTMLElement | null} */ (main.querySelector('h2'))?.focus();
+    return;
+  }
+  showPrechat();
 }
 
 function showPrechat() {
@@ -230,7 +249,7 @@ function showCodeEntry() {
     onBack: () => {
       session?.abandon();
       session = null;
-      showPrechat();
+      showStart();
     },
     onKeys: (keys) => comeBack(keys, entry),
   });

@@ -10,7 +10,8 @@ import { QUIET_REASONS, languageName } from './translate.js';
  * @typedef {import('./desk.js').Conversation} Conversation
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
  *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement, duress: HTMLElement,
- *   handovers: HTMLElement, transfer: TransferForm,
+ *   handovers: HTMLElement, transfer: TransferForm, unread: number, aside: HTMLElement,
+ *   outcome: HTMLSelectElement,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>, sending: Promise<void>}} Parts
  * @typedef {import('./translate.js').TranslationResult} TranslationResult
  * @typedef {(c: Conversation, id: string) => HTMLElement | null} Tool builds one tool's
@@ -26,7 +27,9 @@ export class ConversationsView {
    * @param {{t: T, label: T, lang: string, onSend: (key: string, text: string) => string | null,
    *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void,
    *   onTransfer: (key: string, to: string, note: string) => string | null,
-   *   translations?: import('./translate.js').Translations, tools?: Tool[]}} opts
+   *   translations?: import('./translate.js').Translations, tools?: Tool[],
+   *   onUnread?: (key: string, n: number) => void, toolsToggle?: HTMLButtonElement}} opts
+   *   toolsToggle: the one button that folds the tools of every conversation away
    *   onTransfer returns an i18n key saying why nothing was sent, or null;
    *   translations: machine translation (translate.js), absent to switch it off;
    *   tools: casework and supervision controls, one element each under the conversation
@@ -38,6 +41,12 @@ export class ConversationsView {
     this.opts = opts;
     /** @type {Map<string, Parts>} */
     this.parts = new Map();
+    // The tools beside every conversation fold away together; in memory only.
+    this.toolsFolded = false;
+    /** @type {string | null} */
+    this.selected = null;
+    this.onToggle = () => this.foldTools(!this.toolsFolded);
+    opts.toolsToggle?.addEventListener('click', this.onToggle);
   }
 
   /** Create or refresh a conversation. @param {Conversation} c @param {boolean} select */
@@ -49,6 +58,7 @@ export class ConversationsView {
       this.tabs.append(p.tab);
       this.panels.append(p.panel);
       this.empty.hidden = true;
+      this.toggleState();
     }
     p.tab.textContent = this.tabText(c);
     p.tab.classList.toggle('c-tab--danger', c.danger);
@@ -76,10 +86,11 @@ export class ConversationsView {
     // Next to the reply box, where the operator is about to write.
     const duress = h('p', { className: 'c-notice', 'data-pnav': 'duress', role: 'status', hidden: true }, h('strong', {}, t('duress')));
     const translate = this.opts.translations ? this.translateToggle(c, id) : null;
-    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 3, 'data-pnav': 'reply-input' });
+    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 2, 'data-pnav': 'reply-input' });
     const sendButton = h('button', { type: 'submit', className: 'c-button c-button--primary', 'data-pnav': 'reply-send' }, t('send'));
     const reply = h('form', { className: 'c-reply', noValidate: true },
-      h('label', { htmlFor: input.id }, t('reply')), input, sendButton);
+      h('label', { htmlFor: input.id, className: 'c-reply__label' }, t('reply')), input,
+      h('div', { className: 'c-reply__side' }, sendButton, translate));
     const outcome = h('select', { id: `${id}-outcome`, 'data-pnav': 'outcome' },
       ...OUTCOMES.map((o) => h('option', { value: o }, t(`outcome.${o}`))));
     const closeButton = h('button', { type: 'button', className: 'c-button c-button--danger', 'data-pnav': 'close' }, t('close'));
@@ -87,14 +98,16 @@ export class ConversationsView {
     // The conversation itself, and beside it (below it on narrow screens) the tools.
     const panel = h('section', { id, role: 'tabpanel', className: 'c-panel', 'data-pnav': 'conversation', 'data-conv': c.key, 'aria-labelledby': tab.id, hidden: true },
       h('div', { className: 'c-panel__main' },
-      h('dl', { className: 'c-meta' },
-        c.danger && h('div', { className: 'c-danger' }, h('dt', {}, t('danger'))),
-        h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
-        h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
-        h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
-      translate, handovers, presence, state, list, duress, reply,
-      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
-      h('div', { className: 'c-panel__aside' },
+      h('div', { className: 'c-panel__bar' },
+        h('dl', { className: 'c-meta' },
+          c.danger && h('div', { className: 'c-danger' }, h('dt', {}, t('danger'))),
+          h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
+          h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
+          h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
+        presence,
+        h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
+      handovers, state, list, duress, reply),
+      h('div', { className: 'c-panel__aside', id: `${id}-aside`, 'data-pnav': 'tools-panel', hidden: this.toolsFolded },
         transfer.el,
         h('div', { className: 'c-tools', 'data-pnav': 'tools' }, ...(this.opts.tools ?? []).map((tool) => tool(c, id)))));
 
@@ -119,7 +132,8 @@ export class ConversationsView {
     });
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
-    return { tab, panel, list, presence, state, input, duress, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
+    const aside = /** @type {HTMLElement} */ (panel.querySelector('[data-pnav="tools-panel"]'));
+    return { tab, panel, list, presence, state, input, duress, handovers, transfer, unread: 0, aside, outcome, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
   }
 
   /**
@@ -235,12 +249,100 @@ export class ConversationsView {
 
   /** @param {string} key */
   select(key) {
+    this.selected = this.parts.has(key) ? key : null;
     for (const [k, p] of this.parts) {
       const on = k === key;
       p.tab.setAttribute('aria-selected', String(on));
       p.tab.tabIndex = on ? 0 : -1;
       p.panel.hidden = !on;
+      if (on && p.unread) this.setUnread(k, p, 0);
     }
+  }
+
+  /** The conversation in front of the operator (its panel shown, the page visible). @param {string} key */
+  inFront(key) {
+    return this.selected === key && !document.hidden;
+  }
+
+  /** A new message from the person in a conversation not in front: counted on its tab. @param {string} key */
+  markUnread(key) {
+    const p = this.parts.get(key);
+    if (p) this.setUnread(key, p, p.unread + 1);
+  }
+
+  /** @private @param {string} key @param {Parts} p @param {number} n */
+  setUnread(key, p, n) {
+    p.unread = n;
+    p.tab.dataset.unread = String(n);
+    p.tab.querySelector('.c-tab__unread')?.remove();
+    if (n > 0) p.tab.append(h('span', { className: 'c-tab__unread' }, ` (${this.opts.t('unread', { count: n })})`));
+    this.opts.onUnread?.(key, n);
+  }
+
+  /** Keys of the open conversations, in tab order. */
+  keys() {
+    return [...this.parts.keys()];
+  }
+
+  /** The next (1) or previous (-1) conversation, wrapping. @param {number} step */
+  selectBy(step) {
+    const keys = this.keys();
+    if (keys.length === 0) return;
+    const at = this.selected === null ? -1 : keys.indexOf(this.selected);
+    this.show(keys[(at + step + keys.length) % keys.length]);
+  }
+
+  /** Select a conversation and put focus on its tab. @param {string | undefined} key */
+  show(key) {
+    if (key === undefined || !this.parts.has(key)) return;
+    this.select(key);
+    this.parts.get(key)?.tab.focus();
+  }
+
+  /** Focus the reply box of a conversation (the selected one by default). @param {string} [key] */
+  focusReply(key = this.selected ?? '') {
+    const p = this.parts.get(key);
+    if (!p) return;
+    if (this.selected !== key) this.select(key);
+    if (!p.input.disabled && p.panel.dataset.observing !== 'true') p.input.focus();
+    else p.tab.focus();
+  }
+
+  /** Focus the closing controls of the selected conversation (outcome first). */
+  focusClose() {
+    const p = this.selected === null ? undefined : this.parts.get(this.selected);
+    if (p && !p.outcome.disabled) p.outcome.focus();
+  }
+
+  /**
+   * Open a tool's form (``emergency`` or ``report``) in the selected conversation,
+   * unfolding the tools, and focus its first field. @param {string} name
+   */
+  openTool(name) {
+    const p = this.selected === null ? undefined : this.parts.get(this.selected);
+    const details = /** @type {HTMLDetailsElement | null | undefined} */ (p?.aside.querySelector(`[data-pnav="${name}"]`));
+    if (!p || !details) return;
+    if (this.toolsFolded) this.foldTools(false);
+    details.open = true;
+    details.scrollIntoView({ block: 'nearest' });
+    const first = /** @type {HTMLElement | null} */ (details.querySelector('input:not([disabled]), textarea:not([disabled]), select:not([disabled])'));
+    (first ?? details.querySelector('summary'))?.focus();
+  }
+
+  /** Fold (or unfold) the tools beside every conversation. @param {boolean} folded */
+  foldTools(folded) {
+    this.toolsFolded = folded;
+    for (const p of this.parts.values()) p.aside.hidden = folded;
+    this.toggleState();
+  }
+
+  /** @private the fold button: shown with a conversation open, says what it controls */
+  toggleState() {
+    const b = this.opts.toolsToggle;
+    if (!b) return;
+    b.hidden = this.parts.size === 0;
+    b.setAttribute('aria-expanded', String(!this.toolsFolded));
+    b.setAttribute('aria-controls', [...this.parts.values()].map((p) => p.aside.id).join(' '));
   }
 
   /** @param {Conversation} c */
@@ -389,6 +491,9 @@ export class ConversationsView {
     p.tab.remove();
     p.panel.remove();
     this.parts.delete(key);
+    if (p.unread) this.opts.onUnread?.(key, 0);
+    if (this.selected === key) this.selected = null;
+    this.toggleState();
     this.opts.translations?.forget(key);
     this.opts.onDismiss(key);
     const next = this.parts.keys().next();
@@ -402,6 +507,9 @@ export class ConversationsView {
       p.panel.remove();
     }
     this.parts.clear();
+    this.selected = null;
+    this.toggleState();
+    this.opts.toolsToggle?.removeEventListener('click', this.onToggle);
     this.empty.hidden = false;
   }
 }

@@ -66,9 +66,13 @@ class Lifecycle:
         self.supervision.refresh_floor()
 
     def presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
-        """The person's presence changed: stored, and told to the staff."""
+        """The person's presence changed: stored, and told to the staff. A waiting
+        conversation changes the queue: it shows whether the person is connected, and
+        one whose person left (``LEFT_STATES``) leaves it, back in place on return."""
         self.store.set_person_state(conv.id, state, now)
         self.ctx.to_staff(conv, {"t": "presence", "conv": conv.id, "person": state})
+        if conv.state == "waiting":
+            self.queue_changed()
 
     def assign(self, conv_id: str, operator_id: int) -> bool:
         """Give a waiting conversation to an operator and tell both; False if taken."""

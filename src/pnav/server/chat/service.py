@@ -19,6 +19,7 @@ from pnav.sdk import crypto
 from pnav.sdk.router import QueueRouter, Router
 from pnav.sdk.store import Store
 from pnav.server.chat.context import ChatContext, Timings
+from pnav.server.chat.help import HelpCalls
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.notes import Notes
@@ -77,6 +78,7 @@ class ChatService:
         self.lifecycle = Lifecycle(ctx, views, self.routing, self.supervision)
         self.person = PersonSide(ctx, tokens, self.resume, views, self.lifecycle, self.routing)
         self.operator = OperatorSide(ctx, views, self.lifecycle, self.routing, self.supervision)
+        self.help = HelpCalls(ctx)
 
     def tick(self, now: float | None = None) -> None:
         """Removed accounts, presence, supervision, idle closing and retention; run every
@@ -89,7 +91,10 @@ class ChatService:
         for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
             with self.ctx.lock(conv.id):
                 if not self.hub.person_connected(conv.id):
-                    self.lifecycle.presence(conv, "gone", now)
+                    # Never answered: "left before an answer", and their wait ends when
+                    # their socket did (the statistics count it so).
+                    left_at = conv.person_since if conv.state == "waiting" else now
+                    self.lifecycle.presence(conv, "gone", left_at)
             _yield()
         self.supervision.refresh_attention(now)
         _yield()

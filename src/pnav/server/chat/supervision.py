@@ -30,7 +30,18 @@ if TYPE_CHECKING:
     from pnav.server.chat.routing import Routing
     from pnav.server.chat.views import ConversationViews
 
-__all__ = ["MAX_CAPACITY", "Supervision"]
+__all__ = ["FLOOR_ROLES", "MAX_CAPACITY", "Supervision", "never_writes"]
+
+# Who sees the floor and may observe a conversation (and whisper to its operator).
+FLOOR_ROLES = ("supervisor", "psychologist")
+
+
+def never_writes(op: Operator, ref: str | None = None) -> None:
+    """A psychologist supports operators: they never take a conversation or write to the
+    person (``forbidden``), whatever their console sends."""
+    if op.role == "psychologist":
+        raise FrameError("forbidden", "a psychologist never writes to the person", ref)
+
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +78,18 @@ class Supervision:
         if op.role != "supervisor":
             raise FrameError("forbidden", "supervision is for supervisors; this account is not")
 
+    def _floor_staff(self, op: Operator) -> None:
+        """Observing (and whispering) is for supervisors and psychologists."""
+        self.ctx.check_active(op)
+        if op.role not in FLOOR_ROLES:
+            raise FrameError(
+                "forbidden", "observing is for supervisors and psychologists; this account is not"
+            )
+
     # -- joining and leaving ---------------------------------------------
     def join(self, op: Operator, frame: dict[str, Any]) -> None:
         """Observe an active conversation; its operator (and other observers) are told."""
-        self._supervisor(op)
+        self._floor_staff(op)
         conv_id = self.ctx.frame_conversation(frame).id
         with self.ctx.lock(conv_id):
             conv = self.ctx.frame_conversation(frame)
@@ -92,7 +111,7 @@ class Supervision:
 
     def leave(self, op: Operator, frame: dict[str, Any]) -> None:
         """Stop observing; answered by ``left`` (also when not observing)."""
-        self._supervisor(op)
+        self._floor_staff(op)
         conv_id = self.ctx.frame_conversation(frame).id
         with self.ctx.lock(conv_id):
             conv = self.ctx.frame_conversation(frame)

@@ -17,6 +17,7 @@ from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
+from pnav.server.web import floor_api
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import public_base, state, static_file
 
@@ -95,6 +96,8 @@ def ticket() -> Response:
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
             "resume": st.chat.resume.params(),
+            # closed, or nobody connected: the chat says so before its pre-chat
+            "service": floor_api.duty_now().frame(),
         }
     )
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -107,6 +110,12 @@ def _cross_origin(response: Response) -> Response:
     """Everything here is fetched by partner pages or the opaque-origin chat frame."""
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+@bp.get("/api/service")
+def service() -> Response:
+    """Whether anyone can answer now, for the banner (floor_api.py); no cookie, no-store."""
+    return jsonify(floor_api.duty_now().frame())
 
 
 @bp.post("/api/exit")
@@ -158,6 +167,12 @@ def person_socket(ws: Any) -> None:
                     # person an Argon2 derivation) earns the next try a full wait; wrong
                     # codes are capped per socket and per server (chat/resume.py).
                     hello_by = time.monotonic() + st.settings.hello_timeout
+                    starting = not isinstance(frame.get("resume"), dict) and not isinstance(
+                        frame.get("code"), dict
+                    )
+                    if starting and floor_api.duty_now().reason == "closed":
+                        # outside the service hours nobody will answer: no conversation
+                        raise FrameError("service_closed", "the service is closed at this time")
                     conv_id = chat.person.hello(frame, conn)
                 elif kind == "msg":
                     chat.person.message(conv_id, frame, conn)

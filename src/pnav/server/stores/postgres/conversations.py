@@ -73,7 +73,8 @@ class PostgresConversations(PostgresQueries):
     def waiting_conversations(self) -> list[Conversation]:
         # pnav.sdk.store.queue_order; "C": code-point order whatever the database's locale.
         return self._conversations(
-            "state = 'waiting' ORDER BY danger DESC, created_at, id COLLATE \"C\""
+            "state = 'waiting' AND person NOT IN ('gone', 'quick_exit') "
+            'ORDER BY danger DESC, created_at, id COLLATE "C"'
         )
 
     def operator_conversations(self, operator_id: int) -> list[Conversation]:

@@ -160,6 +160,8 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             wait_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
             sql, bounds = activity_sql.duration_histogram("%s")
             duration_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
+            sql, bounds = activity_sql.left_histogram("%s")
+            left_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
         assert waits is not None
         return activity_sql.activity_counts(
             groups,
@@ -167,6 +169,7 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             None if waits[1] is None else float(waits[1]),
             wait_rows,
             duration_rows,
+            left_rows,
         )
 
     def started_series(self, bounds: Sequence[float]) -> list[int]:

@@ -69,6 +69,7 @@ class SQLiteConversations(SQLiteQueries):
     def waiting_conversations(self) -> list[Conversation]:
         rows = self._all(
             f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'waiting' "  # noqa: S608 - fixed column list
+            "AND person NOT IN ('gone', 'quick_exit') "
             "ORDER BY danger DESC, created_at, id"  # pnav.sdk.store.queue_order (BINARY collation)
         )
         return [_conversation(r) for r in rows]

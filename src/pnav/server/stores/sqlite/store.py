@@ -94,12 +94,15 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
             waits = self._db.execute(sql, (*bounds, since, until)).fetchall()
             sql, bounds = activity_sql.duration_histogram("?")
             durations = self._db.execute(sql, (*bounds, since, until)).fetchall()
+            sql, bounds = activity_sql.left_histogram("?")
+            left = self._db.execute(sql, (*bounds, since, until)).fetchall()
         return activity_sql.activity_counts(
             groups,
             n,
             sum(float(r[0]) for r in middle) / len(middle) if middle else None,
             waits,
             durations,
+            left,
         )
 
     def started_series(self, bounds: Sequence[float]) -> list[int]:
