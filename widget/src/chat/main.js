@@ -1,7 +1,8 @@
 // The chat app, inside the loader's sandboxed srcdoc iframe. Its origin is
 // opaque: it has no storage and must not try any. It talks to the partner page
 // only through postMessage with the loader, and to the server over one websocket.
-import { chatStrings, translator, uiLang } from '../shared/i18n.js';
+import { lookup, wantedLanguages } from '../shared/i18n.js';
+import { loadLocale } from './locale.js';
 import { fromBase64, setArgon2Loader } from '../shared/crypto.js';
 import { h } from '../shared/dom.js';
 import { renderPrechat } from './prechat.js';
@@ -48,15 +49,20 @@ setArgon2Loader(
 /** @type {Init | null} */
 let init = null;
 /** @type {import('./prechat.js').PrechatAnswers} */
-const answers = { who: '', what: '', danger: false, lang: 'fr', writes: '' };
+const answers = { who: '', what: '', danger: false, lang: '', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
-// The loader sets <html lang>; use it until init arrives.
-let t = translator(chatStrings, uiLang(document.documentElement.lang));
+// The interface's strings: one language, fetched from the server. The loader sets
+// <html lang> to the partner page's language, which goes first; the browser's follow.
+/** @type {import('./locale.js').ChatLocale | null} */
+let locale = null;
+let t = lookup({});
+const firstLocale = loadLocale(wantedLanguages(document.documentElement.lang, navigator.languages))
+  .catch(() => loadLocale(['en']));
 
-const main = h('main', { className: 'pnav-main' }, h('p', { className: 'pnav-status' }, t('loading')));
+const main = h('main', { className: 'pnav-main', 'aria-busy': 'true' }, h('p', { className: 'pnav-status' }, '…'));
 const title = h('h1', { className: 'pnav-title' });
 const exitButton = h('button', { type: 'button', className: 'pnav-button pnav-button--exit', 'data-pnav': 'chat-exit' });
 const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-button--icon', 'data-pnav': 'minimise' }, '–');
@@ -65,6 +71,8 @@ const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-b
 // navigate the frame itself, which must never happen.
 const leaveButton = h('button', { type: 'button', className: 'pnav-leave', 'data-pnav': 'chat-leave' });
 const app = h('div', { className: 'pnav-app' });
+// "Translated by machine": shown under the header while a machine-made table is in use.
+const machineNote = h('p', { className: 'pnav-machine', 'data-pnav': 'machine-translated', hidden: true });
 const duress = new Duress(app, {
   onChange: (on) => {
     // A resume code on screen goes at once, for good: it is shown only once.
@@ -73,13 +81,20 @@ const duress = new Duress(app, {
   },
   onClose: () => parent.postMessage({ t: 'close' }, '*'),
 });
-app.append(h('header', { className: 'pnav-header' }, title, exitButton, duress.button, closeButton), main);
+app.append(h('header', { className: 'pnav-header' }, title, exitButton, duress.button, closeButton), machineNote, main);
 document.body.append(leaveButton, app, duress.view);
 labelHeader();
 leaveButton.addEventListener('click', leave);
 
 exitButton.addEventListener('click', leave);
-closeButton.addEventListener('click', () => parent.postMessage({ t: 'close' }, '*'));
+closeButton.addEventListener('click', minimise);
+firstLocale.then(setLocale, () => {});
+
+// Escape minimises the chat (the partner's page gets its focus back from the
+// loader); a native control that uses Escape itself (an open select) keeps it.
+addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented && !e.isComposing) minimise();
+});
 
 // Shift three times within 2 s (shared/quick-exit.js): keys pressed in here
 // never reach the partner page, so the gesture is forwarded to the loader.
@@ -111,20 +126,45 @@ function onInit(d) {
   const first = !init;
   init = d;
   if (first) {
-    answers.lang = uiLang(d.lang);
-    setLang(answers.lang);
-    showPrechat();
+    firstLocale.then(() => {
+      if (init === d) showPrechat();
+    }, () => {});
   } else if (session) {
     // A fresh ticket we asked for after bad_ticket.
     session.retry(d.ticket);
   }
 }
 
-/** @param {string} lang */
-function setLang(lang) {
-  t = translator(chatStrings, uiLang(lang));
-  document.documentElement.lang = uiLang(lang);
+function minimise() {
+  parent.postMessage({ t: 'close' }, '*');
+}
+
+/**
+ * Show the interface in a language the server sent: strings, lang and dir of the
+ * whole document (the layout mirrors for right-to-left scripts).
+ * @param {import('./locale.js').ChatLocale} next
+ */
+function setLocale(next) {
+  locale = next;
+  t = lookup(next.strings, next.dir);
+  answers.lang = next.tag;
+  document.documentElement.lang = next.tag;
+  document.documentElement.dir = next.dir;
+  machineNote.hidden = !next.machine;
+  machineNote.textContent = next.machine ? t('machineTranslated') : '';
+  main.removeAttribute('aria-busy');
   labelHeader();
+}
+
+/** The person picked another interface language: fetch it, then redraw the pre-chat. @param {string} tag */
+async function changeLanguage(tag) {
+  try {
+    setLocale(await loadLocale([tag]));
+  } catch {
+    return; // unreachable for now: the current language stays, nothing breaks
+  }
+  showPrechat();
+  /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
 }
 
 function labelHeader() {
@@ -137,12 +177,9 @@ function labelHeader() {
 }
 
 function showPrechat() {
-  main.replaceChildren(renderPrechat(t, answers, {
-    onLang: (lang) => {
-      setLang(lang);
-      showPrechat();
-      /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
-    },
+  if (!locale) return;
+  main.replaceChildren(renderPrechat(t, answers, locale, {
+    onLang: (lang) => void changeLanguage(lang),
     onStart: start,
     onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
   }));

@@ -1,7 +1,7 @@
 // Operator console entry point: login, then the desk (queue + conversations)
 // over one reconnecting websocket. Keys live in memory only; a reload means a
 // new login, by design.
-import { consoleStrings, chatStrings, translator, uiLang } from '../shared/i18n.js';
+import { lookup } from '../shared/i18n.js';
 import { login, logout, LoginError } from './login.js';
 import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
@@ -16,10 +16,14 @@ import { emergencyTool } from './emergency.js';
 import { reportTool } from './report.js';
 import { referralTool, sendCard } from './referral.js';
 
-const lang = uiLang(navigator.language, 'en');
-const t = translator(consoleStrings, lang);
+// The console's strings come with the page, in one language (fr or en, from the
+// browser's languages): the server puts them in <script id="pnav-locale">
+// (src/pnav/server/web/locale_api.py). No bundle carries every language.
+const pageLocale = readPageLocale();
+const lang = pageLocale.tag;
+const t = lookup(pageLocale.console, pageLocale.dir);
 // who/what labels are shared with the chat's pre-chat form.
-const label = translator(chatStrings, lang);
+const label = lookup(pageLocale.chat, pageLocale.dir);
 
 /** @param {string} name @returns {any} */
 const $ = (name) => document.querySelector(`[data-pnav="${name}"]`);
@@ -48,6 +52,7 @@ let session = null;
 let noticeTimer;
 
 document.documentElement.lang = lang;
+document.documentElement.dir = pageLocale.dir;
 document.title = t('title');
 for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n]'))) {
   el.textContent = t(/** @type {string} */ (el.dataset.i18n));
@@ -124,7 +129,7 @@ function startDesk(operator, deskKeys) {
       // Casework (emergency.js, report.js, referral.js): which backends exist is asked once.
       emergencyTool({ t, available: casework }),
       reportTool({ t, label, available: casework }),
-      referralTool({ t, lang, send: (c, card) => sendCard(desk, conversations, c, card) }),
+      referralTool({ t, label, lang, send: (c, card) => sendCard(desk, conversations, c, card) }),
     ],
     onSend: (key, text) => desk.send(key, text),
     onClose: (key, outcome) => desk.close(key, outcome),
@@ -231,4 +236,15 @@ function notice(text) {
   noticeTimer = setTimeout(() => {
     ui.notice.hidden = true;
   }, 10000);
+}
+
+/**
+ * @returns {{tag: string, dir: 'ltr' | 'rtl', console: Record<string, string>, chat: Record<string, string>}}
+ */
+function readPageLocale() {
+  const data = JSON.parse(document.getElementById('pnav-locale')?.textContent || 'null');
+  if (!data || typeof data.tag !== 'string' || typeof data.console !== 'object' || typeof data.chat !== 'object') {
+    throw new Error('the console page came without its strings (pnav-locale)');
+  }
+  return data;
 }

@@ -21,6 +21,7 @@ from pnav.server.operators.desk import prelogin_salt, verify_login
 from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
 from pnav.server.web import canned_api, casework_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
+from pnav.server.web.locale_api import console_page_locale
 from pnav.server.web.person import socket_route
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import STATIC_DIR, public_base, state, static_file
@@ -42,6 +43,7 @@ def page() -> Response:
     nonce = script_nonce()
     html = path.read_text(encoding="utf-8")
     html = html.replace("<script>", "<script >").replace("<script ", f'<script nonce="{nonce}" ')
+    html = console_page_locale(html)
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = console_csp(nonce)
     return response
