@@ -1,6 +1,5 @@
-"""Interface strings served one language at a time: the chat's script, the banner's
-JSON, the console's page and a person's labels for the console; machine-made tables for
-a language the translator knows and no table ships for (made once, then cached)."""
+"""Interface strings served one language at a time: the chat's script, the console's
+page and a person's labels for the console; machine-made tables for a language the translator knows and no table ships for (made once, then cached)."""
 
 from __future__ import annotations
 
@@ -93,15 +92,11 @@ def test_a_language_with_no_table_gets_a_machine_made_one_once(
     # Only fixed interface texts were sent, from the English table.
     english = set(_chat(client, "en")[0]["strings"].values())
     sent = {params["q"] for path, params in fake.requests if path == "/translate"}
-    assert sent - english <= _banner_texts(client)
+    banner = json.loads((STATIC_DIR / "locales" / "en.json").read_text("utf-8"))["banner"]
+    assert sent - english <= set(banner.values())
     again, _ = _chat(client, "bn")
-    banner = client.get("/widget/banner.json?want=bn").get_json()
-    assert again == data and banner["machine"] is True
+    assert again == data
     assert _translations(fake) == made  # cached: the translator is not asked again
-
-
-def _banner_texts(client: FlaskClient) -> set[str]:
-    return set(client.get("/widget/banner.json?want=en").get_json()["strings"].values())
 
 
 def test_without_a_translator_only_shipped_tables_are_offered(plain: FlaskClient) -> None:
@@ -109,13 +104,6 @@ def test_without_a_translator_only_shipped_tables_are_offered(plain: FlaskClient
     assert data["machine"] is False
     assert all(machine is False for _, _, machine in data["interface"])
     assert data["writing"] == [row[0] for row in data["interface"]]
-
-
-def test_the_banner_texts_are_readable_by_any_partner_page(client: FlaskClient) -> None:
-    answer = client.get("/widget/banner.json?want=fr")
-    assert answer.headers["Access-Control-Allow-Origin"] == "*"
-    assert answer.headers["Cache-Control"] == "no-store"
-    assert answer.get_json()["strings"]["exit"] == "Sortie rapide"
 
 
 def test_bad_wanted_lists_and_numbers_are_ignored(client: FlaskClient) -> None:

@@ -70,7 +70,7 @@ class ShippedTables:
         # A key added in English and not yet translated shows in English rather than as
         # its name (tests/server/test_locale_tables.py still reports it as missing).
         reference = self._tables[REFERENCE]
-        for tag, table in self._tables.items():
+        for table in self._tables.values():
             for section, strings in reference.items():
                 if section in table:
                     table[section] = {**strings, **table[section]}

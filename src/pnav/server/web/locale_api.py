@@ -3,14 +3,14 @@
 - ``GET /widget/locale.js?want=ar-MA,fr,en``: the chat frame's strings as a script
   (``pnavLocale({...})``), so that it loads under the chat's own CSP, which allows
   scripts from this server and no other fetch;
-- ``GET /widget/banner.json?want=…``: the loader's banner texts for the partner page;
 - ``GET /console/api/locale?want=…&section=console|chat``: the console's own strings,
   or a person's chat strings (referral-card labels go out in the person's language).
 
 ``want`` lists language tags, best first (the partner's, then the browser's); the
 answer is the first one with a shipped table, else the first the translator can
 produce a table for (marked ``machine``), else English. Every answer is ``no-store``,
-like everything the chat fetches: no language choice stays on the device.
+like everything the chat fetches: no language choice stays on the device. (The
+banner's texts, the tables' "banner" section, go into the loader itself: loader.py.)
 """
 
 from __future__ import annotations
@@ -89,23 +89,6 @@ def chat_locale() -> Response:
     number = int(n) if re.fullmatch(r"[0-9]{1,9}", n) else 0
     body = f"pnavLocale({json.dumps(payload, ensure_ascii=False)}, {number});\n"
     response = Response(body, mimetype="text/javascript")
-    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
-
-
-@bp.get("/widget/banner.json")
-def banner_locale() -> Response:
-    """The banner's texts: fixed strings any partner page may read."""
-    locale = pick(_wanted())
-    response = jsonify(
-        {
-            "tag": locale.tag,
-            "dir": locale.dir,
-            "machine": locale.machine,
-            "strings": locale.sections["banner"],
-        }
-    )
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
