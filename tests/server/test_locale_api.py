@@ -1,5 +1,6 @@
 """Interface strings served one language at a time: the chat's script, the console's
-page and a person's labels for the console; machine-made tables for a language the translator knows and no table ships for (made once, then cached)."""
+page and a person's labels for the console; machine-made tables for a language the
+translator knows and no table ships for (made once, then cached)."""
 
 from __future__ import annotations
 
