@@ -318,13 +318,13 @@ def render_page(report: Report) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>pnav statistics, {escape(span)}</title><style>{STYLE}</style></head><body>"
-        f'<p><a href="/console">Back to the console</a></p>'
-        f"<h1>Activity, {escape(span)}</h1>"
+        '<nav aria-label="Console"><p><a href="/console">Back to the console</a></p></nav>'
+        f"<main><h1>Activity, {escape(span)}</h1>"
         "<p>Conversations started in the range (server local time), counts only. "
         "Outcomes count closed conversations; waits and durations, conversations taken "
         "and never transferred.</p>"
         f"{_form(report)}"
         f'<p><a href="/console/stats.csv?{escape(query)}" download>Download as CSV</a></p>'
         f"<table><caption>Totals</caption><tbody>{''.join(rows)}</tbody></table>"
-        f"{started}{charts}</body></html>"
+        f"{started}{charts}</main></body></html>"
     )
