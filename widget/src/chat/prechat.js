@@ -81,8 +81,11 @@ export function renderPrechat(t, answers, locale, on) {
  */
 function writingLanguage(t, answers, locale) {
   const current = answers.writes || locale.tag;
+  // The shipped languages' own names come with the table (a browser may not know
+  // "ትግርኛ"); the others are named by the browser.
+  const names = new Map(locale.interface.filter(([, name]) => name).map(([code, name]) => [code, /** @type {string} */ (name)]));
   const all = locale.writing.map((code) => {
-    const own = autonym(code);
+    const own = names.get(code) ?? autonym(code);
     const here = autonym(code, locale.tag);
     return { code, own, keys: `${own} ${here} ${code}`.toLocaleLowerCase() };
   }).sort((a, b) => a.own.localeCompare(b.own));
@@ -98,13 +101,11 @@ function writingLanguage(t, answers, locale) {
   };
   fill();
   search.addEventListener('input', () => {
+    // One language matches: take it, as the person meant; the list shows just it.
+    const q = search.value.trim().toLocaleLowerCase();
+    const matches = all.filter((l) => l.keys.includes(q));
+    if (q && matches.length === 1) answers.writes = matches[0].code;
     fill();
-    // One language left besides the current one: take it, as the person meant.
-    const matches = all.filter((l) => l.keys.includes(search.value.trim().toLocaleLowerCase()));
-    if (search.value.trim() && matches.length === 1) {
-      select.value = matches[0].code;
-      answers.writes = matches[0].code;
-    }
   });
   select.addEventListener('change', () => {
     answers.writes = select.value;

@@ -74,6 +74,10 @@ def chat_locale() -> Response:
     locale = pick(_wanted())
     shipped = _shipped()
     machine = _machine().unshipped()
+    # A writing language goes by the translator's own code when it has one ("zh" for
+    # the zh-Hans table): that code is what the console asks the translator for.
+    by_table = {shipped.match(code): code for code in _machine().languages()}
+    writing = [by_table.get(tag, tag) for tag in shipped.tags] + machine
     payload: dict[str, Any] = {
         "tag": locale.tag,
         "dir": locale.dir,
@@ -82,7 +86,7 @@ def chat_locale() -> Response:
         # [tag, own name or null (the chat names it with Intl.DisplayNames), machine?]
         "interface": [[t, shipped.names[t], False] for t in shipped.tags]
         + [[c, None, True] for c in machine],
-        "writing": shipped.tags + machine,
+        "writing": writing,
     }
     # n: the chat's request number, echoed so a late answer cannot pass for a newer one.
     n = request.args.get("n", "0")
