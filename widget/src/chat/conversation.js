@@ -72,6 +72,16 @@ export class ConversationView {
   }
 
   /**
+   * Show the latest message: the list scrolls, or on a short window (chat.css) the
+   * main area around it. Not scrollIntoView: that could scroll the partner's page too.
+   */
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+    const main = this.el.parentElement;
+    if (main) main.scrollTop = main.scrollHeight;
+  }
+
+  /**
    * The status line: waiting (and position), active (and whether the operator
    * is here), reconnecting, closed, lost. Reconnecting is a state like the
    * others, never an error.
@@ -124,8 +134,7 @@ export class ConversationView {
       'data-undecryptable': text === null ? 'true' : null,
     }, h('span', { className: 'pnav-message__who' }, who), body);
     this.list.append(li);
-    // Not scrollIntoView: that could scroll the partner's page too.
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scrollToEnd();
     return li;
   }
 
@@ -158,7 +167,7 @@ export class ConversationView {
   /** Another operator took over the conversation: say so, in the conversation itself. */
   addHandover() {
     this.list.append(h('li', { className: 'pnav-event', 'data-pnav': 'handover', role: 'note' }, this.t('handover')));
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scrollToEnd();
     this.announce(this.t('handover'));
   }
 

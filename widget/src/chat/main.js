@@ -90,6 +90,21 @@ exitButton.addEventListener('click', leave);
 closeButton.addEventListener('click', minimise);
 firstLocale.then(setLocale, () => {});
 
+// Opened again: the loader focuses this frame; the person lands where they were
+// going (the message box in a conversation, else the first control of the view).
+// Not when the frame gets focus from a click or a touch: that goes where it points.
+let pointing = false;
+addEventListener('pointerdown', () => { pointing = true; }, true);
+addEventListener('pointerup', () => setTimeout(() => { pointing = false; }), true);
+addEventListener('focus', () => {
+  const active = document.activeElement;
+  if (pointing || (active && active !== document.body)) return;
+  /** @type {HTMLElement | null} */
+  const target = duress.active ? duress.view
+    : main.querySelector('[data-pnav="message-input"]:not(:disabled), [data-pnav="resume-input"], [data-pnav="prechat-lang"]');
+  target?.focus();
+});
+
 // Escape minimises the chat (the partner's page gets its focus back from the
 // loader); a native control that uses Escape itself (an open select) keeps it.
 addEventListener('keydown', (e) => {
@@ -184,6 +199,10 @@ function showPrechat() {
     onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
   }));
   main.querySelector('.pnav-prechat')?.append(h('p', { className: 'pnav-hint' }, t('duressHint')));
+  // Opened from the keyboard: the frame has focus but nothing in it yet.
+  if (document.hasFocus() && document.activeElement === document.body) {
+    /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
+  }
 }
 
 /** @param {import('./prechat.js').PrechatAnswers} a */

@@ -212,6 +212,8 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     // The full-screen panel of a phone must not cover the "leave quickly" link.
     onTop(leave);
     addEventListener('resize', layout);
+    visualViewport?.addEventListener('resize', layout);
+    visualViewport?.addEventListener('scroll', layout);
     showPanel(true);
     fetchTicket();
   }
@@ -246,6 +248,13 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     const h = banner.offsetHeight;
     spacer.style.height = h + 'px';
     const narrow = innerWidth < 600;
+    // A phone's keyboard shrinks the visual viewport only: the panel then fills what
+    // is left of it, so the message box stays above the keyboard.
+    const vv = visualViewport;
+    if (narrow && vv && vv.height < innerHeight - 80) {
+      Object.assign(panel.style, { top: vv.offsetTop + 'px', left: '0', right: '0', bottom: 'auto', width: 'auto', height: vv.height + 'px', borderRadius: '0' });
+      return;
+    }
     Object.assign(panel.style, narrow
       ? { top: '0', left: '0', right: '0', bottom: h + 'px', width: 'auto', height: 'auto', borderRadius: '0' }
       : { top: 'auto', left: 'auto', right: '16px', bottom: h + 8 + 'px', width: '380px', height: `min(620px, calc(100vh - ${h + 24}px))`, borderRadius: '8px', overflow: 'hidden' });
