@@ -165,6 +165,12 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     if (!d || typeof d !== 'object') return;
     if (d.t === 'ready') {
       ready = true;
+      // Focused before its document existed: focus it again, so the chat's first
+      // control gets it (keyboard users land in the chat they opened).
+      if (document.activeElement === frame) {
+        frame.blur();
+        frame.focus();
+      }
       sendInit();
     } else if (d.t === 'session' && typeof d.exit_token === 'string' && d.exit_token.length < 4096) {
       exitToken = d.exit_token;
