@@ -25,13 +25,16 @@ MEASURE = """() => {
     const box = rect('[data-pnav="message-input"]');
     const header = rect('.pnav-header');
     const compose = rect('.pnav-compose');
-    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    const x = box.left + box.width / 2;
+    const y = box.top + box.height / 2;
     // What of the list is on screen, between the header and the message box.
-    const shown = Math.max(0, Math.min(list.bottom, compose.top) - Math.max(list.top, header.bottom));
+    const top = Math.max(list.top, header.bottom);
+    const shown = Math.max(0, Math.min(list.bottom, compose.top) - top);
     return {
         height: innerHeight, list: list.height, shown,
         boxTop: box.top, boxBottom: box.bottom,
-        boxOnTop: document.elementFromPoint(x, y) === document.querySelector('[data-pnav="message-input"]'),
+        boxOnTop: document.elementFromPoint(x, y)
+            === document.querySelector('[data-pnav="message-input"]'),
     };
 }"""
 
@@ -61,7 +64,7 @@ def test_message_box_visible_and_list_at_least_40_percent(
         m = chat_frame(page).evaluate(MEASURE)
         print(f"\n{screen}: chat {m['height']}px, list {m['list']:.0f}px, shown {m['shown']:.0f}px")
         assert m["boxOnTop"], m
-        assert 0 <= m["boxTop"] and m["boxBottom"] <= m["height"], m
+        assert m["boxTop"] >= 0 and m["boxBottom"] <= m["height"], m
         assert m["list"] >= 0.4 * m["height"], m
         assert m["shown"] >= 0.4 * m["height"], m
     finally:
