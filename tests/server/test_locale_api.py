@@ -165,3 +165,19 @@ def test_a_text_that_lost_a_placeholder_stays_in_english() -> None:
     chat = table.sections["chat"]
     assert chat["start"] == "START THE CHAT"
     assert chat["waitingPosition"] == shipped.reference("chat")["waitingPosition"]
+
+
+def test_no_bundle_carries_the_tables() -> None:
+    """The chat and the console fetch their one language (issue 16, item 5): no shipped
+    table's texts are in their scripts."""
+    bundles = {
+        name: (STATIC_DIR / name).read_text("utf-8")
+        for name in ("widget/chat.js", "console/console.js")
+    }
+    shipped = json.loads((STATIC_DIR / "locales" / "index.json").read_text("utf-8"))
+    for tag in shipped:
+        table = json.loads((STATIC_DIR / "locales" / f"{tag}.json").read_text("utf-8"))
+        for key in ("start", "resumeWarning", "duressTitle"):
+            text = table["chat"][key]
+            for name, source in bundles.items():
+                assert text not in source, (tag, key, name)
