@@ -59,8 +59,9 @@ let offer = null;
 /** @type {import('./locale.js').ChatLocale | null} */
 let locale = null;
 let t = lookup({});
-const firstLocale = loadLocale(wantedLanguages(document.documentElement.lang, navigator.languages))
-  .catch(() => loadLocale(['en']));
+const wanted = wantedLanguages(document.documentElement.lang, navigator.languages);
+// Once more on a failed load (a dropped request), then English, the reference.
+const firstLocale = loadLocale(wanted).catch(() => loadLocale(wanted)).catch(() => loadLocale(['en']));
 
 const main = h('main', { className: 'pnav-main', 'aria-busy': 'true' }, h('p', { className: 'pnav-status' }, '…'));
 const title = h('h1', { className: 'pnav-title' });

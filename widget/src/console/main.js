@@ -2,6 +2,7 @@
 // over one reconnecting websocket. Keys live in memory only; a reload means a
 // new login, by design.
 import { lookup } from '../shared/i18n.js';
+import { pageLocale } from './locale.js';
 import { login, logout, LoginError } from './login.js';
 import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
@@ -18,12 +19,13 @@ import { referralTool, sendCard } from './referral.js';
 
 // The console's strings come with the page, in one language (fr or en, from the
 // browser's languages): the server puts them in <script id="pnav-locale">
-// (src/pnav/server/web/locale_api.py). No bundle carries every language.
-const pageLocale = readPageLocale();
-const lang = pageLocale.tag;
-const t = lookup(pageLocale.console, pageLocale.dir);
+// (src/pnav/server/web/locale_api.py; console/locale.js fetches another). No bundle
+// carries every language.
+const page = pageLocale();
+const lang = page.tag;
+const t = lookup(page.console, page.dir);
 // who/what labels are shared with the chat's pre-chat form.
-const label = lookup(pageLocale.chat, pageLocale.dir);
+const label = lookup(page.chat, page.dir);
 
 /** @param {string} name @returns {any} */
 const $ = (name) => document.querySelector(`[data-pnav="${name}"]`);
@@ -52,7 +54,7 @@ let session = null;
 let noticeTimer;
 
 document.documentElement.lang = lang;
-document.documentElement.dir = pageLocale.dir;
+document.documentElement.dir = page.dir;
 document.title = t('title');
 for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n]'))) {
   el.textContent = t(/** @type {string} */ (el.dataset.i18n));
@@ -238,13 +240,3 @@ function notice(text) {
   }, 10000);
 }
 
-/**
- * @returns {{tag: string, dir: 'ltr' | 'rtl', console: Record<string, string>, chat: Record<string, string>}}
- */
-function readPageLocale() {
-  const data = JSON.parse(document.getElementById('pnav-locale')?.textContent || 'null');
-  if (!data || typeof data.tag !== 'string' || typeof data.console !== 'object' || typeof data.chat !== 'object') {
-    throw new Error('the console page came without its strings (pnav-locale)');
-  }
-  return data;
-}

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RTL_LANGUAGES", "Locale", "ShippedTables", "base_language", "parse_wanted"]
+__all__ = [
+    "MAX_WANTED_CHARS",
+    "RTL_LANGUAGES",
+    "Locale",
+    "ShippedTables",
+    "base_language",
+    "parse_wanted",
+]
 
 # Scripts written right to left, by base language (the tables' "dir" says it too).
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "he", "ur", "yi", "dv", "ckb", "sd", "ug"})
@@ -39,7 +46,7 @@ def parse_wanted(raw: str) -> list[str]:
     """``"ar-MA,fr;q=0.8, en"`` → ``["ar-MA", "fr", "en"]``: language tags only, at most
     :data:`MAX_WANTED`; anything else in the list is dropped."""
     wanted: list[str] = []
-    for item in raw[:MAX_WANTED_CHARS].split(","):
+    for item in raw[: 2 * MAX_WANTED_CHARS].split(","):
         tag = item.split(";")[0].strip()
         if _TAG.match(tag) and tag not in wanted:
             wanted.append(tag)

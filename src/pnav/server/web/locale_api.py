@@ -6,11 +6,12 @@
 - ``GET /console/api/locale?want=…&section=console|chat``: the console's own strings,
   or a person's chat strings (referral-card labels go out in the person's language).
 
-``want`` lists language tags, best first (the partner's, then the browser's); the
-answer is the first one with a shipped table, else the first the translator can
-produce a table for (marked ``machine``), else English. Every answer is ``no-store``,
-like everything the chat fetches: no language choice stays on the device. (The
-banner's texts, the tables' "banner" section, go into the loader itself: loader.py.)
+``want`` lists language tags, best first (the partner's, then the browser's), and the
+request's ``Accept-Language`` follows; the answer is the first one with a shipped table,
+else the first the translator can produce a table for (marked ``machine``), else
+English. Every answer is ``no-store``, like everything the chat fetches: no language
+choice stays on the device. (The banner's texts, the tables' "banner" section, go into
+the loader itself: loader.py.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 
 from pnav.server.locales import Locale, MachineTables, ShippedTables
-from pnav.server.locales.tables import REFERENCE, parse_wanted
+from pnav.server.locales.tables import MAX_WANTED_CHARS, REFERENCE, parse_wanted
 from pnav.server.web.state import STATIC_DIR, state
 
 __all__ = ["bp", "pick"]
@@ -65,7 +66,10 @@ def pick(wanted: list[str], *, machine: bool = True) -> Locale:
 
 
 def _wanted() -> list[str]:
-    return parse_wanted(request.args.get("want", ""))
+    """``want``, then the request's Accept-Language (the browser's languages again, for a
+    frame that could not read them)."""
+    accepted = ",".join(tag for tag, _ in request.accept_languages)
+    return parse_wanted(request.args.get("want", "")[:MAX_WANTED_CHARS] + "," + accepted)
 
 
 @bp.get("/widget/locale.js")
