@@ -82,9 +82,12 @@ const duress = new Duress(app, {
   },
   onClose: () => parent.postMessage({ t: 'close' }, '*'),
 });
-app.append(h('header', { className: 'pnav-header' }, title, exitButton, duress.button, closeButton), machineNote, main);
+// Hidden until its words arrive (a few milliseconds): never a control named by a key.
+// The banner's quick exit, on the partner's page, is there all along.
+const header = h('header', { className: 'pnav-header', hidden: true }, title, exitButton, duress.button, closeButton);
+leaveButton.hidden = true;
+app.append(header, machineNote, main);
 document.body.append(leaveButton, app, duress.view);
-labelHeader();
 leaveButton.addEventListener('click', leave);
 
 exitButton.addEventListener('click', leave);
@@ -170,6 +173,8 @@ function setLocale(next) {
   machineNote.textContent = next.machine ? t('machineTranslated') : '';
   main.removeAttribute('aria-busy');
   labelHeader();
+  header.hidden = false;
+  leaveButton.hidden = false;
 }
 
 /** The person picked another interface language: fetch it, then redraw the pre-chat. @param {string} tag */
