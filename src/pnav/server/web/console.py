@@ -42,8 +42,9 @@ def page() -> Response:
         return static_file("console", "index.html")  # logs what to build, answers 503
     nonce = script_nonce()
     html = path.read_text(encoding="utf-8")
-    html = html.replace("<script>", "<script >").replace("<script ", f'<script nonce="{nonce}" ')
+    # The strings first, so that their (data, never run) script element gets the nonce too.
     html = console_page_locale(html)
+    html = html.replace("<script>", "<script >").replace("<script ", f'<script nonce="{nonce}" ')
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = console_csp(nonce)
     return response
