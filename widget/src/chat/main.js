@@ -54,6 +54,7 @@ const answers = { who: '', what: '', danger: false, lang: '', writes: '' };
 let session = null;
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
+let prechatShown = false;
 // The interface's strings: one language, fetched from the server. The loader sets
 // <html lang> to the partner page's language, which goes first; the browser's follow.
 /** @type {import('./locale.js').ChatLocale | null} */
@@ -205,10 +206,13 @@ function showPrechat() {
     onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
   }));
   main.querySelector('.pnav-prechat')?.append(h('p', { className: 'pnav-hint' }, t('duressHint')));
-  // Opened from the keyboard: the frame has focus but nothing in it yet.
-  if (document.hasFocus() && document.activeElement === document.body) {
+  // Just opened (the loader focused the frame before its document was there): the
+  // first control takes the focus, so a keyboard lands in the chat it opened.
+  if (!prechatShown && document.activeElement === document.body) {
+    window.focus();
     /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
   }
+  prechatShown = true;
 }
 
 /** @param {import('./prechat.js').PrechatAnswers} a */

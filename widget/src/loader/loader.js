@@ -144,7 +144,7 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
   });
   // In a landmark of its own, so that no content of the page lies outside one (axe "region").
   const leaveNav = el('nav', {});
-  leaveNav.setAttribute('aria-label', T.leave);
+  leaveNav.ariaLabel = T.leave;
   leaveNav.append(leave);
   // Keeps the end of the partner's page reachable above the fixed banner.
   const spacer = el('div', { display: 'block', height: '60px' });
@@ -165,12 +165,6 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     if (!d || typeof d !== 'object') return;
     if (d.t === 'ready') {
       ready = true;
-      // Focused before its document existed: focus it again, so the chat's first
-      // control gets it (keyboard users land in the chat they opened).
-      if (document.activeElement === frame) {
-        frame.blur();
-        frame.focus();
-      }
       sendInit();
     } else if (d.t === 'session' && typeof d.exit_token === 'string' && d.exit_token.length < 4096) {
       exitToken = d.exit_token;
@@ -218,8 +212,6 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     // The full-screen panel of a phone must not cover the "leave quickly" link.
     onTop(leave);
     addEventListener('resize', layout);
-    visualViewport?.addEventListener('resize', layout);
-    visualViewport?.addEventListener('scroll', layout);
     showPanel(true);
     fetchTicket();
   }
@@ -254,13 +246,6 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     const h = banner.offsetHeight;
     spacer.style.height = h + 'px';
     const narrow = innerWidth < 600;
-    // A phone's keyboard shrinks the visual viewport only: the panel then fills what
-    // is left of it, so the message box stays above the keyboard.
-    const vv = visualViewport;
-    if (narrow && vv && vv.height < innerHeight - 80) {
-      Object.assign(panel.style, { top: vv.offsetTop + 'px', left: '0', right: '0', bottom: 'auto', width: 'auto', height: vv.height + 'px', borderRadius: '0' });
-      return;
-    }
     Object.assign(panel.style, narrow
       ? { top: '0', left: '0', right: '0', bottom: h + 'px', width: 'auto', height: 'auto', borderRadius: '0' }
       : { top: 'auto', left: 'auto', right: '16px', bottom: h + 8 + 'px', width: '380px', height: `min(620px, calc(100vh - ${h + 24}px))`, borderRadius: '8px', overflow: 'hidden' });
