@@ -4,7 +4,7 @@
 // it runs under `script-src 'self' 'wasm-unsafe-eval'`. The loader has a byte
 // budget: it runs on every page view of every partner.
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,12 @@ const common = {
 
 await mkdir(join(out, 'widget'), { recursive: true });
 await mkdir(join(out, 'console'), { recursive: true });
+// Locale tables are served one language at a time by the server (docs/translations.md),
+// never bundled whole into the chat or the console.
+await mkdir(join(out, 'locales'), { recursive: true });
+for (const name of await readdir(join(src, 'locales'))) {
+  if (name.endsWith('.json')) await copyFile(join(src, 'locales', name), join(out, 'locales', name));
+}
 
 await Promise.all([
   build({ ...common, entryPoints: [join(src, 'loader', 'loader.js')], outfile: join(out, 'widget', 'loader.js') }),

@@ -36,6 +36,7 @@ def app(tmp_path) -> Flask:
 PERSON, OPERATOR = "person", "operator"
 ROUTES = {
     "/widget/<name>": PERSON,
+    "/widget/locale.js": PERSON,
     "/api/ticket": PERSON,
     "/api/exit": PERSON,
     "/api/service": PERSON,
@@ -47,6 +48,7 @@ ROUTES = {
     "/console/api/logout": OPERATOR,
     "/console/api/me": OPERATOR,
     "/console/api/translate": OPERATOR,
+    "/console/api/locale": OPERATOR,
     "/console/api/canned": OPERATOR,
     "/console/api/canned/<reply_id>": OPERATOR,
     "/console/api/operators": OPERATOR,

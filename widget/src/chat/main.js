@@ -1,7 +1,8 @@
 // The chat app, inside the loader's sandboxed srcdoc iframe. Its origin is
 // opaque: it has no storage and must not try any. It talks to the partner page
 // only through postMessage with the loader, and to the server over one websocket.
-import { chatStrings, translator, uiLang } from '../shared/i18n.js';
+import { lookup, wantedLanguages } from '../shared/i18n.js';
+import { loadLocale } from './locale.js';
 import { fromBase64, setArgon2Loader } from '../shared/crypto.js';
 import { h } from '../shared/dom.js';
 import { renderPrechat } from './prechat.js';
@@ -51,15 +52,22 @@ setArgon2Loader(
 /** @type {Init | null} */
 let init = null;
 /** @type {import('./prechat.js').PrechatAnswers} */
-const answers = { who: '', what: '', danger: false, lang: 'fr', writes: '' };
+const answers = { who: '', what: '', danger: false, lang: '', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
-// The loader sets <html lang>; use it until init arrives.
-let t = translator(chatStrings, uiLang(document.documentElement.lang));
+let prechatShown = false;
+// The interface's strings: one language, fetched from the server. The loader sets
+// <html lang> to the partner page's language, which goes first; the browser's follow.
+/** @type {import('./locale.js').ChatLocale | null} */
+let locale = null;
+let t = lookup({});
+const wanted = wantedLanguages(document.documentElement.lang, navigator.languages);
+// Once more on a failed load (a dropped request), then English, the reference.
+const firstLocale = loadLocale(wanted).catch(() => loadLocale(wanted)).catch(() => loadLocale(['en']));
 
-const main = h('main', { className: 'pnav-main' }, h('p', { className: 'pnav-status' }, t('loading')));
+const main = h('main', { className: 'pnav-main', 'aria-busy': 'true' }, h('p', { className: 'pnav-status' }, '…'));
 const title = h('h1', { className: 'pnav-title' });
 const exitButton = h('button', { type: 'button', className: 'pnav-button pnav-button--exit', 'data-pnav': 'chat-exit' });
 const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-button--icon', 'data-pnav': 'minimise' }, '–');
@@ -68,6 +76,8 @@ const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-b
 // navigate the frame itself, which must never happen.
 const leaveButton = h('button', { type: 'button', className: 'pnav-leave', 'data-pnav': 'chat-leave' });
 const app = h('div', { className: 'pnav-app' });
+// "Translated by machine": shown under the header while a machine-made table is in use.
+const machineNote = h('p', { className: 'pnav-machine', 'data-pnav': 'machine-translated', hidden: true });
 const duress = new Duress(app, {
   onChange: (on) => {
     // A resume code on screen goes at once, for good: it is shown only once.
@@ -76,13 +86,38 @@ const duress = new Duress(app, {
   },
   onClose: () => parent.postMessage({ t: 'close' }, '*'),
 });
-app.append(h('header', { className: 'pnav-header' }, title, exitButton, duress.button, closeButton), main);
+// Hidden until its words arrive (a few milliseconds): never a control named by a key.
+// The banner's quick exit, on the partner's page, is there all along.
+const header = h('header', { className: 'pnav-header', hidden: true }, title, exitButton, duress.button, closeButton);
+leaveButton.hidden = true;
+app.append(header, machineNote, main);
 document.body.append(leaveButton, app, duress.view);
-labelHeader();
 leaveButton.addEventListener('click', leave);
 
 exitButton.addEventListener('click', leave);
-closeButton.addEventListener('click', () => parent.postMessage({ t: 'close' }, '*'));
+closeButton.addEventListener('click', minimise);
+firstLocale.then(setLocale, () => {});
+
+// Opened again: the loader focuses this frame; the person lands where they were
+// going (the message box in a conversation, else the first control of the view).
+// Not when the frame gets focus from a click or a touch: that goes where it points.
+let pointing = false;
+addEventListener('pointerdown', () => { pointing = true; }, true);
+addEventListener('pointerup', () => setTimeout(() => { pointing = false; }), true);
+addEventListener('focus', () => {
+  const active = document.activeElement;
+  if (pointing || (active && active !== document.body)) return;
+  /** @type {HTMLElement | null} */
+  const target = duress.active ? duress.view
+    : main.querySelector('[data-pnav="message-input"]:not(:disabled), [data-pnav="resume-input"], [data-pnav="prechat-lang"]');
+  target?.focus();
+});
+
+// Escape minimises the chat (the partner's page gets its focus back from the
+// loader); a native control that uses Escape itself (an open select) keeps it.
+addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented && !e.isComposing) minimise();
+});
 
 // Shift three times within 2 s (shared/quick-exit.js): keys pressed in here
 // never reach the partner page, so the gesture is forwarded to the loader.
@@ -114,9 +149,9 @@ function onInit(d) {
   const first = !init;
   init = d;
   if (first) {
-    answers.lang = uiLang(d.lang);
-    setLang(answers.lang);
-    showStart();
+    firstLocale.then(() => {
+      if (init === d) showStart();
+    }, () => {});
   } else if (!session && main.querySelector('[data-pnav="closed"]')) {
     // "Try again" on the closed view fetched a fresh ticket, with who is on duty now.
     showStart();
@@ -126,11 +161,38 @@ function onInit(d) {
   }
 }
 
-/** @param {string} lang */
-function setLang(lang) {
-  t = translator(chatStrings, uiLang(lang));
-  document.documentElement.lang = uiLang(lang);
+function minimise() {
+  parent.postMessage({ t: 'close' }, '*');
+}
+
+/**
+ * Show the interface in a language the server sent: strings, lang and dir of the
+ * whole document (the layout mirrors for right-to-left scripts).
+ * @param {import('./locale.js').ChatLocale} next
+ */
+function setLocale(next) {
+  locale = next;
+  t = lookup(next.strings, next.dir);
+  answers.lang = next.tag;
+  document.documentElement.lang = next.tag;
+  document.documentElement.dir = next.dir;
+  machineNote.hidden = !next.machine;
+  machineNote.textContent = next.machine ? t('machineTranslated') : '';
+  main.removeAttribute('aria-busy');
   labelHeader();
+  header.hidden = false;
+  leaveButton.hidden = false;
+}
+
+/** The person picked another interface language: fetch it, then redraw the pre-chat. @param {string} tag */
+async function changeLanguage(tag) {
+  try {
+    setLocale(await loadLocale([tag]));
+  } catch {
+    return; // unreachable for now: the current language stays, nothing breaks
+  }
+  showPrechat();
+  /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
 }
 
 function labelHeader() {
@@ -156,16 +218,20 @@ function showStart() {
 }
 
 function showPrechat() {
-  main.replaceChildren(renderPrechat(t, answers, {
-    onLang: (lang) => {
-      setLang(lang);
-      showPrechat();
-      /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
-    },
+  if (!locale) return;
+  main.replaceChildren(renderPrechat(t, answers, locale, {
+    onLang: (lang) => void changeLanguage(lang),
     onStart: start,
     onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
   }));
   main.querySelector('.pnav-prechat')?.append(h('p', { className: 'pnav-hint' }, t('duressHint')));
+  // Just opened (the loader focused the frame before its document was there): the
+  // first control takes the focus, so a keyboard lands in the chat it opened.
+  if (!prechatShown && document.activeElement === document.body) {
+    window.focus();
+    /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
+  }
+  prechatShown = true;
 }
 
 /** @param {import('./prechat.js').PrechatAnswers} a */

@@ -11,7 +11,7 @@ import { QUIET_REASONS, languageName } from './translate.js';
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
  *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement, duress: HTMLElement,
  *   handovers: HTMLElement, transfer: TransferForm, unread: number, aside: HTMLElement,
- *   outcome: HTMLSelectElement,
+ *   outcome: HTMLSelectElement, detected: HTMLElement, warn: () => void,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>, sending: Promise<void>}} Parts
  * @typedef {import('./translate.js').TranslationResult} TranslationResult
  * @typedef {(c: Conversation, id: string) => HTMLElement | null} Tool builds one tool's
@@ -82,15 +82,25 @@ export class ConversationsView {
     const handovers = h('ol', { className: 'c-handovers', 'data-pnav': 'handovers', 'aria-label': t('handovers') });
     const transfer = new TransferForm(t, id, (to, note) => this.opts.onTransfer(c.key, to, note));
     const state = h('p', { className: 'c-state', 'data-pnav': 'conversation-state', role: 'status' });
-    const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite' });
+    // Focusable: a keyboard can scroll it (axe scrollable-region-focusable).
+    const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite', tabIndex: 0, 'aria-label': t('messages') });
     // Next to the reply box, where the operator is about to write.
     const duress = h('p', { className: 'c-notice', 'data-pnav': 'duress', role: 'status', hidden: true }, h('strong', {}, t('duress')));
     const translate = this.opts.translations ? this.translateToggle(c, id) : null;
-    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 2, 'data-pnav': 'reply-input' });
+    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 2, 'data-pnav': 'reply-input', dir: 'auto' });
+    // Said before sending: this reply will reach the person untranslated (translation.js).
+    const untranslated = h('p', { className: 'c-notice', 'data-pnav': 'untranslated-warning', id: `${id}-untranslated`, hidden: true });
+    // Said once: the person writes in another language than the one they declared.
+    const detected = h('p', { className: 'c-notice', 'data-pnav': 'language-detected', role: 'status', hidden: true });
     const sendButton = h('button', { type: 'submit', className: 'c-button c-button--primary', 'data-pnav': 'reply-send' }, t('send'));
     const reply = h('form', { className: 'c-reply', noValidate: true },
-      h('label', { htmlFor: input.id, className: 'c-reply__label' }, t('reply')), input,
+      h('label', { htmlFor: input.id, className: 'c-reply__label' }, t('reply')), untranslated, input,
       h('div', { className: 'c-reply__side' }, sendButton, translate));
+    input.setAttribute('aria-describedby', untranslated.id);
+    const warn = () => this.warnUntranslated(c, untranslated);
+    input.addEventListener('focus', warn);
+    input.addEventListener('input', warn);
+    this.opts.translations?.ready.then(warn);
     const outcome = h('select', { id: `${id}-outcome`, 'data-pnav': 'outcome' },
       ...OUTCOMES.map((o) => h('option', { value: o }, t(`outcome.${o}`))));
     const closeButton = h('button', { type: 'button', className: 'c-button c-button--danger', 'data-pnav': 'close' }, t('close'));
@@ -106,7 +116,7 @@ export class ConversationsView {
           h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
         presence,
         h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
-      handovers, state, list, duress, reply),
+      detected, handovers, state, list, duress, reply),
       h('div', { className: 'c-panel__aside', id: `${id}-aside`, 'data-pnav': 'tools-panel', hidden: this.toolsFolded },
         transfer.el,
         h('div', { className: 'c-tools', 'data-pnav': 'tools' }, ...(this.opts.tools ?? []).map((tool) => tool(c, id)))));
@@ -133,7 +143,7 @@ export class ConversationsView {
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
     const aside = /** @type {HTMLElement} */ (panel.querySelector('[data-pnav="tools-panel"]'));
-    return { tab, panel, list, presence, state, input, duress, handovers, transfer, unread: 0, aside, outcome, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
+    return { tab, panel, list, presence, state, input, duress, handovers, transfer, unread: 0, aside, outcome, detected, warn, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
   }
 
   /**
@@ -143,8 +153,37 @@ export class ConversationsView {
   translateToggle(c, id) {
     const tr = /** @type {import('./translate.js').Translations} */ (this.opts.translations);
     const box = h('input', { type: 'checkbox', id: `${id}-translate`, checked: tr.enabled(c.key), 'data-pnav': 'translate-toggle' });
-    box.addEventListener('change', () => tr.setEnabled(c.key, box.checked));
-    return h('p', { className: 'c-translate' }, box, ' ', h('label', { htmlFor: box.id }, this.opts.t('translate.toggle')));
+    box.addEventListener('change', () => {
+      tr.setEnabled(c.key, box.checked);
+      this.parts.get(c.key)?.warn();
+    });
+    const el = h('p', { className: 'c-translate' }, box, ' ', h('label', { htmlFor: box.id }, this.opts.t('translate.toggle')));
+    // No translator on this platform: say so, and offer no switch that would do nothing.
+    tr.ready.then(() => {
+      if (!tr.unavailable) return;
+      el.dataset.pnav = 'translate-none';
+      el.replaceChildren(this.opts.t('translate.none'));
+    });
+    return el;
+  }
+
+  /**
+   * Whether what the operator is writing would reach the person untranslated
+   * although they write in another language: said under the reply box, before
+   * anything is sent.
+   * @private @param {Conversation} c @param {HTMLElement} note
+   */
+  warnUntranslated(c, note) {
+    const target = this.personLang(c);
+    const tr = this.opts.translations;
+    const off = !tr || tr.unavailable || !tr.enabled(c.key);
+    note.hidden = !(off && target && !sameLanguage(target, this.opts.lang));
+    note.textContent = note.hidden ? '' : this.opts.t('translate.willBeUntranslated', { lang: languageName(target, this.opts.lang) });
+  }
+
+  /** The person's language: detected by the translator, else declared. @private @param {Conversation} c */
+  personLang(c) {
+    return this.opts.translations?.personLang(c) ?? c.lang;
   }
 
   /**
@@ -167,6 +206,7 @@ export class ConversationsView {
       const result = tr && (!written || written === this.opts.lang) ? await tr.outgoing(c, text) : null;
       const out = result?.translated ? result.text : text;
       if (result) this.showTranslation(li, result, 'outgoing', text);
+      else if (!written && !sameLanguage(this.personLang(c), this.opts.lang)) this.markUntranslated(li, c);
       const cid = this.opts.onSend(c.key, out);
       if (cid === null) {
         li.dataset.state = 'failed';
@@ -245,6 +285,30 @@ export class ConversationsView {
     li.insertBefore(h('p', { className: 'c-translation', 'data-pnav': 'translation', 'data-source': r.source ?? '', 'data-target': r.target },
       h('span', { className: 'c-translation__label', 'data-pnav': 'translation-label' }, label), body),
     li.querySelector('.c-message__state'));
+  }
+
+  /**
+   * A reply that left untranslated to a person who writes in another language.
+   * @private @param {HTMLElement} li @param {Conversation} c
+   */
+  markUntranslated(li, c) {
+    li.dataset.translation = 'untranslated';
+    li.append(h('p', { className: 'c-translation c-translation--failed', 'data-pnav': 'translation', 'data-reason': 'off' },
+      h('span', { className: 'c-translation__label', 'data-pnav': 'translation-label' },
+        this.opts.t('translate.sentUntranslated', { lang: languageName(this.personLang(c), this.opts.lang) }))));
+  }
+
+  /**
+   * The translator found the person's messages in another language than the
+   * declared one: say it once, above the messages (replies follow the detected one).
+   * @private @param {Conversation} c @param {string} found
+   */
+  languageDetected(c, found) {
+    const note = this.parts.get(c.key)?.detected;
+    if (!note || !note.hidden) return;
+    const { t, lang } = this.opts;
+    note.textContent = t('translate.detected', { declared: languageName(c.lang, lang), detected: languageName(found, lang) });
+    note.hidden = false;
   }
 
   /** @param {string} key */
@@ -451,6 +515,7 @@ export class ConversationsView {
     tr.incoming(c, text).then((r) => {
       if (r) this.showTranslation(li, r, 'incoming', text);
       else li.dataset.translation = 'none';
+      if (r?.source && !sameLanguage(r.source, c.lang)) this.languageDetected(c, r.source);
     });
   }
 
@@ -475,7 +540,7 @@ export class ConversationsView {
   /** @private @param {Parts} p @param {string} from @param {string | null} text */
   append(p, from, text) {
     const side = from === 'person' ? 'person' : 'operator';
-    const body = h('p', { className: 'c-message__text' });
+    const body = h('p', { className: 'c-message__text', dir: 'auto' });
     body.textContent = text === null ? this.opts.t('undecryptable') : text;
     const li = h('li', { className: `c-message c-message--${side}`, 'data-pnav': 'message', 'data-from': side, 'data-undecryptable': text === null ? 'true' : null },
       h('span', { className: 'c-message__who' }, this.opts.t(side)), body);
@@ -512,4 +577,9 @@ export class ConversationsView {
     this.opts.toolsToggle?.removeEventListener('click', this.onToggle);
     this.empty.hidden = false;
   }
+}
+
+/** Same base language ("pt-BR" and "pt"). @param {string} a @param {string} b */
+function sameLanguage(a, b) {
+  return a.split('-')[0].toLowerCase() === b.split('-')[0].toLowerCase();
 }

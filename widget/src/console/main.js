@@ -3,7 +3,8 @@
 // new login, by design. The floor (alerts.js, shortcuts.js, carry.js): sounds,
 // title count, announcements and notifications; keyboard shortcuts; focus
 // after login and after Accept; the console language kept with the account.
-import { consoleStrings, chatStrings, translator, uiLang } from '../shared/i18n.js';
+import { lookup } from '../shared/i18n.js';
+import { fetchLocale, pageLocale } from './locale.js';
 import { login, logout, LoginError } from './login.js';
 import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
@@ -23,12 +24,16 @@ import { carryTool } from './carry.js';
 import { HelpView } from './help.js';
 import { convKey } from './desk.js';
 
-// Before login, the browser's language; after, the one kept with the account.
+// The console's strings come with the page, in one language (fr or en, from the
+// browser's languages): the server puts them in <script id="pnav-locale">
+// (src/pnav/server/web/locale_api.py). After login, the language kept with the
+// account (console/locale.js fetches it). No bundle carries every language.
+const page = pageLocale();
 /** @type {string} */
-let lang = uiLang(navigator.language, 'en');
-let t = translator(consoleStrings, /** @type {'en' | 'fr'} */ (lang));
+let lang = page.tag;
+let t = lookup(page.console, page.dir);
 // who/what labels are shared with the chat's pre-chat form.
-let label = translator(chatStrings, /** @type {'en' | 'fr'} */ (lang));
+let label = lookup(page.chat, page.dir);
 const CONSOLE_LANGS = ['en', 'fr'];
 
 /** @param {string} name @returns {any} */
@@ -63,18 +68,33 @@ let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
 
-/** Put the page's own texts (data-i18n) in `l`. @param {string} l */
-function setLang(l) {
-  lang = l;
-  t = translator(consoleStrings, /** @type {'en' | 'fr'} */ (l));
-  label = translator(chatStrings, /** @type {'en' | 'fr'} */ (l));
+/**
+ * Use a console locale: its strings, then the page's own texts (data-i18n).
+ * @param {import('./locale.js').ConsoleLocale} loc
+ */
+function applyLocale(loc) {
+  lang = loc.tag;
+  t = lookup(loc.console, loc.dir);
+  label = lookup(loc.chat, loc.dir);
   document.documentElement.lang = lang;
+  document.documentElement.dir = loc.dir;
   document.title = t('title');
   for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n]'))) {
     el.textContent = t(/** @type {string} */ (el.dataset.i18n));
   }
 }
-setLang(lang);
+applyLocale(page);
+
+/** Fetch another console language and use it; false if it could not be had. @param {string} l */
+async function setLang(l) {
+  if (l === lang) return true;
+  try {
+    applyLocale(await fetchLocale(l));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 ui.form.addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -93,7 +113,7 @@ ui.form.addEventListener('submit', async (e) => {
     });
     ui.password.value = '';
     const chosen = result.settings.lang;
-    if (typeof chosen === 'string' && CONSOLE_LANGS.includes(chosen)) setLang(chosen);
+    if (typeof chosen === 'string' && CONSOLE_LANGS.includes(chosen)) await setLang(chosen);
     startDesk(result.operator, result.deskKeys, result.settings);
     // Focus goes to the queue: the next thing an operator does is take someone.
     session?.queue.focus();
@@ -179,7 +199,7 @@ function startDesk(operator, deskKeys, settings) {
       // Casework (emergency.js, report.js, referral.js): which backends exist is asked once.
       emergencyTool({ t, available: casework }),
       reportTool({ t, label, available: casework }),
-      referralTool({ t, lang, send: (c, card) => sendCard(desk, conversations, c, card) }),
+      referralTool({ t, label, lang, send: (c, card) => sendCard(desk, conversations, c, card) }),
     ],
     onSend: (key, text) => desk.send(key, text),
     onUnread: (key, n) => alerts.setUnread(key, n),
@@ -292,7 +312,7 @@ async function changeLang(l) {
   } catch {
     saved = false;
   }
-  if (!saved) {
+  if (!saved || !(await setLang(l)) || !session) {
     notice(t('settings.langFailed'));
     return;
   }
@@ -300,7 +320,6 @@ async function changeLang(l) {
   // Copies: stopping the desk wipes the keys it holds.
   const keys = new Map([...session.deskKeys].map(([id, sk]) => [id, sk.slice()]));
   stopDesk();
-  setLang(l);
   startDesk(operator, keys, { ...settings, lang: l });
   ui.settingsMenu.open = true;
   /** @type {HTMLElement} */ ($('console-lang') ?? ui.settingsSlot).focus();
@@ -383,3 +402,4 @@ function notice(text) {
     ui.notice.hidden = true;
   }, 10000);
 }
+

@@ -142,6 +142,10 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     e.preventDefault();
     quickExit();
   });
+  // In a landmark of its own, so that no content of the page lies outside one (axe "region").
+  const leaveNav = el('nav', {});
+  leaveNav.ariaLabel = T.leave;
+  leaveNav.append(leave);
   // Keeps the end of the partner's page reachable above the fixed banner.
   const spacer = el('div', { display: 'block', height: '60px' });
   spacer.setAttribute('aria-hidden', 'true');
@@ -180,7 +184,7 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
   });
 
   function mount() {
-    document.body.prepend(leave);
+    document.body.prepend(leaveNav);
     document.body.append(spacer, banner);
     onTop(leave);
     onTop(banner);

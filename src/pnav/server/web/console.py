@@ -25,6 +25,7 @@ from pnav.server.stats.report import RangeError, build_report, render_csv
 from pnav.server.stats.texts import LANGS as STATS_LANGS
 from pnav.server.web import canned_api, casework_api, floor_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
+from pnav.server.web.locale_api import console_page_locale
 from pnav.server.web.person import socket_route
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import STATIC_DIR, public_base, state, static_file
@@ -45,6 +46,8 @@ def page() -> Response:
         return static_file("console", "index.html")  # logs what to build, answers 503
     nonce = script_nonce()
     html = path.read_text(encoding="utf-8")
+    # The strings first, so that their (data, never run) script element gets the nonce too.
+    html = console_page_locale(html)
     html = html.replace("<script>", "<script >").replace("<script ", f'<script nonce="{nonce}" ')
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = console_csp(nonce)
