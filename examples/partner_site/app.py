@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template_string, request
 
-from pnav.sdk import embed_snippet
+from pnav.sdk.flask import Pnav
 
 PAGE = """<!doctype html>
 <html lang="fr">
@@ -32,7 +32,7 @@ PAGE = """<!doctype html>
   cliquez sur le bandeau en bas de la page. En cas de danger immédiat, appelez le 17
   ou le 112, ou envoyez un SMS au 114.</p>
 </main>
-{snippet}
+{{ pnav_banner(lang="fr", exit_url=exit_url) }}
 </body>
 </html>
 """
@@ -45,14 +45,17 @@ NEUTRAL = """<!doctype html>
 
 def create_app(server_url: str, partner: str, exit_path: str = "/meteo") -> Flask:
     app = Flask(__name__)
+    # The pnav Flask extension: {{ pnav_banner() }} in any template (pnav.sdk.flask).
+    app.config.update(PNAV_SERVER_URL=server_url, PNAV_PARTNER=partner)
+    Pnav(app)
 
     @app.get("/")
     def home() -> Response:
         # The neutral page lives on this site here; a real partner picks an ordinary
         # page elsewhere (a weather or search site).
         exit_url = request.host_url.rstrip("/") + exit_path
-        snippet = embed_snippet(server_url, partner, lang="fr", exit_url=exit_url)
-        return Response(PAGE.replace("{snippet}", snippet), mimetype="text/html")
+        page = render_template_string(PAGE, exit_url=exit_url)
+        return Response(page, mimetype="text/html")
 
     @app.get(exit_path)
     def neutral() -> Response:

@@ -36,6 +36,8 @@ def app(tmp_path) -> Flask:
 PERSON, OPERATOR = "person", "operator"
 ROUTES = {
     "/widget/<name>": PERSON,
+    "/widget/loader.js": PERSON,
+    "/widget/panel.js": PERSON,
     "/api/ticket": PERSON,
     "/api/exit": PERSON,
     "/ws/person": PERSON,

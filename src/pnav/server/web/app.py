@@ -26,7 +26,7 @@ from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService, Timings
 from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
-from pnav.server.web import console, headers, person, sockets
+from pnav.server.web import console, headers, loader, person, sockets
 from pnav.server.web.state import AppState, Casework
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
@@ -146,6 +146,7 @@ def create_app(
     headers.init_app(app)
     sockets.init_app(app, app.extensions["pnav"].sockets)
     app.register_blueprint(person.bp)
+    app.register_blueprint(loader.bp)
     app.register_blueprint(console.bp)
     logging.getLogger("pnav").setLevel(logging.INFO)
     return app
