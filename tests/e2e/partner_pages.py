@@ -161,7 +161,9 @@ def embed_env(tmp_path: Path) -> Iterator[EmbedEnv]:
         "launcher": {"origins": [site], "mode": "launcher"},
         "stranger": {"origins": ["https://elsewhere.example"]},
     }
-    settings = Settings.load(None, environ={}, data_dir=tmp_path / "data", partners=partners)
+    settings = Settings.load(
+        None, environ={}, data_dir=tmp_path / "data", partners=partners, when_nobody_on_duty="queue"
+    )
     store = SQLiteStore(settings.database_path)
     password = secrets.token_urlsafe(12)
     enrol_operator(store, "alice", password, kdf_ops=1, kdf_mem=8 << 20)

@@ -79,7 +79,11 @@ def scripted_exit_page(tmp_path: Path) -> Iterator[str]:
     threading.Thread(target=site_server.serve_forever, daemon=True).start()
     site_url = f"http://127.0.0.1:{site_server.server_port}"
     settings = Settings.load(
-        None, environ={}, data_dir=tmp_path / "data", partners={"scripted": [site_url]}
+        None,
+        environ={},
+        data_dir=tmp_path / "data",
+        partners={"scripted": [site_url]},
+        when_nobody_on_duty="queue",  # the check chats with nobody on duty
     )
     store = SQLiteStore(settings.database_path)
     enrol_operator(store, "alice", secrets.token_urlsafe(12), kdf_ops=1, kdf_mem=8 << 20)

@@ -1,6 +1,7 @@
 // The chat's strings, one language at a time, from the pnav server. Loaded as a
 // script (GET /widget/locale.js?want=…): the chat frame's CSP allows scripts from the
 // server and no other fetch, and the answer is no-store like every chat response.
+import { scriptURL } from './script-url.js';
 
 /**
  * @typedef {import('../shared/i18n.js').LocaleTable & {
@@ -29,7 +30,8 @@ export function loadLocale(want) {
     /** @type {any} */ (globalThis).pnavLocale = (/** @type {ChatLocale} */ data, /** @type {number} */ n) => {
       if (n === mine && mine === pending && valid(data)) resolve(data);
     };
-    el.src = new URL(`locale.js?want=${encodeURIComponent(want.join(','))}&n=${mine}`, base).href;
+    const url = new URL(`locale.js?want=${encodeURIComponent(want.join(','))}&n=${mine}`, base);
+    el.src = scriptURL(url.href);
     el.addEventListener('load', () => {
       el.remove();
       if (mine === pending) reject(new Error('locale: no table in the answer'));

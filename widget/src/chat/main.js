@@ -12,6 +12,7 @@ import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
 import { onShiftThrice } from '../shared/quick-exit.js';
 import { renderClosed } from './closed.js';
+import { scriptURL } from './script-url.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -35,7 +36,7 @@ setArgon2Loader(
   () =>
     new Promise((resolve, reject) => {
       const script = document.createElement('script');
-      script.src = argon2Url;
+      script.src = scriptURL(argon2Url);
       script.onload = () => {
         const argon2id = /** @type {any} */ (globalThis).pnavArgon2id;
         if (typeof argon2id === 'function') resolve(argon2id);

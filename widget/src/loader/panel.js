@@ -88,7 +88,7 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       const esc = (/** @type {string} */ s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
       const csp = `default-src 'none'; script-src ${origin} 'wasm-unsafe-eval'; style-src ${origin}; connect-src ${wsOrigin}; img-src data:; base-uri 'none'; form-action 'none'`;
       const n = ctx.nonce ? ` nonce="${esc(ctx.nonce)}"` : '';
-      return `<!doctype html><html lang="${esc(cfg.lang)}" dir="${cfg.dir}"><head><meta charset="utf-8">` +
+      return `<!doctype html><html lang="${esc(config?.page_lang || cfg.lang)}" dir="${cfg.dir}"><head><meta charset="utf-8">` +
         `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">` +
         '<meta name="referrer" content="no-referrer"><meta name="viewport" content="width=device-width,initial-scale=1">' +
         `<title>Chat</title><link rel="stylesheet"${n} href="${esc(new URL('chat.css', src).href)}"></head>` +
@@ -178,7 +178,7 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
       // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
       // service: whether anyone can answer now (the chat's closed view, chat/closed.js).
-      frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: cfg.lang, partner: cfg.partner, dead_after, resume, service }, '*');
+      frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: config?.page_lang || cfg.lang, partner: cfg.partner, dead_after, resume, service }, '*');
     }
 
     /** @param {boolean} on */

@@ -183,11 +183,14 @@ def partner_panel() -> Response:
     panel, _, banners = _built("panel.js")
     partner = state().settings.partner(request.args.get("partner", "")[:64])
     asked = request.args.get("lang", "")[:35]
+    page_lang = asked if LANG_TAG.match(asked) else ""
     config = (
         {
-            "texts": loader_config(
-                partner, asked if LANG_TAG.match(asked) else "", banners, PANEL_TEXTS
-            )["texts"]
+            "texts": loader_config(partner, page_lang, banners, PANEL_TEXTS)["texts"],
+            # The chat starts in the page's language even with no banner table for it
+            # (it asks the server, which may have a machine-made table), then the
+            # browser's (docs/translations.md).
+            "page_lang": page_lang,
         }
         if partner is not None
         else None
