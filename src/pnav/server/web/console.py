@@ -18,6 +18,7 @@ from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
+from pnav.server.ops import metrics
 from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
 from pnav.server.web import canned_api, casework_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
@@ -245,6 +246,11 @@ def _text(status: int, message: str) -> Response:
 
 @socket_route("/ws", bp)
 def operator_socket(ws: Any) -> None:
+    with metrics.socket_open("console"):
+        _operator_socket(ws)
+
+
+def _operator_socket(ws: Any) -> None:
     st = state()
     chat = st.chat
     sock = WebSocket(ws)
@@ -259,6 +265,9 @@ def operator_socket(ws: Any) -> None:
         conn.finish()
         return
     chat.operator.connect(op, conn)
+    if op.role == "supervisor":  # the floor's alarms that are up (src/pnav/server/ops)
+        for alarm in state().ops.alarms.frames():
+            conn.send(alarm)
     handlers = {
         "accept": lambda f: chat.operator.accept(op, f, conn),
         "sync": lambda f: chat.operator.sync(op, f, conn),
@@ -285,6 +294,7 @@ def operator_socket(ws: Any) -> None:
                     raise FrameError("unknown_type", f"unknown frame type {frame['t']!r}")
                 handler(frame)
             except FrameError as err:
+                metrics.frame_refused(err.code)
                 out = err.frame()
                 if isinstance(frame.get("conv"), str):
                     out["conv"] = frame["conv"]  # so the console shows it in that conversation

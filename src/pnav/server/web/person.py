@@ -17,6 +17,7 @@ from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
+from pnav.server.ops import metrics
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import public_base, state, static_file
 
@@ -129,8 +130,17 @@ def quick_exit() -> Response:
     return response
 
 
+# A resume-code hello's refusal, as the metric's result.
+_CODE_RESULTS = {"bad_code": "wrong", "rate_limited": "rate_limited", "malformed": "malformed"}
+
+
 @socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
+    with metrics.socket_open("person"):
+        _person_socket(ws)
+
+
+def _person_socket(ws: Any) -> None:
     st = state()
     chat = st.chat
     sock = WebSocket(ws)
@@ -140,6 +150,7 @@ def person_socket(ws: Any) -> None:
     hello_by = time.monotonic() + st.settings.hello_timeout
     try:
         while conn.open:
+            frame: dict[str, Any] = {}
             try:
                 wait = None if conv_id is not None else max(0.0, hello_by - time.monotonic())
                 raw = sock.receive(timeout=wait)
@@ -155,6 +166,8 @@ def person_socket(ws: Any) -> None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
                     conv_id = chat.person.hello(frame, conn)
+                    if isinstance(frame.get("code"), dict):
+                        metrics.resume_code("matched")
                 elif kind == "msg":
                     chat.person.message(conv_id, frame, conn)
                 elif kind == "sync":
@@ -168,6 +181,9 @@ def person_socket(ws: Any) -> None:
                 else:
                     raise FrameError("unknown_type", f"unknown frame type {kind!r}")
             except FrameError as err:
+                metrics.frame_refused(err.code)
+                if conv_id is None and isinstance(frame.get("code"), dict):
+                    metrics.resume_code(_CODE_RESULTS.get(err.code, "other"))
                 conn.send(err.frame())
                 if err.code in CLOSING_ERRORS:
                     break

@@ -1,0 +1,331 @@
+"""Prometheus metrics that name no one (docs/operations.md, "Metrics").
+
+Counters and histograms live in one registry per process (:data:`PROCESS`); the chat,
+the sockets and the casework endpoints feed them through the small functions below,
+which are the only way in. Every label value comes from a fixed set written here, so
+no conversation id, username, address, language or text can ever become a label: a
+value outside its set is counted as ``other``. The floor's gauges (queue, active
+conversations, operators connected) are read from the last readiness round's
+snapshot, never from the store at scrape time.
+
+With several gunicorn workers on one host, set ``PROMETHEUS_MULTIPROC_DIR`` (an empty
+folder, emptied at each start): every worker then writes its counters there and any
+worker's ``/metrics`` answers the sum (prometheus_client's multiprocess mode).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+__all__ = [
+    "ALARM_KINDS",
+    "CONTENT_TYPE",
+    "PROCESS",
+    "REFUSAL_REASONS",
+    "FloorCounts",
+    "alarm",
+    "answer_waited",
+    "app_registry",
+    "dispatch",
+    "exposition",
+    "frame_refused",
+    "maintenance_round",
+    "message_relayed",
+    "message_stored",
+    "queue_waited",
+    "readiness",
+    "report",
+    "resume_code",
+    "socket_open",
+    "translation",
+]
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+PROCESS = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=PROCESS)  # memory, CPU, open files of this process
+
+# Why a frame was refused: the FrameError codes of docs/protocol.md, and those of the
+# abuse limits. A new refusal reason is added here (else it is counted as "other").
+REFUSAL_REASONS = frozenset(
+    {
+        "malformed",
+        "too_large",
+        "unknown_type",
+        "bad_ticket",
+        "bad_token",
+        "bad_code",
+        "bad_outcome",
+        "closed",
+        "forbidden",
+        "no_conversation",
+        "no_operator",
+        "not_yours",
+        "rate_limited",
+        "taken",
+        "unauthorised",
+        "too_many",
+    }
+)
+ALARM_KINDS = (
+    "dispatch_failed",
+    "report_failed",
+    "translator_down",
+    "no_operator",
+    "danger_unanswered",
+)
+_SOCKET_KINDS = ("person", "console")
+_SENDERS = ("person", "operator")
+_CASEWORK_RESULTS = ("sent", "acknowledged", "failed", "refused")
+_TRANSLATION_RESULTS = (
+    "translated",
+    "unknown_language",
+    "disabled",
+    "empty",
+    "same_language",
+    "timeout",
+    "error",
+    "malformed",
+    "unavailable",
+)
+_RESUME_RESULTS = ("matched", "wrong", "rate_limited", "malformed")
+CHECKS = ("store", "broker", "assets", "translator", "dispatcher", "report_sink")
+OTHER = "other"
+
+_WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+_ANSWER_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 3600)
+_ROUND_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+_MESSAGES_STORED = Counter(
+    "pnav_messages_stored",
+    "Messages stored (new ones, not client retries), by sender.",
+    ["sender"],
+    registry=PROCESS,
+)
+_MESSAGES_RELAYED = Counter(
+    "pnav_messages_relayed",
+    "Message frames handed to sockets in this process, by the side that received them.",
+    ["to"],
+    registry=PROCESS,
+)
+_FRAMES_REFUSED = Counter(
+    "pnav_frames_refused",
+    "Frames refused with an error frame, by reason.",
+    ["reason"],
+    registry=PROCESS,
+)
+_SOCKETS = Gauge(
+    "pnav_sockets_open",
+    "Websockets open in this process, by kind.",
+    ["kind"],
+    registry=PROCESS,
+    multiprocess_mode="livesum",
+)
+_QUEUE_WAIT = Histogram(
+    "pnav_queue_wait_seconds",
+    "How long a conversation waited in the queue before an operator took it.",
+    buckets=_WAIT_BUCKETS,
+    registry=PROCESS,
+)
+_ANSWER_WAIT = Histogram(
+    "pnav_answer_wait_seconds",
+    "How long a person's message waited for the operator's next message.",
+    buckets=_ANSWER_BUCKETS,
+    registry=PROCESS,
+)
+_DISPATCHES = Counter(
+    "pnav_dispatches", "Emergency dispatches, by final result.", ["result"], registry=PROCESS
+)
+_REPORTS = Counter("pnav_reports", "Reports filed, by final result.", ["result"], registry=PROCESS)
+_TRANSLATIONS = Counter(
+    "pnav_translator_calls", "Translation requests, by result.", ["result"], registry=PROCESS
+)
+_RESUME_CODES = Counter(
+    "pnav_resume_code_attempts", "Resume-code attempts, by result.", ["result"], registry=PROCESS
+)
+_MAINTENANCE = Histogram(
+    "pnav_maintenance_seconds",
+    "Duration of one maintenance round (presence, idle closing, retention).",
+    buckets=_ROUND_BUCKETS,
+    registry=PROCESS,
+)
+_ALARM = Gauge(
+    "pnav_alarm",
+    "1 while the floor's alarm of this kind is raised (docs/operations.md).",
+    ["kind"],
+    registry=PROCESS,
+    multiprocess_mode="livemax",
+)
+_ALARMS_RAISED = Counter(
+    "pnav_alarms_raised", "Times an alarm of this kind was raised.", ["kind"], registry=PROCESS
+)
+_CHECK_UP = Gauge(
+    "pnav_check_up",
+    "1 when the readiness check passes, 0 when it fails (only configured checks).",
+    ["check"],
+    registry=PROCESS,
+    multiprocess_mode="livemin",
+)
+_READY = Gauge(
+    "pnav_ready", "1 when /readyz answers 200.", registry=PROCESS, multiprocess_mode="livemin"
+)
+
+for _kind in ALARM_KINDS:  # every alarm shows as 0 from the start, so rules can use it
+    _ALARM.labels(_kind).set(0)
+
+
+def _pick(value: str, allowed: tuple[str, ...] | frozenset[str]) -> str:
+    return value if value in allowed else OTHER
+
+
+def frame_refused(reason: str) -> None:
+    """A frame was answered with an error frame of this code (limits call this too)."""
+    _FRAMES_REFUSED.labels(_pick(reason, REFUSAL_REASONS)).inc()
+
+
+@contextmanager
+def socket_open(kind: str) -> Iterator[None]:
+    """Count a websocket as open while the block runs."""
+    with _SOCKETS.labels(_pick(kind, _SOCKET_KINDS)).track_inprogress():
+        yield
+
+
+def message_stored(sender: str) -> None:
+    _MESSAGES_STORED.labels(_pick(sender, _SENDERS)).inc()
+
+
+def message_relayed(to: str, sockets: int = 1) -> None:
+    """``sockets`` message frames handed to sockets of ``to`` ("person" or "operator")."""
+    if sockets:
+        _MESSAGES_RELAYED.labels(_pick(to, _SENDERS)).inc(sockets)
+
+
+def queue_waited(seconds: float) -> None:
+    _QUEUE_WAIT.observe(max(0.0, seconds))
+
+
+def answer_waited(seconds: float) -> None:
+    _ANSWER_WAIT.observe(max(0.0, seconds))
+
+
+def dispatch(result: str) -> None:
+    _DISPATCHES.labels(_pick(result, _CASEWORK_RESULTS)).inc()
+
+
+def report(result: str) -> None:
+    _REPORTS.labels(_pick(result, _CASEWORK_RESULTS)).inc()
+
+
+def translation(result: str) -> None:
+    _TRANSLATIONS.labels(_pick(result, _TRANSLATION_RESULTS)).inc()
+
+
+def resume_code(result: str) -> None:
+    _RESUME_CODES.labels(_pick(result, _RESUME_RESULTS)).inc()
+
+
+@contextmanager
+def maintenance_round() -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        _MAINTENANCE.observe(time.perf_counter() - start)
+
+
+def alarm(kind: str, on: bool) -> None:
+    """An alarm was raised (``on``) or cleared."""
+    name = _pick(kind, ALARM_KINDS)
+    _ALARM.labels(name).set(1 if on else 0)
+    if on:
+        _ALARMS_RAISED.labels(name).inc()
+
+
+def readiness(checks: Mapping[str, bool], ready: bool) -> None:
+    for name, ok in checks.items():
+        _CHECK_UP.labels(_pick(name, CHECKS)).set(1 if ok else 0)
+    _READY.set(1 if ready else 0)
+
+
+@dataclass(frozen=True)
+class FloorCounts:
+    """The floor in numbers, as the last readiness round read it."""
+
+    waiting: int = 0
+    waiting_danger: int = 0
+    active: int = 0
+    operators: Mapping[str, int] = field(default_factory=dict)  # role -> connected
+
+
+_ROLES = ("operator", "supervisor")
+
+
+class _FloorCollector(Collector):
+    def __init__(self, counts: Callable[[], FloorCounts | None]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        counts = self._counts()
+        if counts is None:  # no round yet: say nothing rather than a false zero
+            return
+        yield GaugeMetricFamily(
+            "pnav_conversations_waiting", "Conversations waiting in the queue.", counts.waiting
+        )
+        yield GaugeMetricFamily(
+            "pnav_conversations_waiting_danger",
+            "Conversations in the queue whose person said they are in danger.",
+            counts.waiting_danger,
+        )
+        yield GaugeMetricFamily(
+            "pnav_conversations_active", "Conversations held by an operator.", counts.active
+        )
+        operators = GaugeMetricFamily(
+            "pnav_operators_connected",
+            "Staff with a console connected anywhere, by role.",
+            labels=["role"],
+        )
+        for role in _ROLES:
+            operators.add_metric([role], counts.operators.get(role, 0))
+        yield operators
+
+
+class _ProcessMetrics(Collector):
+    """This process's counters, or every worker's when in multiprocess mode."""
+
+    def __init__(self) -> None:
+        self._multi: CollectorRegistry | None = None
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            self._multi = CollectorRegistry()
+            multiprocess.MultiProcessCollector(self._multi)  # type: ignore[no-untyped-call]
+
+    def collect(self) -> Iterator[Metric]:
+        yield from (self._multi or PROCESS).collect()
+
+
+def app_registry(counts: Callable[[], FloorCounts | None]) -> CollectorRegistry:
+    """What one app's metrics endpoint shows: the process's metrics and the floor's."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_ProcessMetrics())
+    registry.register(_FloorCollector(counts))
+    return registry
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    """The Prometheus text format (prometheus_client writes it, not us)."""
+    return generate_latest(registry)
