@@ -71,14 +71,12 @@ class JsonFormatter(logging.Formatter):
 
 def configure(log_format: str | None = None, level: int = logging.INFO) -> None:
     """Set up the root logger for ``pnav`` commands: ``text`` (default) or ``json``
-    (``PNAV_LOG_FORMAT`` when ``log_format`` is None)."""
+    (``PNAV_LOG_FORMAT`` when ``log_format`` is None). Under gunicorn, which runs no
+    ``pnav`` command, ``pnav.server.wsgi`` calls this too (docs/deploy.md)."""
     chosen = log_format or os.environ.get("PNAV_LOG_FORMAT", "text")
     if chosen not in FORMATS:
         raise ValueError(f"log format must be one of {', '.join(FORMATS)}, not {chosen!r}")
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if chosen == "json" else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level)
+    # As logging.basicConfig: a root logger set up already (by a host program) is kept.
+    logging.basicConfig(level=level, handlers=[handler])

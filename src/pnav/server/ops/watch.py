@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from pnav.sdk.broker import Broker
 from pnav.sdk.store import Conversation, Store
-from pnav.sdk.translator import NoneTranslator, SafeTranslator
+from pnav.sdk.translator import SafeTranslator
 from pnav.server.ops import metrics
 from pnav.server.ops.alarms import Alarms
 from pnav.server.ops.health import Check, Health
@@ -68,8 +68,9 @@ def read_floor(
 
 
 def _call(backend: Any) -> Check | None:
-    """A casework backend's readiness check: its ``ping()``, if it has one."""
-    inner = getattr(backend, "inner", backend)  # SafeDispatcher, AuditedReportSink
+    """A casework backend's readiness check: its ``ping()``, if it has one (the
+    built-in ones that reach a service do; a plugin may add one)."""
+    inner = getattr(backend, "inner", backend)  # SafeTranslator, SafeDispatcher, AuditedReportSink
     ping = getattr(inner, "ping", None)
     return ping if callable(ping) else None
 
@@ -108,9 +109,12 @@ class Watch:
         broker_ping = getattr(broker, "ping", None)
         if callable(broker_ping):  # the in-process broker has nothing to reach
             checks["broker"] = broker_ping
-        if translator is not None and not isinstance(translator.inner, NoneTranslator):
-            checks["translator"] = self._translator_check(translator)
-        for name, backend in (("dispatcher", dispatcher), ("report_sink", report_sink)):
+        backends = (
+            ("translator", translator),
+            ("dispatcher", dispatcher),
+            ("report_sink", report_sink),
+        )
+        for name, backend in backends:
             check = _call(backend)
             if check is not None:
                 checks[name] = check
@@ -121,15 +125,6 @@ class Watch:
         def check() -> None:
             if missing():
                 raise FileNotFoundError("the widget is not built")
-
-        return check
-
-    @staticmethod
-    def _translator_check(translator: SafeTranslator) -> Check:
-        inner = translator.inner
-
-        def check() -> None:
-            inner.languages()  # raises when the service cannot be reached
 
         return check
 
