@@ -18,8 +18,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from pnav.sdk.broker import Broker
-from pnav.sdk.store import Conversation, Store
+from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator
+from pnav.server.chat.floor import unanswered_since
 from pnav.server.ops import metrics
 from pnav.server.ops.alarms import Alarms
 from pnav.server.ops.health import Check, Health
@@ -35,15 +36,6 @@ class FloorReading:
     danger_overdue: int  # danger conversations unanswered past the limit
 
 
-def _unanswered_since(store: Store, conv: Conversation) -> float | None:
-    """When the person's last message was stored, if nothing came after it (one stored
-    message read: its sender and time only)."""
-    if conv.last_seq < 1:
-        return None
-    last = store.messages_after(conv.id, conv.last_seq - 1)
-    return last[-1].created_at if last and last[-1].sender == "person" else None
-
-
 def read_floor(
     store: Store, connected: Callable[[int], bool], now: float, danger_limit: float
 ) -> FloorReading:
@@ -56,7 +48,7 @@ def read_floor(
     overdue = sum(1 for c in waiting if c.danger and now - c.created_at > danger_limit)
     for conv in active:
         if conv.danger:
-            since = _unanswered_since(store, conv)
+            since = unanswered_since(store, conv)
             overdue += since is not None and now - since > danger_limit
     counts = metrics.FloorCounts(
         waiting=len(waiting),
