@@ -41,7 +41,7 @@ class Alarm:
     def frame(self) -> dict[str, Any]:
         return {
             "t": "alarm",
-            "kind": self.kind,
+            "alarm": self.kind,
             "on": True,
             "since": int(self.since * 1000),
             "count": self.count,
@@ -49,7 +49,7 @@ class Alarm:
 
 
 def _cleared(kind: str) -> dict[str, Any]:
-    return {"t": "alarm", "kind": kind, "on": False, "since": None, "count": 0}
+    return {"t": "alarm", "alarm": kind, "on": False, "since": None, "count": 0}
 
 
 class Alarms:

@@ -102,7 +102,8 @@ class Health:
         if changed:
             level = logging.INFO if state == "ok" else logging.WARNING
             # The exception's class only: messages can carry DSNs, hosts or addresses.
-            event(log, level, "check.changed", check=name, state=state, cause=cause)
+            cause_field = {"cause": cause} if cause else {}
+            event(log, level, "check.changed", check=name, state=state, **cause_field)
             if self._on_change is not None:
                 self._on_change(name, state)
         self.readiness()
@@ -125,12 +126,8 @@ class Health:
         with self._lock:
             changed, self._last_ready = self._last_ready != ready, ready
         if changed:
-            level = logging.INFO if ready else logging.WARNING
-            event(
-                log,
-                level,
-                "readiness.changed",
-                ready=ready,
-                reasons=",".join(f"{n}_{s}" for n, s in checks.items() if s != "ok"),
-            )
+            starting = all(s in ("ok", "starting") for s in checks.values())
+            level = logging.INFO if ready or starting else logging.WARNING
+            reasons = ",".join(f"{n}_{s}" for n, s in checks.items() if s != "ok")
+            event(log, level, "readiness.changed", ready=ready, reasons=reasons or "none")
         return Readiness(ready, checks)
