@@ -60,7 +60,7 @@ class PrivatePostgres:
         cmd = [str(self.bin / tool), *args]
         if self.user is not None:
             cmd = ["runuser", "-u", self.user, "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)  # noqa: S603
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -78,7 +78,7 @@ class PrivatePostgres:
 
 def readyz(url: str) -> tuple[int, dict[str, Any]]:
     try:
-        with urlopen(url + "/readyz", timeout=5) as answer:  # noqa: S310 - loopback test server
+        with urlopen(url + "/readyz", timeout=5) as answer:
             return int(answer.status), json.loads(answer.read())
     except HTTPError as err:
         return err.code, json.loads(err.read())
