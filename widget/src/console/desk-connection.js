@@ -47,6 +47,7 @@ import { DeskNotes } from './notes.js';
  * @property {(key: string) => void} [onLeft] we stopped observing (forgotten, key wiped)
  * @property {(c: Conversation) => void} [onTakenOver] our take-over went through
  * @property {(floor: Record<string, any>) => void} [onFloor] supervisors: the floor
+ * @property {(alarm: Record<string, any>) => void} [onAlarm] supervisors: an alarm raised or cleared (alarms.js)
  */
 
 export class DeskConnection {
@@ -176,6 +177,9 @@ export class DeskConnection {
         break;
       case 'floor':
         this.events.onFloor?.(f);
+        break;
+      case 'alarm':
+        this.events.onAlarm?.(f);
         break;
       case 'presence':
         if (c && typeof f.person === 'string') {

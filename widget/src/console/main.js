@@ -7,6 +7,7 @@ import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
 import { ConversationsView } from './conversations.js';
 import { AttentionView } from './attention.js';
+import { AlarmsView } from './alarms.js';
 import { Translations } from './translate.js';
 import { Supervision } from './supervision.js';
 import { CannedAdmin, CannedReplies, cannedPicker } from './canned.js';
@@ -42,7 +43,7 @@ const ui = {
   notice: /** @type {HTMLElement} */ ($('notice')),
 };
 
-/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision} | null} */
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, alarms: AlarmsView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision} | null} */
 let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
@@ -132,6 +133,8 @@ function startDesk(operator, deskKeys) {
     onTransfer: transfer,
   });
   const attention = new AttentionView($('attention-section'), $('attention'), $('attention-empty'), { t, label, lang, onTransfer: transfer });
+  // The floor's alarms (alarms.js): the server sends them to supervisors only.
+  const alarms = new AlarmsView($('alarms-section'), $('alarms'), $('alarms-live'), { t, lang });
   showOperator(operator, attention, cannedAdmin, operatorsAdmin);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
@@ -179,13 +182,15 @@ function startDesk(operator, deskKeys) {
         || staff.transferFailed(conv, text))) return;
       notice(text);
     },
+    onAlarm: (f) => alarms.take(f),
     onConnection: (state) => {
+      if (state !== 'open') alarms.reset(); // the server says again what is up on reconnect
       ui.connection.dataset.state = state;
       ui.connection.textContent = state === 'open' ? t('connected') : state === 'retrying' ? t('reconnecting') : '';
     },
     ...staff.events,
   });
-  session = { desk, queue, conversations, attention, cannedAdmin, operatorsAdmin, staff };
+  session = { desk, queue, conversations, attention, alarms, cannedAdmin, operatorsAdmin, staff };
   desk.start();
 }
 
@@ -195,6 +200,7 @@ function stopDesk() {
     session.queue.stop();
     session.conversations.clear();
     session.attention.stop();
+    session.alarms.reset();
     session.cannedAdmin.stop();
     session.operatorsAdmin.stop();
     session.staff.stop();
