@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -201,6 +202,12 @@ def test_a_scripted_day_names_no_one_in_metrics_or_logs(
     assert person.wait("error", code="malformed")
     person.send_raw(json.dumps({"v": 1, "t": "shout"}))
     assert person.wait("error", code="unknown_type")
+
+    # A request the HTTP server itself refuses (werkzeug logs those with the address).
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(b"NONSENSE /?token=" + TOKEN.encode() + b" HTTP/9\r\n\r\n")
+        assert b"400" in raw.recv(4096)
 
     # -- the emergency fails after its retries: every supervisor is told -----------
     failed = console_post(bob, live.url, "/console/api/emergency", emergency(person.conv))

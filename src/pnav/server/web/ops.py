@@ -11,17 +11,21 @@ conversation.
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from pnav.server.ops import metrics
 from pnav.server.ops.watch import Watch
+from pnav.server.serving import QuietRequestHandler
 from pnav.server.web.headers import LOCKED_CSP, PERMISSIONS_POLICY
 from pnav.server.web.state import state
 
 __all__ = ["MetricsListener", "init_app", "metrics_response"]
+
+_http_log = logging.getLogger("pnav.server.http")
 
 _METRICS_MAX_AGE = "no-store"
 
@@ -74,11 +78,6 @@ def init_app(app: Flask) -> None:
         app.add_url_rule(path, "metrics", _app_metrics, methods=["GET"])
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None  # no access log: addresses stay out of the logs
-
-
 class MetricsListener:
     """The metrics on a listener of their own (``metrics_listen``), at ``/metrics``:
     a port the organisation's monitoring reaches and the public never does."""
@@ -102,7 +101,7 @@ class MetricsListener:
             return response
 
         self.server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_Quiet
+            host, port, app, threaded=True, request_handler=QuietRequestHandler
         )
         self.port = self.server.server_port
         self._thread = threading.Thread(
