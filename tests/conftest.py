@@ -207,6 +207,12 @@ def clients(live_server: LiveServer) -> Clients:
     return Clients(live_server)
 
 
+@pytest.fixture
+def clients_for() -> Callable[[LiveServer], Clients]:
+    """``clients_for(live)``: Python clients on a server from ``live_server_with``."""
+    return Clients
+
+
 @contextlib.contextmanager
 def serve(tmp_path: Path, role: str = "supervisor", **changes: Any) -> Iterator[LiveServer]:
     """A pnav server and the example partner site on free loopback ports, the server's

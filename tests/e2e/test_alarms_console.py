@@ -46,7 +46,7 @@ def test_every_supervisor_sees_the_alarms_and_what_to_do(
     live = english.page.locator('[data-pnav="alarms-live"]')
     expect(live).to_contain_text("No operator is connected")
     fr_item = french.page.locator('[data-pnav="alarm"][data-alarm="no_operator"]')
-    expect(fr_item).to_contain_text("Aucun·e opérateur·rice n’est connecté·e")
+    expect(fr_item).to_contain_text("Aucun·e opérateur·rice n\u2019est connecté·e")
 
     # The DANGER conversation goes unanswered past its limit: shown first.
     ops.floor_round(time.time() + live_server.settings.danger_answer_limit + 1)

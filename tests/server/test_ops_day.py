@@ -25,7 +25,6 @@ from typing import Any
 from urllib.request import Request, urlopen
 
 import pytest
-from conftest import FAST, Clients
 from fakes.libretranslate import FakeLibreTranslate
 from fakes.webhook import FakeWebhook
 from prometheus_client.parser import text_string_to_metric_families
@@ -157,7 +156,7 @@ def info_lines(path: Path) -> int:
 
 
 def test_a_scripted_day_names_no_one_in_metrics_or_logs(
-    live_server_with: Any, fakes: dict[str, Any], json_log: Path
+    live_server_with: Any, clients_for: Any, fakes: dict[str, Any], json_log: Path
 ) -> None:
     centre, receiver, libre = fakes["centre"], fakes["receiver"], fakes["translator"]
     centre.script = [(503, {"error": "busy"})] * 2  # the first emergency fails both tries
@@ -173,7 +172,7 @@ def test_a_scripted_day_names_no_one_in_metrics_or_logs(
         translator="libretranslate",
         translator_options={"url": libre.url},
     )
-    clients = Clients(live)
+    clients = clients_for(live)
     supervisor = clients.login()  # alice is the supervisor
     bob_password = live.add_operator("bob")
     bob = clients.login("bob", bob_password)
@@ -220,7 +219,7 @@ def test_a_scripted_day_names_no_one_in_metrics_or_logs(
     with pytest.raises(ClientError):
         bob.wait("alarm", timeout=0.5)
     # A supervisor who connects now sees the alarm that is up.
-    late = OperatorClient.login(live.url, live.operator, live.password, timing=FAST)
+    late = clients.login()
     assert late.wait("alarm", alarm="dispatch_failed", on=True)["count"] == 1
     again = console_post(
         bob, live.url, "/console/api/emergency", emergency(person.conv, id=failed["id"])

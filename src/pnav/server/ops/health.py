@@ -87,8 +87,14 @@ class Health:
         self._lock = threading.Lock()
         self._runners = {name: _Runner(name, check, self) for name, check in checks.items()}
         self._last_ready: bool | None = None
+        self._started = False
 
     def start(self) -> None:
+        """Start the checks (once; later calls do nothing)."""
+        with self._lock:
+            if self._started or self.stopped.is_set():
+                return
+            self._started = True
         for runner in self._runners.values():
             runner.thread.start()
 
@@ -120,6 +126,7 @@ class Health:
             return runner.state
 
     def readiness(self) -> Readiness:
+        self.start()  # an app built without background work starts them at first use
         checks = {name: self.state(name) for name in self._runners}
         ready = all(state == "ok" for state in checks.values())
         metrics.readiness({n: s == "ok" for n, s in checks.items()}, ready)

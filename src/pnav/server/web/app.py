@@ -155,7 +155,8 @@ def create_app(
     )
     if checks is not None:
         checks.start()
-    watch.start()
+    if maintenance:  # else at the first probe or scrape (tests build many apps)
+        watch.start()
     if settings.metrics_listen:
         host, _, port = settings.metrics_listen.rpartition(":")
         listener = ops.MetricsListener(watch, settings.metrics_token, host.strip("[]"), int(port))

@@ -59,6 +59,7 @@ def metrics_response(watch: Watch, token: str) -> Response:
     scheme, _, value = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token.encode()):
         return _refusal(401, "a valid bearer token is required")
+    watch.health.start()  # the floor gauges come from the checks
     return Response(
         metrics.exposition(watch.registry), mimetype=None, content_type=metrics.CONTENT_TYPE
     )
