@@ -66,7 +66,7 @@ ALLOWED = {
         "rate_limited",
         "other",
     },
-    "role": {"operator", "supervisor"},
+    "role": {"operator", "supervisor", "psychologist"},
     "check": set(metrics.CHECKS),
 }
 

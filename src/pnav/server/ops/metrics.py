@@ -273,7 +273,7 @@ class FloorCounts:
     operators: Mapping[str, int] = field(default_factory=dict)  # role -> connected
 
 
-_ROLES = ("operator", "supervisor")
+_ROLES = ("operator", "supervisor", "psychologist")  # psychologist: issue 12
 
 
 class _FloorCollector(Collector):

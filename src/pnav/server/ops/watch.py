@@ -110,7 +110,8 @@ class Watch:
             check = _call(backend)
             if check is not None:
                 checks[name] = check
-        self.health = Health(checks, every=every, timeout=min(3.0, every), on_change=self._changed)
+        # A check that has not answered in 3 s is "timeout", however often checks run.
+        self.health = Health(checks, every=every, timeout=3.0, on_change=self._changed)
 
     @staticmethod
     def _assets(missing: Callable[[], list[str]]) -> Check:

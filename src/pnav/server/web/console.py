@@ -265,7 +265,7 @@ def _operator_socket(ws: Any) -> None:
         conn.finish()
         return
     chat.operator.connect(op, conn)
-    if op.role == "supervisor":  # the floor's alarms that are up (src/pnav/server/ops)
+    if op.role != "operator":  # the floor's alarms that are up, for those who see the floor
         for alarm in state().ops.alarms.frames():
             conn.send(alarm)
     handlers = {
