@@ -80,7 +80,6 @@ REFUSAL_REASONS = frozenset(
         "rate_limited",
         "taken",
         "unauthorised",
-        "too_many",
     }
 )
 ALARM_KINDS = (
