@@ -68,6 +68,7 @@ ALLOWED = {
     },
     "role": {"operator", "supervisor", "psychologist"},
     "check": set(metrics.CHECKS),
+    "rule": metrics.LIMIT_RULES | {"other"},
 }
 
 

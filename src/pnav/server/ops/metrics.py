@@ -37,6 +37,7 @@ from prometheus_client.registry import Collector
 __all__ = [
     "ALARM_KINDS",
     "CONTENT_TYPE",
+    "LIMIT_RULES",
     "PROCESS",
     "REFUSAL_REASONS",
     "FloorCounts",
@@ -46,6 +47,7 @@ __all__ = [
     "dispatch",
     "exposition",
     "frame_refused",
+    "limit_refused",
     "maintenance_round",
     "message_relayed",
     "message_stored",
@@ -80,6 +82,30 @@ REFUSAL_REASONS = frozenset(
         "rate_limited",
         "taken",
         "unauthorised",
+    }
+)
+# The abuse limits' rules (issue 15, src/pnav/server/abuse): what refused a ticket, a
+# conversation, a message, a login or a resume code. A new rule is added here.
+LIMIT_RULES = frozenset(
+    {
+        "tickets_per_address",
+        "tickets_per_address_per_minute",
+        "conversations_per_address",
+        "conversations_per_address_per_hour",
+        "messages_per_conversation",
+        "messages_per_conversation_per_minute",
+        "bytes_per_conversation",
+        "conversation_bytes_per_day",
+        "logins_per_address",
+        "logins_per_address_per_hour",
+        "logins_per_account",
+        "logins_per_account_per_hour",
+        "resume_codes_per_address",
+        "resume_codes_per_address_per_hour",
+        "proof_of_work",
+        "ticket_used",
+        "bad_ticket",
+        "busy",
     }
 )
 ALARM_KINDS = (
@@ -127,6 +153,12 @@ _FRAMES_REFUSED = Counter(
     "pnav_frames_refused",
     "Frames refused with an error frame, by reason.",
     ["reason"],
+    registry=PROCESS,
+)
+_LIMITS_REFUSED = Counter(
+    "pnav_limits_refused",
+    "Requests and frames refused by an abuse limit, by rule.",
+    ["rule"],
     registry=PROCESS,
 )
 _SOCKETS = Gauge(
@@ -196,6 +228,12 @@ def _pick(value: str, allowed: tuple[str, ...] | frozenset[str]) -> str:
 def frame_refused(reason: str) -> None:
     """A frame was answered with an error frame of this code (limits call this too)."""
     _FRAMES_REFUSED.labels(_pick(reason, REFUSAL_REASONS)).inc()
+
+
+def limit_refused(rule: str) -> None:
+    """An abuse limit refused something (a ticket, a conversation, a message, a login, a
+    resume code): the abuse limits call this wherever they refuse, HTTP or frame."""
+    _LIMITS_REFUSED.labels(_pick(rule, LIMIT_RULES)).inc()
 
 
 @contextmanager
