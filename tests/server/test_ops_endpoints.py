@@ -23,7 +23,7 @@ from pnav.sdk.testing import free_port
 from pnav.server import Settings, create_app
 from pnav.server.cli import main
 from pnav.server.operators.desk import enrol_operator
-from pnav.server.ops import metrics
+from pnav.server.ops import exposition, metrics
 from pnav.server.ops.status import read_status, render
 from pnav.server.settings import SettingsError
 from pnav.server.stores.sqlite.store import SQLiteStore
@@ -334,7 +334,7 @@ def test_a_label_value_outside_its_set_is_counted_as_other() -> None:
     before = _other_refusals()
     metrics.frame_refused("5f3a9c conversation of alice")  # what a careless caller might pass
     metrics.translation("es")
-    text = metrics.exposition(metrics.PROCESS).decode()
+    text = exposition.exposition(metrics.PROCESS).decode()
     assert "alice" not in text and '"es"' not in text
     assert _other_refusals() == before + 1
 

@@ -8,44 +8,26 @@ value outside its set is counted as ``other``. The floor's gauges (queue, active
 conversations, operators connected) are read from the last readiness round's
 snapshot, never from the store at scrape time.
 
-With several gunicorn workers on one host, set ``PROMETHEUS_MULTIPROC_DIR`` (an empty
-folder, emptied at each start): every worker then writes its counters there and any
-worker's ``/metrics`` answers the sum (prometheus_client's multiprocess mode).
+What a scrape shows (these and the floor's gauges, in one registry per app) is put
+together in exposition.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    ProcessCollector,
-    generate_latest,
-    multiprocess,
-)
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 __all__ = [
     "ALARM_KINDS",
-    "CONTENT_TYPE",
     "LIMIT_RULES",
     "PROCESS",
     "REFUSAL_REASONS",
-    "FloorCounts",
     "alarm",
     "answer_waited",
-    "app_registry",
     "dispatch",
-    "exposition",
     "frame_refused",
     "limit_refused",
     "maintenance_round",
@@ -59,7 +41,6 @@ __all__ = [
     "translation",
 ]
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 PROCESS = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=PROCESS)  # memory, CPU, open files of this process
 
@@ -298,71 +279,3 @@ def readiness(checks: Mapping[str, bool], ready: bool) -> None:
     for name, ok in checks.items():
         _CHECK_UP.labels(_pick(name, CHECKS)).set(1 if ok else 0)
     _READY.set(1 if ready else 0)
-
-
-@dataclass(frozen=True)
-class FloorCounts:
-    """The floor in numbers, as the last readiness round read it."""
-
-    waiting: int = 0
-    waiting_danger: int = 0
-    active: int = 0
-    operators: Mapping[str, int] = field(default_factory=dict)  # role -> connected
-
-
-_ROLES = ("operator", "supervisor", "psychologist")  # psychologist: issue 12
-
-
-class _FloorCollector(Collector):
-    def __init__(self, counts: Callable[[], FloorCounts | None]) -> None:
-        self._counts = counts
-
-    def collect(self) -> Iterator[Metric]:
-        counts = self._counts()
-        if counts is None:  # no round yet: say nothing rather than a false zero
-            return
-        yield GaugeMetricFamily(
-            "pnav_conversations_waiting", "Conversations waiting in the queue.", counts.waiting
-        )
-        yield GaugeMetricFamily(
-            "pnav_conversations_waiting_danger",
-            "Conversations in the queue whose person said they are in danger.",
-            counts.waiting_danger,
-        )
-        yield GaugeMetricFamily(
-            "pnav_conversations_active", "Conversations held by an operator.", counts.active
-        )
-        operators = GaugeMetricFamily(
-            "pnav_operators_connected",
-            "Staff with a console connected anywhere, by role.",
-            labels=["role"],
-        )
-        for role in _ROLES:
-            operators.add_metric([role], counts.operators.get(role, 0))
-        yield operators
-
-
-class _ProcessMetrics(Collector):
-    """This process's counters, or every worker's when in multiprocess mode."""
-
-    def __init__(self) -> None:
-        self._multi: CollectorRegistry | None = None
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            self._multi = CollectorRegistry()
-            multiprocess.MultiProcessCollector(self._multi)  # type: ignore[no-untyped-call]
-
-    def collect(self) -> Iterator[Metric]:
-        yield from (self._multi or PROCESS).collect()
-
-
-def app_registry(counts: Callable[[], FloorCounts | None]) -> CollectorRegistry:
-    """What one app's metrics endpoint shows: the process's metrics and the floor's."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_ProcessMetrics())
-    registry.register(_FloorCollector(counts))
-    return registry
-
-
-def exposition(registry: CollectorRegistry) -> bytes:
-    """The Prometheus text format (prometheus_client writes it, not us)."""
-    return generate_latest(registry)

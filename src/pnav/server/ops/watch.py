@@ -21,7 +21,7 @@ from pnav.sdk.broker import Broker
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator
 from pnav.server.chat.floor import unanswered_since
-from pnav.server.ops import metrics
+from pnav.server.ops import exposition, metrics
 from pnav.server.ops.alarms import Alarms
 from pnav.server.ops.health import Check, Health
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FloorReading:
-    counts: metrics.FloorCounts
+    counts: exposition.FloorCounts
     danger_overdue: int  # danger conversations unanswered past the limit
 
 
@@ -50,7 +50,7 @@ def read_floor(
         if conv.danger:
             since = unanswered_since(store, conv)
             overdue += since is not None and now - since > danger_limit
-    counts = metrics.FloorCounts(
+    counts = exposition.FloorCounts(
         waiting=len(waiting),
         waiting_danger=sum(1 for c in waiting if c.danger),
         active=len(active),
@@ -95,8 +95,8 @@ class Watch:
         self.floor_alarms = floor_alarms
         self.alarms = Alarms(publish, clock)
         self.closing: list[Callable[[], None]] = []  # e.g. the metrics listener's stop
-        self._counts: metrics.FloorCounts | None = None
-        self.registry: CollectorRegistry = metrics.app_registry(lambda: self._counts)
+        self._counts: exposition.FloorCounts | None = None
+        self.registry: CollectorRegistry = exposition.app_registry(lambda: self._counts)
         checks: dict[str, Check] = {"store": self._store_check, "assets": self._assets(assets)}
         broker_ping = getattr(broker, "ping", None)
         if callable(broker_ping):  # the in-process broker has nothing to reach

@@ -11,13 +11,12 @@ conversation.
 from __future__ import annotations
 
 import hmac
-import logging
 import threading
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from pnav.server.ops import metrics
+from pnav.server.ops import exposition
 from pnav.server.ops.watch import Watch
 from pnav.server.serving import QuietRequestHandler
 from pnav.server.web.headers import LOCKED_CSP, PERMISSIONS_POLICY
@@ -25,7 +24,6 @@ from pnav.server.web.state import state
 
 __all__ = ["MetricsListener", "init_app", "metrics_response"]
 
-_http_log = logging.getLogger("pnav.server.http")
 
 _METRICS_MAX_AGE = "no-store"
 
@@ -61,7 +59,7 @@ def metrics_response(watch: Watch, token: str) -> Response:
         return _refusal(401, "a valid bearer token is required")
     watch.health.start()  # the floor gauges come from the checks
     return Response(
-        metrics.exposition(watch.registry), mimetype=None, content_type=metrics.CONTENT_TYPE
+        exposition.exposition(watch.registry), mimetype=None, content_type=exposition.CONTENT_TYPE
     )
 
 
