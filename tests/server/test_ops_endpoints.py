@@ -19,7 +19,7 @@ from fakes.libretranslate import FakeLibreTranslate
 from flask import Flask
 
 from pnav.sdk.client import ClientError
-from pnav.sdk.testing import free_port
+from pnav.sdk.testing import ServerProcess, free_port
 from pnav.server import Settings, create_app
 from pnav.server.cli import main
 from pnav.server.operators.desk import enrol_operator
@@ -342,3 +342,22 @@ def test_a_label_value_outside_its_set_is_counted_as_other() -> None:
 def _other_refusals() -> float:
     value = metrics.PROCESS.get_sample_value("pnav_frames_refused_total", {"reason": "other"})
     return value or 0.0
+
+
+def test_pnav_serve_logs_no_address_for_a_request_it_refuses(tmp_path: Path) -> None:
+    """gevent (pnav serve) and Werkzeug (--dev) both name the client in such lines."""
+    server = ServerProcess(tmp_path / "data", env={"PNAV_SECRET_KEY": secrets.token_hex(32)})
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+            bad = b"GET /?token=" + TOKEN.encode() + b" HTTP/9.9\r\n\r\n"  # no such version
+            raw.sendall(bad)
+            assert b"400" in raw.recv(4096)
+        deadline = time.monotonic() + 10
+        while "http.refused" not in server.log_path.read_text():
+            assert time.monotonic() < deadline, server.log_path.read_text()
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    log = server.log_path.read_text()
+    assert "127.0.0.1" not in log and TOKEN not in log and "NONSENSE" not in log

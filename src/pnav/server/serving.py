@@ -69,6 +69,11 @@ class ProductionServer:
             def log_request(self) -> None:
                 return None
 
+            def log_error(self, msg: str, *args: Any) -> None:
+                # gevent writes the client's address and the raw request line (which
+                # may hold a token) to stderr: the event only (docs/operations.md).
+                event(_http_log, logging.WARNING, "http.refused", code="-")
+
         self._server = WSGIServer((host, port), app, handler_class=Handler, log=None)
         self._server.init_socket()
 
