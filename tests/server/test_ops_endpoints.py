@@ -361,3 +361,36 @@ def test_pnav_serve_logs_no_address_for_a_request_it_refuses(tmp_path: Path) -> 
         server.stop()
     log = server.log_path.read_text()
     assert "127.0.0.1" not in log and TOKEN not in log and "NONSENSE" not in log
+
+
+def test_pnav_serve_answers_probes_and_metrics_on_its_own_listener(tmp_path: Path) -> None:
+    """The production server (gevent) runs the checks and the metrics listener too."""
+    port = free_port()
+    env = {
+        "PNAV_SECRET_KEY": secrets.token_hex(32),
+        "PNAV_METRICS_LISTEN": f"127.0.0.1:{port}",
+        "PNAV_METRICS_TOKEN": TOKEN,
+        "PNAV_HEALTH_EVERY": "1",
+    }
+    server = ServerProcess(tmp_path / "data", env=env)
+    server.start()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urlopen(server.url + "/readyz", timeout=5) as answer:
+                    assert json.loads(answer.read())["status"] == "ready"
+                    break
+            except HTTPError as err:
+                assert err.code == 503
+                assert time.monotonic() < deadline, err.read()
+                time.sleep(0.1)
+        scrape = Request(
+            f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        with urlopen(scrape, timeout=5) as answer:
+            text = answer.read().decode()
+        assert "pnav_ready 1.0" in text
+        assert "pnav_conversations_waiting 0.0" in text
+    finally:
+        server.stop()
