@@ -40,6 +40,9 @@ class QuietRequestHandler(WSGIRequestHandler):
         event(_http_log, level, "http.refused", code=code)
 
 
+_QuietHandler = QuietRequestHandler  # its earlier name (tests/e2e/test_trace.py)
+
+
 def dev_server(app: Any, host: str, port: int) -> BaseWSGIServer:
     """Werkzeug's threaded server (``--dev``, and the tests' live servers)."""
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
