@@ -63,6 +63,9 @@ REFUSAL_REASONS = frozenset(
         "rate_limited",
         "taken",
         "unauthorised",
+        "timeout",
+        "too_fast",
+        "internal",
     }
 )
 # The abuse limits' rules (issue 15, src/pnav/server/abuse): what refused a ticket, a
