@@ -60,6 +60,8 @@ class Alarms:
         self._clock = clock
         self._lock = threading.Lock()
         self._up: dict[str, Alarm] = {}
+        for kind in metrics.ALARM_KINDS:  # a new server has none up (one app a process)
+            metrics.alarm(kind, False)
 
     def set(self, kind: str, count: int) -> None:
         """Raise ``kind`` when ``count`` > 0 (or update its count), else clear it."""
