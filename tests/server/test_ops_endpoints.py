@@ -190,7 +190,7 @@ def test_an_unreachable_casework_service_makes_the_server_not_ready_until_it_is_
         dispatcher_options={"url": f"http://127.0.0.1:{port}/", "secret": SECRET},
     )
     try:
-        body = wait_readiness(application, False, dispatcher="unreachable")
+        body = wait_readiness(application, False, dispatcher="unreachable", store="ok")
         assert body["reasons"] == ["dispatcher_unreachable"]
         centre = _listen_on(port)
         try:
@@ -203,7 +203,7 @@ def test_an_unreachable_casework_service_makes_the_server_not_ready_until_it_is_
             conn.close()
         finally:
             centre.close()
-        body = wait_readiness(application, False, dispatcher="unreachable")
+        body = wait_readiness(application, False, dispatcher="unreachable", store="ok")
         assert body["reasons"] == ["dispatcher_unreachable"]
     finally:
         application.extensions["pnav"].shutdown()
