@@ -15,6 +15,7 @@ thread (writers' pauses, the chaos' choices), so a seed repeats a run's choices.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import statistics
@@ -86,9 +87,14 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
             enrol_operator(store, name, pw, kdf_ops=1, kdf_mem=8 << 20, unlock_with=unlock)
             passwords[name] = pw
         store.close()
-        server = ServerProcess(
-            data, env={"PNAV_PARTNERS": f"demo={PARTNER}", "PNAV_SECURE_COOKIES": "0"}
-        )
+        env = {
+            "PNAV_PARTNERS": f"demo={PARTNER}",
+            "PNAV_SECURE_COOKIES": "0",
+            # Every client of the soak comes from 127.0.0.1: one socket each, and room for
+            # the old ones a reconnection leaves behind until the server notices them.
+            "PNAV_MAX_SOCKETS_PER_ADDRESS": str(2 * (n + OPERATORS)),
+        }
+        server = ServerProcess(data, env=env)
         server.start()
         tally = Tally()
         ops = [
@@ -262,7 +268,8 @@ def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
         f"({n} conversations x {m} messages per side, one `pnav serve` process on SQLite, "
         f"{OPERATORS} operators; the soak run cuts random client connections every "
         "0.2-0.6 s and kills the server with SIGKILL up to three times). "
-        f"Measured {time.strftime('%Y-%m-%d')}.\n\n"
+        f"Measured {time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} "
+        "at the end.\n\n"
         "```\n"
         f"{_line('baseline (no faults)', baseline)}\n"
         f"{_line('soak (disconnects + restarts)', soak)}\n"

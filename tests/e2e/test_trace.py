@@ -373,7 +373,11 @@ def test_over_tls_the_chat_server_leaves_no_hsts_entry(
     threading.Thread(target=partner.serve_forever, daemon=True).start()
     partner_url = f"http://partner.test:{partner.server_port}"
     settings = Settings.load(
-        None, environ={}, data_dir=tmp_path / "data", partners={"demo": [partner_url]}
+        None,
+        environ={},
+        data_dir=tmp_path / "data",
+        partners={"demo": [partner_url]},
+        when_nobody_on_duty="queue",  # no console here: queue the person as before
     )
     store = SQLiteStore(settings.database_path)
     enrol_operator(store, "alice", secrets.token_urlsafe(12), kdf_ops=1, kdf_mem=8 << 20)

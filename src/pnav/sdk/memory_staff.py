@@ -20,6 +20,7 @@ from pnav.sdk.store import (
     Operator,
     Store,
     check_capacity,
+    check_console_lang,
     check_note_kind,
 )
 
@@ -132,6 +133,14 @@ class MemoryStaff(Store):
             if op is None:
                 raise KeyError(f"no operator with id {operator_id}")
             self._operators[operator_id] = replace(op, capacity=capacity)
+
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        check_console_lang(lang)
+        with self._lock:
+            op = self._operators.get(operator_id)
+            if op is None:
+                raise KeyError(f"no operator with id {operator_id}")
+            self._operators[operator_id] = replace(op, lang=lang)
 
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._lock:

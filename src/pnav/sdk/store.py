@@ -22,7 +22,9 @@ from pnav.sdk.store_activity import (
     tally_activity,
 )
 from pnav.sdk.store_records import (
+    CONSOLE_LANGS,
     CONVERSATION_STATES,
+    LEFT_STATES,
     NOTE_KINDS,
     OUTCOMES,
     PERSON_STATES,
@@ -39,13 +41,16 @@ from pnav.sdk.store_records import (
     Operator,
     StoredMessage,
     check_capacity,
+    check_console_lang,
     check_note_kind,
     queue_order,
 )
 
 __all__ = [
+    "CONSOLE_LANGS",
     "CONVERSATION_STATES",
     "DURATION_BUCKETS",
+    "LEFT_STATES",
     "NOTE_KINDS",
     "OUTCOMES",
     "PERSON_STATES",
@@ -68,6 +73,7 @@ __all__ = [
     "bucket_index",
     "check_bounds",
     "check_capacity",
+    "check_console_lang",
     "check_note_kind",
     "count_in_intervals",
     "queue_order",
@@ -91,7 +97,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def waiting_conversations(self) -> list[Conversation]:
         """Waiting conversations in :func:`queue_order` (danger first, then the oldest,
-        then by id)."""
+        then by id). A person ``gone`` or left by quick exit (:data:`LEFT_STATES`) has left
+        before an answer and is not waiting; back in their place if they come back."""
 
     @abc.abstractmethod
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
@@ -210,6 +217,11 @@ class Store(abc.ABC):
     def set_capacity(self, operator_id: int, capacity: int | None) -> None:
         """Set how many conversations the operator may hold at once (None: the deployment
         default). KeyError for an unknown operator, ValueError for a capacity below 1."""
+
+    @abc.abstractmethod
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        """Keep the console language the operator chose (None: their browser's). KeyError
+        for an unknown operator, ValueError for a language not in CONSOLE_LANGS."""
 
     @abc.abstractmethod
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:

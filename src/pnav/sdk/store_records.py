@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CONSOLE_LANGS",
     "CONVERSATION_STATES",
+    "LEFT_STATES",
     "NOTE_KINDS",
     "OUTCOMES",
     "PERSON_STATES",
@@ -26,6 +28,7 @@ __all__ = [
     "Operator",
     "StoredMessage",
     "check_capacity",
+    "check_console_lang",
     "check_note_kind",
     "queue_order",
 ]
@@ -43,7 +46,11 @@ WHAT = (
 OUTCOMES = ("information", "referral", "report", "emergency", "person_left")
 CONVERSATION_STATES = ("waiting", "active", "closed")
 PERSON_STATES = ("connected", "reconnecting", "gone", "quick_exit")
-ROLES = ("operator", "supervisor")
+# a person in one of these states has left: a waiting conversation leaves the queue
+LEFT_STATES = ("gone", "quick_exit")
+ROLES = ("operator", "supervisor", "psychologist")
+# the languages a console can be shown in, kept with the account (Store.set_operator_lang)
+CONSOLE_LANGS = ("en", "fr")
 NOTE_KINDS = ("note", "whisper")
 
 
@@ -143,6 +150,8 @@ class Operator:
     removed: bool
     # how many conversations the operator holds at once; None: the deployment default
     capacity: int | None = None
+    # the console's language chosen by the operator (CONSOLE_LANGS); None: the browser's
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,3 +198,9 @@ def check_capacity(capacity: int | None) -> None:
         return
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
         raise ValueError(f"capacity must be None or a whole number of at least 1, not {capacity!r}")
+
+
+def check_console_lang(lang: str | None) -> None:
+    """ValueError unless ``lang`` is one of :data:`CONSOLE_LANGS` or None."""
+    if lang is not None and lang not in CONSOLE_LANGS:
+        raise ValueError(f"console language must be one of {', '.join(CONSOLE_LANGS)}, or None")

@@ -27,10 +27,14 @@ export class ConversationView {
     this.own = new Map();
     this.status = h('p', { className: 'pnav-status', role: 'status', 'data-pnav': 'status' }, t('connecting'));
     this.notice = h('p', { className: 'pnav-notice', role: 'alert', hidden: true, 'data-pnav': 'notice' });
-    this.list = h('ol', { className: 'pnav-messages', 'aria-label': t('messages'), 'aria-live': 'polite', 'data-pnav': 'messages' });
+    // Not a live region: the person's own messages must not be read back to them.
+    // Incoming messages go to `announcer`, once each; the list is focusable so a
+    // keyboard can scroll it.
+    this.list = h('ol', { className: 'pnav-messages', 'aria-label': t('messages'), tabIndex: 0, 'data-pnav': 'messages' });
+    this.announcer = h('p', { className: 'pnav-visually-hidden', 'aria-live': 'polite', 'data-pnav': 'announcer' });
     this.input = h('textarea', {
       id: 'pnav-input', className: 'pnav-input', rows: 2, maxLength: MAX_CHARS, 'data-pnav': 'message-input',
-      autocomplete: 'off', spellcheck: true,
+      autocomplete: 'off', spellcheck: true, dir: 'auto',
     });
     this.sendButton = h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'send' }, t('send'));
     const form = h('form', { className: 'pnav-compose', noValidate: true },
@@ -60,11 +64,21 @@ export class ConversationView {
       }
     });
     this.el = h('section', { className: 'pnav-conversation', 'data-pnav': 'conversation' },
-      this.status, this.notice, this.list, form);
+      this.status, this.notice, this.list, this.announcer, form);
   }
 
   focus() {
     this.input.focus();
+  }
+
+  /**
+   * Show the latest message: the list scrolls, or on a short window (chat.css) the
+   * main area around it. Not scrollIntoView: that could scroll the partner's page too.
+   */
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+    const main = this.el.parentElement;
+    if (main) main.scrollTop = main.scrollHeight;
   }
 
   /**
@@ -109,7 +123,9 @@ export class ConversationView {
    */
   message(from, text) {
     const who = from === 'person' ? this.t('you') : this.t('operator');
-    const body = h('p', { className: 'pnav-message__text' });
+    // dir=auto: each message takes the direction of its own text (an Arabic message
+    // in a French interface, and the other way round).
+    const body = h('p', { className: 'pnav-message__text', dir: 'auto' });
     // textContent, never HTML: the text comes from the other side.
     body.textContent = text === null ? this.t('undecryptable') : text;
     const li = h('li', {
@@ -118,8 +134,7 @@ export class ConversationView {
       'data-undecryptable': text === null ? 'true' : null,
     }, h('span', { className: 'pnav-message__who' }, who), body);
     this.list.append(li);
-    // Not scrollIntoView: that could scroll the partner's page too.
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scrollToEnd();
     return li;
   }
 
@@ -152,7 +167,8 @@ export class ConversationView {
   /** Another operator took over the conversation: say so, in the conversation itself. */
   addHandover() {
     this.list.append(h('li', { className: 'pnav-event', 'data-pnav': 'handover', role: 'note' }, this.t('handover')));
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scrollToEnd();
+    this.announce(this.t('handover'));
   }
 
   /** @param {{seq: number, from: string, text: string | null, card?: import('../shared/card.js').Card | null}} m */
@@ -160,6 +176,15 @@ export class ConversationView {
     const li = this.message(m.from, m.text);
     li.dataset.seq = String(m.seq);
     if (m.card && m.from === 'operator') this.showCard(li, m.card);
+    if (m.from !== 'person') this.announce(`${this.t('operator')}: ${li.querySelector('.pnav-message__text')?.textContent ?? ''}`);
+  }
+
+  /**
+   * Say one thing to a screen reader, once: the region holds only the latest text.
+   * @param {string} text
+   */
+  announce(text) {
+    this.announcer.textContent = text;
   }
 
   /**

@@ -1,8 +1,9 @@
 // The chat app, inside the loader's sandboxed srcdoc iframe. Its origin is
 // opaque: it has no storage and must not try any. It talks to the partner page
 // only through postMessage with the loader, and to the server over one websocket.
-import { chatStrings, translator, uiLang } from '../shared/i18n.js';
-import { fromBase64 } from '../shared/crypto.js';
+import { lookup, wantedLanguages } from '../shared/i18n.js';
+import { loadLocale } from './locale.js';
+import { fromBase64, setArgon2Loader } from '../shared/crypto.js';
 import { h } from '../shared/dom.js';
 import { renderPrechat } from './prechat.js';
 import { ConversationView } from './conversation.js';
@@ -10,6 +11,7 @@ import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
 import { onShiftThrice } from '../shared/quick-exit.js';
+import { renderClosed } from './closed.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -22,20 +24,50 @@ import { onShiftThrice } from '../shared/quick-exit.js';
  * @property {number} [dead_after] seconds of silence before the socket counts
  *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  * @property {unknown} [resume] the resume-code KDF parameters (chat/resume.js)
+ * @property {{open?: unknown, reason?: unknown, opens?: unknown}} [service] whether anyone
+ *   can answer now; closed: the chat says so instead of its pre-chat (closed.js)
  */
+
+// Argon2id (resume codes only) is not in this bundle: it comes from the same server,
+// under the same CSP and no-store, the first time a code is made or typed.
+const argon2Url = new URL('argon2.js', /** @type {HTMLScriptElement} */ (document.currentScript).src).href;
+setArgon2Loader(
+  () =>
+    new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = argon2Url;
+      script.onload = () => {
+        const argon2id = /** @type {any} */ (globalThis).pnavArgon2id;
+        if (typeof argon2id === 'function') resolve(argon2id);
+        else reject(new Error('argon2.js did not load'));
+      };
+      script.onerror = () => {
+        script.remove();
+        reject(new Error('argon2.js did not load'));
+      };
+      document.head.append(script);
+    }),
+);
 
 /** @type {Init | null} */
 let init = null;
 /** @type {import('./prechat.js').PrechatAnswers} */
-const answers = { who: '', what: '', danger: false, lang: 'fr', writes: '' };
+const answers = { who: '', what: '', danger: false, lang: '', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
-// The loader sets <html lang>; use it until init arrives.
-let t = translator(chatStrings, uiLang(document.documentElement.lang));
+let prechatShown = false;
+// The interface's strings: one language, fetched from the server. The loader sets
+// <html lang> to the partner page's language, which goes first; the browser's follow.
+/** @type {import('./locale.js').ChatLocale | null} */
+let locale = null;
+let t = lookup({});
+const wanted = wantedLanguages(document.documentElement.lang, navigator.languages);
+// Once more on a failed load (a dropped request), then English, the reference.
+const firstLocale = loadLocale(wanted).catch(() => loadLocale(wanted)).catch(() => loadLocale(['en']));
 
-const main = h('main', { className: 'pnav-main' }, h('p', { className: 'pnav-status' }, t('loading')));
+const main = h('main', { className: 'pnav-main', 'aria-busy': 'true' }, h('p', { className: 'pnav-status' }, '…'));
 const title = h('h1', { className: 'pnav-title' });
 const exitButton = h('button', { type: 'button', className: 'pnav-button pnav-button--exit', 'data-pnav': 'chat-exit' });
 const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-button--icon', 'data-pnav': 'minimise' }, '–');
@@ -44,6 +76,8 @@ const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-b
 // navigate the frame itself, which must never happen.
 const leaveButton = h('button', { type: 'button', className: 'pnav-leave', 'data-pnav': 'chat-leave' });
 const app = h('div', { className: 'pnav-app' });
+// "Translated by machine": shown under the header while a machine-made table is in use.
+const machineNote = h('p', { className: 'pnav-machine', 'data-pnav': 'machine-translated', hidden: true });
 const duress = new Duress(app, {
   onChange: (on) => {
     // A resume code on screen goes at once, for good: it is shown only once.
@@ -52,13 +86,38 @@ const duress = new Duress(app, {
   },
   onClose: () => parent.postMessage({ t: 'close' }, '*'),
 });
-app.append(h('header', { className: 'pnav-header' }, title, exitButton, duress.button, closeButton), main);
+// Hidden until its words arrive (a few milliseconds): never a control named by a key.
+// The banner's quick exit, on the partner's page, is there all along.
+const header = h('header', { className: 'pnav-header', hidden: true }, title, exitButton, duress.button, closeButton);
+leaveButton.hidden = true;
+app.append(header, machineNote, main);
 document.body.append(leaveButton, app, duress.view);
-labelHeader();
 leaveButton.addEventListener('click', leave);
 
 exitButton.addEventListener('click', leave);
-closeButton.addEventListener('click', () => parent.postMessage({ t: 'close' }, '*'));
+closeButton.addEventListener('click', minimise);
+firstLocale.then(setLocale, () => {});
+
+// Opened again: the loader focuses this frame; the person lands where they were
+// going (the message box in a conversation, else the first control of the view).
+// Not when the frame gets focus from a click or a touch: that goes where it points.
+let pointing = false;
+addEventListener('pointerdown', () => { pointing = true; }, true);
+addEventListener('pointerup', () => setTimeout(() => { pointing = false; }), true);
+addEventListener('focus', () => {
+  const active = document.activeElement;
+  if (pointing || (active && active !== document.body)) return;
+  /** @type {HTMLElement | null} */
+  const target = duress.active ? duress.view
+    : main.querySelector('[data-pnav="message-input"]:not(:disabled), [data-pnav="resume-input"], [data-pnav="prechat-lang"]');
+  target?.focus();
+});
+
+// Escape minimises the chat (the partner's page gets its focus back from the
+// loader); a native control that uses Escape itself (an open select) keeps it.
+addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented && !e.isComposing) minimise();
+});
 
 // Shift three times within 2 s (shared/quick-exit.js): keys pressed in here
 // never reach the partner page, so the gesture is forwarded to the loader.
@@ -90,20 +149,50 @@ function onInit(d) {
   const first = !init;
   init = d;
   if (first) {
-    answers.lang = uiLang(d.lang);
-    setLang(answers.lang);
-    showPrechat();
+    firstLocale.then(() => {
+      if (init === d) showStart();
+    }, () => {});
+  } else if (!session && main.querySelector('[data-pnav="closed"]')) {
+    // "Try again" on the closed view fetched a fresh ticket, with who is on duty now.
+    showStart();
   } else if (session) {
     // A fresh ticket we asked for after bad_ticket.
     session.retry(d.ticket);
   }
 }
 
-/** @param {string} lang */
-function setLang(lang) {
-  t = translator(chatStrings, uiLang(lang));
-  document.documentElement.lang = uiLang(lang);
+function minimise() {
+  parent.postMessage({ t: 'close' }, '*');
+}
+
+/**
+ * Show the interface in a language the server sent: strings, lang and dir of the
+ * whole document (the layout mirrors for right-to-left scripts).
+ * @param {import('./locale.js').ChatLocale} next
+ */
+function setLocale(next) {
+  locale = next;
+  t = lookup(next.strings, next.dir);
+  answers.lang = next.tag;
+  document.documentElement.lang = next.tag;
+  document.documentElement.dir = next.dir;
+  machineNote.hidden = !next.machine;
+  machineNote.textContent = next.machine ? t('machineTranslated') : '';
+  main.removeAttribute('aria-busy');
   labelHeader();
+  header.hidden = false;
+  leaveButton.hidden = false;
+}
+
+/** The person picked another interface language: fetch it, then redraw the pre-chat. @param {string} tag */
+async function changeLanguage(tag) {
+  try {
+    setLocale(await loadLocale([tag]));
+  } catch {
+    return; // unreachable for now: the current language stays, nothing breaks
+  }
+  showPrechat();
+  /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
 }
 
 function labelHeader() {
@@ -115,17 +204,34 @@ function labelHeader() {
   closeButton.title = t('minimise');
 }
 
+/** The pre-chat, or, with nobody to answer, the closed view (no conversation is made). */
+function showStart() {
+  if (init?.service && init.service.open === false) {
+    main.replaceChildren(renderClosed(t, init.service, answers.lang, {
+      onRetry: () => parent.postMessage({ t: 'ticket' }, '*'),
+      onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
+    }));
+    /** @type {HTMLElement | null} */ (main.querySelector('h2'))?.focus();
+    return;
+  }
+  showPrechat();
+}
+
 function showPrechat() {
-  main.replaceChildren(renderPrechat(t, answers, {
-    onLang: (lang) => {
-      setLang(lang);
-      showPrechat();
-      /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
-    },
+  if (!locale) return;
+  main.replaceChildren(renderPrechat(t, answers, locale, {
+    onLang: (lang) => void changeLanguage(lang),
     onStart: start,
     onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
   }));
   main.querySelector('.pnav-prechat')?.append(h('p', { className: 'pnav-hint' }, t('duressHint')));
+  // Just opened (the loader focused the frame before its document was there): the
+  // first control takes the focus, so a keyboard lands in the chat it opened.
+  if (!prechatShown && document.activeElement === document.body) {
+    window.focus();
+    /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
+  }
+  prechatShown = true;
 }
 
 /** @param {import('./prechat.js').PrechatAnswers} a */
@@ -209,7 +315,7 @@ function showCodeEntry() {
     onBack: () => {
       session?.abandon();
       session = null;
-      showPrechat();
+      showStart();
     },
     onKeys: (keys) => comeBack(keys, entry),
   });

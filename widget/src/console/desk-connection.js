@@ -48,6 +48,8 @@ import { DeskNotes } from './notes.js';
  * @property {(c: Conversation) => void} [onTakenOver] our take-over went through
  * @property {(floor: Record<string, any>) => void} [onFloor] supervisors: the floor
  * @property {(alarm: Record<string, any>) => void} [onAlarm] supervisors: an alarm raised or cleared (alarms.js)
+ * @property {(f: Frame, key: string) => void} [onHelp] help_call (floor consoles),
+ *   help_asked (our call went out), help_answered (someone joined)
  */
 
 export class DeskConnection {
@@ -180,6 +182,12 @@ export class DeskConnection {
         break;
       case 'alarm':
         this.events.onAlarm?.(f);
+        break;
+      case 'help_call':
+      case 'help_asked':
+      case 'help_answered':
+        // Help on call (help.js): metadata and who came, never a message.
+        if (key !== undefined) this.events.onHelp?.(f, key);
         break;
       case 'presence':
         if (c && typeof f.person === 'string') {

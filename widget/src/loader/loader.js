@@ -34,7 +34,7 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
   let panel = null;
   /** @type {HTMLElement | null} */
   let alertBox = null;
-  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown} | null} */
+  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, service?: unknown} | null} */
   let ticket = null;
   /** @type {string | null} */
   let exitToken = null;
@@ -142,6 +142,10 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
     e.preventDefault();
     quickExit();
   });
+  // In a landmark of its own, so that no content of the page lies outside one (axe "region").
+  const leaveNav = el('nav', {});
+  leaveNav.ariaLabel = T.leave;
+  leaveNav.append(leave);
   // Keeps the end of the partner's page reachable above the fixed banner.
   const spacer = el('div', { display: 'block', height: '60px' });
   spacer.setAttribute('aria-hidden', 'true');
@@ -180,7 +184,7 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
   });
 
   function mount() {
-    document.body.prepend(leave);
+    document.body.prepend(leaveNav);
     document.body.append(spacer, banner);
     onTop(leave);
     onTop(banner);
@@ -268,11 +272,12 @@ import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared
 
   function sendInit() {
     if (!ready || !ticket || !frame || !frame.contentWindow) return;
-    const { ticket: tk, ws, exit, desk_key, dead_after, resume } = ticket;
+    const { ticket: tk, ws, exit, desk_key, dead_after, resume, service } = ticket;
     // '*' because the sandboxed frame's origin is opaque; the window is ours.
     // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
     // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
-    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume }, '*');
+    // service: whether anyone can answer now (the chat's closed view, chat/closed.js).
+    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume, service }, '*');
   }
 
   /** @param {boolean} on */

@@ -1,72 +1,91 @@
-// Interface strings. Chat and console strings are separate objects so that each
-// bundle only carries its own (esbuild drops the unused one).
-// Placeholders are written {name} and filled by format().
-import fr from '../locales/fr.json' with { type: 'json' };
-import en from '../locales/en.json' with { type: 'json' };
+// Interface strings. The tables are data files, one per locale
+// (widget/src/locales/<tag>.json, sections "banner", "chat", "console"); no bundle
+// carries them: the chat and the console fetch the one language they show from the
+// pnav server (no-store, like every chat response: nothing stays on the device).
+// See docs/translations.md. Placeholders are written {name} and filled by format().
 
-/** @typedef {'fr' | 'en'} UiLang */
-
-/** Interface languages, in the order of the language select. */
-export const UI_LANGS = /** @type {const} */ ([
-  ['fr', 'Français'],
-  ['en', 'English'],
-]);
-
+/** @typedef {Record<string, string>} Strings */
+/** @typedef {(key: string, vars?: Record<string, string | number>) => string} Lookup */
 /**
- * Languages a person may say they will write in (the conversation's language, which
- * the operator's console translates from), each named in itself. The interface
- * stays in French or English; machine translation does the rest.
+ * One language's strings as the server sends them.
+ * @typedef {object} LocaleTable
+ * @property {string} tag the language tag of the table (fr, ar, zh-Hans, or a
+ *   translator's code for a machine-made table)
+ * @property {'ltr' | 'rtl'} dir
+ * @property {boolean} machine made by machine translation, not shipped
+ * @property {Strings} strings
  */
-export const WRITE_LANGS = /** @type {const} */ ([
-  ['fr', 'Français'],
-  ['en', 'English'],
-  ['es', 'Español'],
-  ['ar', 'العربية'],
-  ['pt', 'Português'],
-  ['it', 'Italiano'],
-  ['de', 'Deutsch'],
-  ['ro', 'Română'],
-  ['pl', 'Polski'],
-  ['ru', 'Русский'],
-  ['uk', 'Українська'],
-  ['tr', 'Türkçe'],
-  ['fa', 'فارسی'],
-  ['zh', '中文'],
-]);
+
+/** Base languages written right to left. */
+const RTL = new Set(['ar', 'fa', 'ps', 'he', 'ur', 'yi', 'dv', 'ckb', 'sd', 'ug']);
+const TAG = /^[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}$/i;
+
+// A character of a right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko…).
+const RTL_CHAR = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
 
 /**
- * Pick a supported interface language for a BCP 47 tag ("fr-BE" → "fr").
- * @param {unknown} tag
- * @param {UiLang} [fallback]
- * @returns {UiLang}
- */
-export function uiLang(tag, fallback = 'fr') {
-  const base = typeof tag === 'string' ? tag.toLowerCase().split('-')[0] : '';
-  return base === 'fr' || base === 'en' ? base : fallback;
-}
-
-/**
+ * Fill {name} placeholders. A value goes inside Unicode isolates (FSI…PDI) when the
+ * text around it is right to left or the value holds right-to-left letters, so that
+ * a name or a number keeps its own direction and never reorders the sentence.
  * @param {string} text
  * @param {Record<string, string | number>} [vars]
+ * @param {boolean} [rtl] the text is in a right-to-left language
  */
-export function format(text, vars) {
-  return vars ? text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : text;
+export function format(text, vars, rtl = false) {
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (m, k) => {
+    if (!(k in vars)) return m;
+    const value = String(vars[k]);
+    return rtl || RTL_CHAR.test(value) ? `\u2068${value}\u2069` : value;
+  });
 }
 
-// The tables themselves are data files, one per locale (widget/src/locales/<tag>.json,
-// sections "banner", "chat" and "console"), checked by widget/test/locales.test.mjs.
-export const chatStrings = { fr: fr.chat, en: en.chat };
-export const consoleStrings = { en: en.console, fr: fr.console };
+/**
+ * A lookup function over one language's strings; an unknown key gives the key
+ * itself, so a missing string is visible, never a crash.
+ * @param {Strings} strings
+ * @param {'ltr' | 'rtl'} [dir]
+ * @returns {Lookup}
+ */
+export function lookup(strings, dir = 'ltr') {
+  return (key, vars) => format(strings[key] ?? key, vars, dir === 'rtl');
+}
 
 /**
- * A lookup function for one language of a string table; unknown keys fall
- * back to the key itself so a missing string is visible, never a crash.
- * @template {Record<string, Record<string, string>>} T
- * @param {T} table
- * @param {keyof T} lang
- * @returns {(key: string, vars?: Record<string, string | number>) => string}
+ * The languages to ask the server for, best first: the partner's (or the one the
+ * person picked), then the browser's; language tags only, no repeats.
+ * @param {...(string | readonly string[] | null | undefined)} lists
+ * @returns {string[]}
  */
-export function translator(table, lang) {
-  const strings = table[lang];
-  return (key, vars) => format(strings[key] ?? key, vars);
+export function wantedLanguages(...lists) {
+  /** @type {string[]} */
+  const out = [];
+  for (const list of lists) {
+    for (const tag of typeof list === 'string' ? [list] : list || []) {
+      if (TAG.test(tag) && !out.some((t) => t.toLowerCase() === tag.toLowerCase())) out.push(tag);
+    }
+  }
+  return out.slice(0, 12);
+}
+
+/** @param {string} tag */
+export function isRtl(tag) {
+  return RTL.has(tag.toLowerCase().split('-')[0]);
+}
+
+/**
+ * A language's name in itself ("العربية", "ትግርኛ"), else in `inLang`, else its code.
+ * @param {string} code @param {string} [inLang]
+ */
+export function autonym(code, inLang) {
+  for (const display of [code, inLang]) {
+    if (!display) continue;
+    try {
+      const name = new Intl.DisplayNames([display], { type: 'language', fallback: 'none' }).of(code);
+      if (name) return name;
+    } catch {
+      // an unknown tag in this browser's ICU data: try the next way to name it
+    }
+  }
+  return code;
 }

@@ -42,5 +42,8 @@ def msg_frame(m: StoredMessage, conv: str | None = None) -> dict[str, Any]:
 
 def queue_frame(waiting: list[Conversation]) -> dict[str, Any]:
     """The ``queue`` frame: the waiting conversations, in the store's order."""
-    items = [{"conv": c.id, **triage(c), "waiting_since": ms(c.created_at)} for c in waiting]
+    items = [
+        {"conv": c.id, **triage(c), "waiting_since": ms(c.created_at), "person": c.person}
+        for c in waiting
+    ]
     return {"t": "queue", "items": items}

@@ -5,6 +5,8 @@ supervisors' floor what changed."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import TYPE_CHECKING
 
 from pnav.sdk.store import Conversation
@@ -37,9 +39,26 @@ class Lifecycle:
         self.views = views
         self.routing = routing
         self.supervision = supervision
+        self._refresh_lock = threading.Lock()
+        self._refresh_scheduled = False
 
     def queue_changed(self) -> None:
-        """Operators get the queue, each waiting person their place, supervisors the floor."""
+        """Operators get the queue, each waiting person their place, supervisors the floor.
+
+        Changes that come together are told together: a caller who finds a refresh
+        scheduled that has not read the queue yet leaves it to that one (its own change
+        is already stored, so the refresh will show it). The refresh yields once before
+        reading, so that a burst of new conversations costs one queue frame to every
+        operator instead of one per conversation, each as long as the queue."""
+        with self._refresh_lock:
+            if self._refresh_scheduled:
+                return
+            self._refresh_scheduled = True
+        try:
+            time.sleep(0)  # a greenlet switch under gevent, a GIL switch with threads
+        finally:
+            with self._refresh_lock:
+                self._refresh_scheduled = False  # from here on, later changes refresh again
         waiting = self.store.waiting_conversations()
         self.hub.to_operators(queue_frame(waiting))
         self.hub.to_people(
@@ -48,9 +67,13 @@ class Lifecycle:
         self.supervision.refresh_floor()
 
     def presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
-        """The person's presence changed: stored, and told to the staff."""
+        """The person's presence changed: stored, and told to the staff. A waiting
+        conversation changes the queue: it shows whether the person is connected, and
+        one whose person left (``LEFT_STATES``) leaves it, back in place on return."""
         self.store.set_person_state(conv.id, state, now)
         self.ctx.to_staff(conv, {"t": "presence", "conv": conv.id, "person": state})
+        if conv.state == "waiting":
+            self.queue_changed()
 
     def assign(self, conv_id: str, operator_id: int) -> bool:
         """Give a waiting conversation to an operator and tell both; False if taken."""

@@ -18,6 +18,7 @@ from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
 from pnav.server.ops import metrics
+from pnav.server.web import floor_api
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import public_base, state, static_file
 
@@ -40,7 +41,7 @@ def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], S
     return decorator
 
 
-_WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
+_WIDGET_FILES = {"loader.js", "chat.js", "chat.css", "argon2.js"}
 
 
 @bp.get("/widget/<name>")
@@ -96,6 +97,8 @@ def ticket() -> Response:
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
             "resume": st.chat.resume.params(),
+            # closed, or nobody connected: the chat says so before its pre-chat
+            "service": floor_api.duty_now().frame(),
         }
     )
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -108,6 +111,12 @@ def _cross_origin(response: Response) -> Response:
     """Everything here is fetched by partner pages or the opaque-origin chat frame."""
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+@bp.get("/api/service")
+def service() -> Response:
+    """Whether anyone can answer now, for the banner (floor_api.py); no cookie, no-store."""
+    return jsonify(floor_api.duty_now().frame())
 
 
 @bp.post("/api/exit")
@@ -165,6 +174,16 @@ def _person_socket(ws: Any) -> None:
                 elif conv_id is None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
+                    # A hello in time (a mistyped resume code, say: each try costs the
+                    # person an Argon2 derivation) earns the next try a full wait; wrong
+                    # codes are capped per socket and per server (chat/resume.py).
+                    hello_by = time.monotonic() + st.settings.hello_timeout
+                    starting = not isinstance(frame.get("resume"), dict) and not isinstance(
+                        frame.get("code"), dict
+                    )
+                    if starting and floor_api.duty_now().reason == "closed":
+                        # outside the service hours nobody will answer: no conversation
+                        raise FrameError("service_closed", "the service is closed at this time")
                     conv_id = chat.person.hello(frame, conn)
                     if isinstance(frame.get("code"), dict):
                         metrics.resume_code("matched")

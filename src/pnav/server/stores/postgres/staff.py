@@ -15,6 +15,7 @@ from pnav.sdk.store import (
     Note,
     Operator,
     check_capacity,
+    check_console_lang,
     check_note_kind,
 )
 from pnav.server.stores.postgres.queries import PostgresQueries
@@ -22,7 +23,9 @@ from pnav.server.stores.postgres.schema import Connection
 
 __all__ = ["PostgresStaff"]
 
-_OP_COLUMNS = "id, username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, removed, capacity"
+_OP_COLUMNS = (
+    "id, username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, removed, capacity, lang"
+)
 _NOTE_COLUMNS = "conv, id, author, kind, body, created_at"
 _CANNED_COLUMNS = "id, lang, title, text, updated_at"
 
@@ -106,6 +109,12 @@ class PostgresStaff(PostgresQueries):
         changed = self._count(
             "UPDATE operators SET capacity = %s WHERE id = %s", capacity, operator_id
         )
+        if changed != 1:
+            raise KeyError(f"no operator with id {operator_id}")
+
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        check_console_lang(lang)
+        changed = self._count("UPDATE operators SET lang = %s WHERE id = %s", lang, operator_id)
         if changed != 1:
             raise KeyError(f"no operator with id {operator_id}")
 

@@ -14,6 +14,7 @@ from pnav.sdk.store import (
     Note,
     Operator,
     check_capacity,
+    check_console_lang,
     check_note_kind,
 )
 from pnav.server.stores.sqlite.queries import SQLiteQueries
@@ -118,6 +119,13 @@ class SQLiteStaff(SQLiteQueries):
             cur = db.execute(
                 "UPDATE operators SET capacity = ? WHERE id = ?", (capacity, operator_id)
             )
+            if cur.rowcount != 1:
+                raise KeyError(f"no operator with id {operator_id}")
+
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        check_console_lang(lang)
+        with self._tx() as db:
+            cur = db.execute("UPDATE operators SET lang = ? WHERE id = ?", (lang, operator_id))
             if cur.rowcount != 1:
                 raise KeyError(f"no operator with id {operator_id}")
 
