@@ -39,6 +39,8 @@ ROUTES = {
     "/readyz": MONITORING,
     "/widget/<name>": PERSON,
     "/widget/locale.js": PERSON,
+    "/widget/loader.js": PERSON,
+    "/widget/panel.js": PERSON,
     "/api/ticket": PERSON,
     "/api/exit": PERSON,
     "/api/service": PERSON,

@@ -25,6 +25,7 @@ from pnav.server.operators.canned import seed_demo
 from pnav.server.operators.desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
 from pnav.server.ops import logs
 from pnav.server.ops import status as ops_status
+from pnav.server.partner_check import add_parser as add_partner_check_parser
 from pnav.server.serving import dev_server, production_server
 from pnav.server.settings import Settings, SettingsError
 from pnav.server.stores.sqlite import store as sqlite_store
@@ -351,6 +352,7 @@ def _parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     add_trace_check_parser(sub)  # pnav trace-check URL (src/pnav/server/trace/check.py)
+    add_partner_check_parser(sub)  # pnav partner check URL (src/pnav/server/partner_check.py)
     return parser
 
 
