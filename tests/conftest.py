@@ -117,6 +117,7 @@ class LiveServer:
     password: str
     settings: Settings
     chat: ChatService
+    app: Flask | None = None  # for what lives beside the chat (state: app.extensions["pnav"])
 
     @property
     def origin(self) -> str:
@@ -206,6 +207,12 @@ def clients(live_server: LiveServer) -> Clients:
     return Clients(live_server)
 
 
+@pytest.fixture
+def clients_for() -> Callable[[LiveServer], Clients]:
+    """``clients_for(live)``: Python clients on a server from ``live_server_with``."""
+    return Clients
+
+
 @contextlib.contextmanager
 def serve(tmp_path: Path, role: str = "supervisor", **changes: Any) -> Iterator[LiveServer]:
     """A pnav server and the example partner site on free loopback ports, the server's
@@ -245,7 +252,9 @@ def serve(tmp_path: Path, role: str = "supervisor", **changes: Any) -> Iterator[
     url = f"http://127.0.0.1:{server.server_port}"
     partner_server.app = _partner_module().create_app(server_url=url, partner="demo")
     chat = app.extensions["pnav"].chat
-    yield LiveServer(url, partner_url, data_dir, log_path, store, "alice", password, settings, chat)
+    yield LiveServer(
+        url, partner_url, data_dir, log_path, store, "alice", password, settings, chat, app
+    )
     server.shutdown()
     partner_server.shutdown()
     app.extensions["pnav"].shutdown()

@@ -33,8 +33,10 @@ def app(tmp_path) -> Flask:
 
 # Every route and who reaches it: a person's browser (from a partner page, cross-origin)
 # or an operator's (the console, same-origin). A route missing here fails the suite.
-PERSON, OPERATOR = "person", "operator"
+PERSON, OPERATOR, MONITORING = "person", "operator", "monitoring"
 ROUTES = {
+    "/healthz": MONITORING,  # probes (src/pnav/server/web/ops.py)
+    "/readyz": MONITORING,
     "/widget/<name>": PERSON,
     "/widget/locale.js": PERSON,
     "/widget/loader.js": PERSON,

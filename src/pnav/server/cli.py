@@ -1,5 +1,5 @@
 """The ``pnav`` command: serve, demo, operator add/remove, desk rotate, db upgrade,
-directory import, purge, trace-check."""
+directory import, purge, status, trace-check."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from pnav.sdk.store import ROLES
 from pnav.server.casework import directory
 from pnav.server.operators.canned import seed_demo
 from pnav.server.operators.desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
+from pnav.server.ops import logs
+from pnav.server.ops import status as ops_status
 from pnav.server.partner_check import add_parser as add_partner_check_parser
 from pnav.server.serving import dev_server, production_server
 from pnav.server.settings import Settings, SettingsError
@@ -66,8 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _check_assets()
     settings = _settings(args)
     server = _server(create_app(settings), args, settings, args.port)
-    kind = "development server" if args.dev else "gevent"
-    log.info("pnav serving on http://%s:%d (%s)", args.host, server.server_port, kind)
+    kind = "development" if args.dev else "gevent"
+    logs.event(log, logging.INFO, "server.started", port=server.server_port, server=kind)
     server.serve_forever()
     return 0
 
@@ -242,12 +244,30 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """Readiness, queue, staff connected and alarms of a running server."""
+    settings: Settings | None
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        settings = None
+        print(f"pnav: settings not loaded ({exc}); showing readiness only", file=sys.stderr)
+    found = ops_status.read_status(args.url, settings)
+    print(ops_status.render(args.url, found), end="")
+    return found.exit_code
+
+
 _DEV_HELP = "Werkzeug's threaded development server instead of gevent (one thread a socket)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pnav", description="pnav victim-support chat server")
     parser.add_argument("--config", help="TOML settings file (PNAV_* variables override it)")
+    parser.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        help="text (default) or json: one JSON object per line (or PNAV_LOG_FORMAT)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server")
@@ -322,16 +342,27 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
     purge.set_defaults(func=cmd_purge)
 
+    status = sub.add_parser(
+        "status",
+        help="for the person on call: what /readyz says, the queue, staff connected and "
+        "alarms (exit 0 ready, 1 not ready, 2 not reachable)",
+    )
+    status.add_argument("--url", default="http://127.0.0.1:8400", help="the server's base URL")
+    status.add_argument("--data-dir", help="data directory (or PNAV_DATA_DIR)")
+    status.set_defaults(func=cmd_status)
+
     add_trace_check_parser(sub)  # pnav trace-check URL (src/pnav/server/trace/check.py)
     add_partner_check_parser(sub)  # pnav partner check URL (src/pnav/server/partner_check.py)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     args = _parser().parse_args(argv)
+    try:
+        logs.configure(args.log_format)
+    except ValueError as exc:  # a wrong PNAV_LOG_FORMAT
+        print(f"pnav: {exc}", file=sys.stderr)
+        return 2
     try:
         code: int = args.func(args)
     except (

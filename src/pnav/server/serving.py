@@ -18,21 +18,34 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-__all__ = ["ProductionServer", "dev_server", "production_server"]
+from pnav.server.ops.logs import event
+
+__all__ = ["ProductionServer", "QuietRequestHandler", "dev_server", "production_server"]
 
 log = logging.getLogger(__name__)
+_http_log = logging.getLogger("pnav.server.http")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without its access log: no IPs, paths or user agents in logs."""
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its access log, and whose own error lines (a request
+    refused before routing) carry neither the client's address nor the raw request
+    line, which may hold a token in its query string: no IPs, paths or user agents."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
 
+    def log(self, type: str, message: str, *args: Any) -> None:
+        code = args[0] if message.startswith("code ") and args else "-"
+        level = logging.WARNING if type == "error" else logging.DEBUG
+        event(_http_log, level, "http.refused", code=code)
+
+
+_QuietHandler = QuietRequestHandler  # its earlier name (tests/e2e/test_trace.py)
+
 
 def dev_server(app: Any, host: str, port: int) -> BaseWSGIServer:
     """Werkzeug's threaded server (``--dev``, and the tests' live servers)."""
-    return make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 
 
 class ProductionServer:
@@ -58,6 +71,11 @@ class ProductionServer:
 
             def log_request(self) -> None:
                 return None
+
+            def log_error(self, msg: str, *args: Any) -> None:
+                # gevent writes the client's address and the raw request line (which
+                # may hold a token) to stderr: the event only (docs/operations.md).
+                event(_http_log, logging.WARNING, "http.refused", code="-")
 
         self._server = WSGIServer((host, port), app, handler_class=Handler, log=None)
         self._server.init_socket()

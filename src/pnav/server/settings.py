@@ -95,6 +95,15 @@ class Settings:
     dispatcher_options: Mapping[str, Any] = field(default_factory=dict)
     report_sink: str = ""
     report_sink_options: Mapping[str, Any] = field(default_factory=dict)
+    # Operations (docs/operations.md): metrics on a path of this server and/or on a
+    # listener of their own ("127.0.0.1:9400"), both behind a bearer token.
+    metrics_path: str = ""
+    metrics_listen: str = ""
+    metrics_token: str = ""
+    # How often the readiness checks run (seconds), and how long a danger conversation
+    # may wait for an answer before the supervisors' alarm (seconds).
+    health_every: int = 5
+    danger_answer_limit: int = 180
 
     @property
     def database_path(self) -> Path:
@@ -147,6 +156,9 @@ class Settings:
         for key in _NUMBERS:
             if f"PNAV_{key.upper()}" in env:
                 raw[key] = env[f"PNAV_{key.upper()}"]
+        for key in _OPS_STRINGS:
+            if f"PNAV_{key.upper()}" in env:
+                raw[key] = env[f"PNAV_{key.upper()}"]
         if "PNAV_SECURE_COOKIES" in env:
             raw["secure_cookies"] = env["PNAV_SECURE_COOKIES"].lower() not in ("0", "false", "no")
         raw.update(overrides)
@@ -188,6 +200,7 @@ class Settings:
                 raise SettingsError(f"{slot} must be a backend name or module:Class")
             if not isinstance(values.get(f"{slot}_options", {}), Mapping):
                 raise SettingsError(f"{slot}_options must be a table of options")
+        _check_metrics(values)
         _check_service(values)
         return cls(
             data_dir=data_dir,
@@ -195,6 +208,36 @@ class Settings:
             partners=partners,
             partner_profiles=profiles,
             **values,
+        )
+
+
+# Operations settings read from PNAV_<NAME> (docs/operations.md).
+_OPS_STRINGS = ("metrics_path", "metrics_listen", "metrics_token")
+# Paths the metrics may not take: the person's and the console's.
+_TAKEN_PATHS = ("/api", "/widget", "/ws", "/console", "/healthz", "/readyz")
+
+
+def _check_metrics(values: dict[str, Any]) -> None:
+    for key in _OPS_STRINGS:
+        if not isinstance(values.get(key, ""), str):
+            raise SettingsError(f"{key} must be a string")
+    path, listen = values.get("metrics_path", ""), values.get("metrics_listen", "")
+    if path and (
+        not path.startswith("/")
+        or any(path == p or path.startswith(p + "/") for p in _TAKEN_PATHS)
+        or not path[1:].replace("/", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        raise SettingsError(
+            f"metrics_path {path!r} must be a path such as /metrics, away from the "
+            "person's and the console's routes"
+        )
+    if listen:
+        host, sep, port = listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"metrics_listen {listen!r} must be host:port (127.0.0.1:9400)")
+    if (path or listen) and len(values.get("metrics_token", "")) < 16:
+        raise SettingsError(
+            "metrics need a metrics_token of at least 16 characters (PNAV_METRICS_TOKEN)"
         )
 
 
@@ -241,6 +284,8 @@ _NUMBERS = {
     "max_sockets": 1,
     "max_sockets_per_address": 1,
     "trusted_proxies": 0,
+    "health_every": 1,
+    "danger_answer_limit": 10,
     "danger_realert_after": 5,
 }
 

@@ -47,6 +47,7 @@ import { DeskNotes } from './notes.js';
  * @property {(key: string) => void} [onLeft] we stopped observing (forgotten, key wiped)
  * @property {(c: Conversation) => void} [onTakenOver] our take-over went through
  * @property {(floor: Record<string, any>) => void} [onFloor] supervisors: the floor
+ * @property {(alarm: Record<string, any>) => void} [onAlarm] supervisors: an alarm raised or cleared (alarms.js)
  * @property {(f: Frame, key: string) => void} [onHelp] help_call (floor consoles),
  *   help_asked (our call went out), help_answered (someone joined)
  */
@@ -178,6 +179,9 @@ export class DeskConnection {
         break;
       case 'floor':
         this.events.onFloor?.(f);
+        break;
+      case 'alarm':
+        this.events.onAlarm?.(f);
         break;
       case 'help_call':
       case 'help_asked':

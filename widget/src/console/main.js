@@ -10,6 +10,7 @@ import { Desk } from './desk.js';
 import { QueueView } from './queue.js';
 import { ConversationsView } from './conversations.js';
 import { AttentionView } from './attention.js';
+import { AlarmsView } from './alarms.js';
 import { Translations } from './translate.js';
 import { Supervision } from './supervision.js';
 import { CannedAdmin, CannedReplies, cannedPicker } from './canned.js';
@@ -63,7 +64,7 @@ const ui = {
   floorDangerSection: /** @type {HTMLElement} */ ($('floor-danger-section')),
 };
 
-/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision, alerts: Alerts, shortcuts: Shortcuts, help: HelpView, operator: {username?: string, role?: string}, deskKeys: Map<string, Uint8Array>, settings: Record<string, any>} | null} */
+/** @type {{desk: Desk, queue: QueueView, conversations: ConversationsView, attention: AttentionView, alarms: AlarmsView, cannedAdmin: CannedAdmin, operatorsAdmin: OperatorsAdmin, staff: Supervision, alerts: Alerts, shortcuts: Shortcuts, help: HelpView, operator: {username?: string, role?: string}, deskKeys: Map<string, Uint8Array>, settings: Record<string, any>} | null} */
 let session = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let noticeTimer;
@@ -212,6 +213,8 @@ function startDesk(operator, deskKeys, settings) {
     onTransfer: transfer,
   });
   const attention = new AttentionView($('attention-section'), $('attention'), $('attention-empty'), { t, label, lang, onTransfer: transfer });
+  // The floor's alarms (alarms.js): the server sends them to floor consoles only.
+  const alarms = new AlarmsView($('alarms-section'), $('alarms'), $('alarms-live'), { t, lang });
   showOperator(operator, attention, cannedAdmin, operatorsAdmin);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
@@ -268,7 +271,9 @@ function startDesk(operator, deskKeys, settings) {
         || staff.transferFailed(conv, text))) return;
       notice(text);
     },
+    onAlarm: (f) => alarms.take(f),
     onConnection: (state) => {
+      if (state !== 'open') alarms.reset(); // the server says again what is up on reconnect
       ui.connection.dataset.state = state;
       ui.connection.textContent = state === 'open' ? t('connected') : state === 'retrying' ? t('reconnecting') : '';
     },
@@ -291,7 +296,7 @@ function startDesk(operator, deskKeys, settings) {
     t, alerts, lang, langs: CONSOLE_LANGS,
     onLang: (l) => changeLang(l),
   }));
-  session = { desk, queue, conversations, attention, cannedAdmin, operatorsAdmin, staff, alerts, shortcuts, help, operator, deskKeys, settings };
+  session = { desk, queue, conversations, attention, alarms, cannedAdmin, operatorsAdmin, staff, alerts, shortcuts, help, operator, deskKeys, settings };
   desk.start();
 }
 
@@ -350,6 +355,7 @@ function stopDesk() {
     session.queue.stop();
     session.conversations.clear();
     session.attention.stop();
+    session.alarms.reset();
     session.cannedAdmin.stop();
     session.operatorsAdmin.stop();
     session.staff.stop();

@@ -149,6 +149,13 @@ class RedisBroker(Broker):
             with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
                 self._write_presence()
 
+    def ping(self) -> None:
+        """Readiness: Redis answers (raises ``ConnectionError`` when it does not)."""
+        try:
+            self._redis.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise ConnectionError(f"Redis broker unavailable: {exc}") from exc
+
     def publish(self, topic: str, frame: dict[str, Any]) -> None:
         data = json.dumps(frame, separators=(",", ":"))
         try:

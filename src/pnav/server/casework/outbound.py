@@ -24,18 +24,32 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any, ClassVar, Self
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from pnav.sdk.outcome import Outcome
 from pnav.sdk.signing import signed_headers
 from pnav.server.options import Options
 
-__all__ = ["MailedBackend", "Mailer", "SignedPoster", "SignedWebhookBackend", "canonical_json"]
+__all__ = [
+    "MailedBackend",
+    "Mailer",
+    "SignedPoster",
+    "SignedWebhookBackend",
+    "canonical_json",
+    "reach",
+]
 
 log = logging.getLogger(__name__)
 
 _MAX_ANSWER = 64 * 1024
 _RETRY_HTTP = {408, 425, 429, 500, 502, 503, 504}
+
+
+def reach(host: str, port: int, timeout: float) -> None:
+    """Open and close a TCP connection to ``host:port`` (readiness checks: whether the
+    service can be reached, without sending it anything); raises ``OSError``."""
+    socket.create_connection((host, port), timeout=timeout).close()
 
 
 def canonical_json(value: Any) -> bytes:
@@ -119,6 +133,12 @@ class SignedPoster:
         self._retrier = _Retrier(attempts, backoff, max(backoff, max_backoff))
         self._opener = build_opener(_NoRedirect)
 
+    def ping(self) -> None:
+        """Whether the receiver's host accepts a connection (nothing is posted)."""
+        parts = urlsplit(self.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        reach(parts.hostname or "", port, min(self.timeout, 3.0))
+
     def __repr__(self) -> str:  # never the secret
         return f"SignedPoster(timeout={self.timeout}, attempts={self._retrier.attempts})"
 
@@ -196,6 +216,10 @@ class SignedWebhookBackend:
     def post(self, delivery_id: str, data: dict[str, Any]) -> Outcome:
         return self.poster.post(self.event, delivery_id, data)
 
+    def ping(self) -> None:
+        """Readiness: the receiver's webhook host can be reached (docs/operations.md)."""
+        self.poster.ping()
+
     def close(self) -> None:
         self.poster.close()
 
@@ -250,6 +274,10 @@ class Mailer:
         self.helo = helo
         self._context: ssl.SSLContext | None = None
         self._retrier = _Retrier(attempts, backoff, max(backoff, 30.0))
+
+    def ping(self) -> None:
+        """Whether the mail server accepts a connection (no SMTP command is sent)."""
+        reach(self.host, self.port, min(self.timeout, 3.0))
 
     def __repr__(self) -> str:  # never the password
         return f"Mailer({self.host!r}, {self.port})"
@@ -362,6 +390,9 @@ class MailedBackend:
     def __init__(self, mailer: Mailer, to: str | None = None) -> None:
         self.mailer = mailer
         self.to = to
+
+    def ping(self) -> None:
+        self.mailer.ping()
 
     def close(self) -> None:
         self.mailer.close()

@@ -141,6 +141,11 @@ class FolderReportSink(ReportSink):
         self._secret = hmac_secret
         self._lock = threading.Lock()
 
+    def ping(self) -> None:
+        """Readiness: the folder is still there and writable."""
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise OSError(f"cannot write into {self.folder}")
+
     def _signature(self, data: bytes) -> dict[str, str]:
         if self._key is not None:
             signed = self._key.sign(data, encoder=HexEncoder)

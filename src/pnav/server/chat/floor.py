@@ -14,10 +14,10 @@ from typing import Any
 from pnav.sdk.store import Conversation, Operator, Store
 from pnav.server.chat.frames import ms, triage
 
-__all__ = ["floor_frame"]
+__all__ = ["floor_frame", "unanswered_since"]
 
 
-def _unanswered_since(store: Store, conv: Conversation) -> float | None:
+def unanswered_since(store: Store, conv: Conversation) -> float | None:
     """When the person's last message was stored, if no operator message came after it
     (one stored message read: its sender and time only)."""
     if conv.last_seq < 1:
@@ -37,7 +37,7 @@ def _conversation(
         "person": conv.person,
         "duress": duress,
         "since": ms(conv.assigned_at),
-        "unanswered_since": ms(_unanswered_since(store, conv)),
+        "unanswered_since": ms(unanswered_since(store, conv)),
         "observers": [names(o) for o in store.observers(conv.id)],
     }
 

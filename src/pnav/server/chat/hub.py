@@ -17,6 +17,7 @@ from typing import Any
 
 from pnav.sdk.broker import Broker, InProcessBroker
 from pnav.server.chat.connection import Connection, encode
+from pnav.server.ops import metrics
 
 __all__ = ["Hub"]
 
@@ -147,6 +148,8 @@ class Hub:
         # Each socket's writer sends; this thread (the broker's) only queues, so one
         # peer that does not read delays nobody. Encoded once for all the sockets.
         data = encode(frame) if action == "send" else ""
+        if frame.get("t") == "msg":
+            metrics.message_relayed("person" if kind == "p" else "operator", len(conns))
         for conn in conns:
             if action == "drop":
                 conn.drop()

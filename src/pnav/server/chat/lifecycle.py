@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pnav.sdk.store import Conversation
 from pnav.server.chat.frames import queue_frame
 from pnav.server.chat.parse import FrameError
+from pnav.server.ops import metrics
 
 if TYPE_CHECKING:
     from pnav.server.chat.context import ChatContext
@@ -83,6 +84,7 @@ class Lifecycle:
             self.routing.assigned(self.ctx.clock())
             conv = self.store.get_conversation(conv_id)
             assert conv is not None
+            metrics.queue_waited(self.ctx.clock() - conv.created_at)
             self.views.send_conversation(operator_id, conv)
             self.hub.to_person(conv_id, self.views.status(conv))
         return True

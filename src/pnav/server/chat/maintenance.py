@@ -6,6 +6,7 @@ import logging
 import threading
 
 from pnav.server.chat.service import ChatService
+from pnav.server.ops import metrics
 
 __all__ = ["Maintenance"]
 
@@ -30,6 +31,7 @@ class Maintenance:
     def _run(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                self.chat.tick()
+                with metrics.maintenance_round():
+                    self.chat.tick()
             except Exception:  # one failed round must not end the checks for good
                 log.exception("maintenance round failed; retrying in %ss", self.every)

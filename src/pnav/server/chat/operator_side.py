@@ -13,12 +13,14 @@ from typing import Any
 from pnav.sdk.store import OUTCOMES, Conversation, Handover, Operator
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.context import ChatContext
+from pnav.server.chat.floor import unanswered_since
 from pnav.server.chat.frames import msg_frame, queue_frame
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
 from pnav.server.chat.routing import Routing
 from pnav.server.chat.supervision import FLOOR_ROLES, Supervision, never_writes
 from pnav.server.chat.views import ConversationViews
+from pnav.server.ops import metrics
 
 __all__ = ["OperatorSide"]
 
@@ -123,8 +125,12 @@ class OperatorSide:
             conv = self._own(op, self.ctx.frame_conversation(frame), cid)
             if conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
+            waited_since = unanswered_since(self.store, conv)  # for the answer-wait metric
             msg, new = self.store.append_message(conv.id, "operator", cid, body)
             if new:
+                metrics.message_stored("operator")
+                if waited_since is not None:
+                    metrics.answer_waited(msg.created_at - waited_since)
                 self.hub.to_person(conv.id, msg_frame(msg))
                 # Other console tabs of the same operator see the reply too, and so do
                 # the supervisors observing the conversation.

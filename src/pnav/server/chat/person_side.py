@@ -21,6 +21,7 @@ from pnav.server.chat.resume import ResumeCodes
 from pnav.server.chat.routing import Routing
 from pnav.server.chat.tokens import TokenError, Tokens
 from pnav.server.chat.views import ConversationViews
+from pnav.server.ops import metrics
 
 __all__ = ["PersonSide"]
 
@@ -132,7 +133,7 @@ class PersonSide:
             if conv is None or conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed")
             self.store.put_resume_code(conv_id, lookup_hash, wrapped)
-        log.info("resume code set for a conversation")
+        log.debug("resume code set for a conversation")  # per frame: not INFO
         conn.send({"t": "resume_code", "saved": True})
 
     def sync(self, conv_id: str, frame: dict[str, Any], conn: Connection) -> None:
@@ -150,6 +151,7 @@ class PersonSide:
             msg, new = self.store.append_message(conv_id, "person", cid, body)
             conn.send({"t": "ack", "id": cid, "seq": msg.seq})
             if new:
+                metrics.message_stored("person")
                 self.ctx.to_staff(conv, msg_frame(msg, conv_id))
 
     def quick_exit(self, conv_id: str) -> None:
@@ -171,7 +173,7 @@ class PersonSide:
         conv = self.store.get_conversation(conv_id)
         if conv is not None:
             self.ctx.to_staff(conv, {"t": "duress", "conv": conv_id, "on": on})
-        log.info("person signalled duress %s", "on" if on else "off")
+        log.debug("person signalled duress %s", "on" if on else "off")  # per frame: not INFO
 
     def gone(self, conv_id: str, conn: Connection) -> None:
         with self.ctx.lock(conv_id):

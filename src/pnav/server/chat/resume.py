@@ -108,6 +108,6 @@ class ResumeCodes:
         if found is None:
             conn.code_tries += 1
             self.failures.hit()
-            log.info("a resume code did not match")
+            log.debug("a resume code did not match")  # per frame (pnav_resume_code_attempts)
             raise FrameError("bad_code", "no conversation has this code; check the digits")
         return found

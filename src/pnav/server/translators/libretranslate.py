@@ -23,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 
 from pnav.sdk.translator import Translation, Translator, TranslatorError, is_language_code
+from pnav.server.casework.outbound import reach
 from pnav.server.options import Options
 
 __all__ = ["LibreTranslateTranslator"]
@@ -83,6 +85,12 @@ class LibreTranslateTranslator(Translator):
         self.url = url
         self.timeout = timeout
         self._api = LibreTranslateAPI(url, api_key)
+
+    def ping(self) -> None:
+        """Readiness: the service's host accepts a connection (no text is sent)."""
+        parts = urlsplit(self.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        reach(parts.hostname or "", port, min(self.timeout, 3.0))
 
     def __repr__(self) -> str:  # never the api key
         return f"LibreTranslateTranslator({self.url!r}, timeout={self.timeout})"

@@ -25,9 +25,10 @@ from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService, Timings
 from pnav.server.chat.tokens import Tokens
+from pnav.server.ops.watch import Watch
 from pnav.server.settings import Settings
-from pnav.server.web import console, headers, loader, locale_api, person, sockets
-from pnav.server.web.state import AppState, Casework
+from pnav.server.web import console, headers, loader, locale_api, ops, person, sockets
+from pnav.server.web.state import AppState, Casework, missing_assets
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
 
@@ -140,6 +141,20 @@ def create_app(
         router=registry.create("router", settings.router, settings.router_options, {}, base=Router),
     )
     checks = Maintenance(chat, settings.maintenance_every) if maintenance else None
+    casework = open_casework(settings)
+    watch = Watch(
+        store,
+        broker,
+        hub.operator_connected,
+        hub.to_supervisors,
+        translator=casework.translator,
+        dispatcher=casework.dispatcher,
+        report_sink=casework.report_sink,
+        assets=missing_assets,
+        every=settings.health_every,
+        danger_limit=settings.danger_answer_limit,
+        floor_alarms=maintenance,
+    )
     app.extensions["pnav"] = AppState(
         settings=settings,
         store=store,
@@ -147,7 +162,8 @@ def create_app(
         tokens=tokens,
         chat=chat,
         maintenance=checks,
-        casework=open_casework(settings),
+        casework=casework,
+        ops=watch,
         sockets=sockets.SocketLimits(
             settings.secret_key, settings.max_sockets, settings.max_sockets_per_address
         ),
@@ -155,12 +171,20 @@ def create_app(
     )
     if checks is not None:
         checks.start()
+    if maintenance:  # else at the first probe or scrape (tests build many apps)
+        watch.start()
+    if settings.metrics_listen:
+        host, _, port = settings.metrics_listen.rpartition(":")
+        listener = ops.MetricsListener(watch, settings.metrics_token, host.strip("[]"), int(port))
+        listener.start()
+        watch.closing.append(listener.stop)
     if settings.trusted_proxies:
         # The address limits count people, not the proxy (docs/deploy.md, "Limits").
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     headers.init_app(app)
     sockets.init_app(app, app.extensions["pnav"].sockets)
+    ops.init_app(app)
     app.wsgi_app = _decline_compression(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(person.bp)
     app.register_blueprint(loader.bp)

@@ -186,6 +186,7 @@ def emergency(op: Operator) -> Response:
     if form.id:  # the console retries a failed one: same id, so a receiver can de-duplicate
         alert = replace(alert, id=form.id)
     result = dispatcher.send(alert)
+    state().ops.dispatched(result.status)  # metric, and the floor's alarm when it failed
     log.info(
         "emergency %s to centre %s: %s after %d attempt(s)",
         alert.id,
@@ -256,12 +257,14 @@ def report(op: Operator) -> Response:
     try:
         receipt = sink.submit(filed)
     except AuditError as err:
+        state().ops.reported(err.receipt.status)
         body = _receipt(filed, err.receipt)
         body["error"] = (
             f"the report was {err.receipt.status} but the audit log could not record it: "
             "tell the platform's administrator"
         )
         return _answer(body, 500)
+    state().ops.reported(receipt.status)
     log.info(
         "report %s to service %s: %s after %d attempt(s)",
         filed.id,

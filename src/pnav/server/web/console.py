@@ -20,6 +20,7 @@ from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.supervision import FLOOR_ROLES
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
+from pnav.server.ops import metrics
 from pnav.server.stats.page import PAGE_CSP, render_page
 from pnav.server.stats.report import RangeError, build_report, render_csv
 from pnav.server.stats.texts import LANGS as STATS_LANGS
@@ -271,6 +272,11 @@ def _text(status: int, message: str) -> Response:
 
 @socket_route("/ws", bp)
 def operator_socket(ws: Any) -> None:
+    with metrics.socket_open("console"):
+        _operator_socket(ws)
+
+
+def _operator_socket(ws: Any) -> None:
     st = state()
     chat = st.chat
     sock = WebSocket(ws)
@@ -287,6 +293,8 @@ def operator_socket(ws: Any) -> None:
     chat.operator.connect(op, conn)
     if op.role in FLOOR_ROLES:
         chat.help.send_open(conn)
+        for alarm in st.ops.alarms.frames():  # the floor's alarms that are up
+            conn.send(alarm)
 
     def close(f: dict[str, Any]) -> None:
         chat.operator.close(op, f)
@@ -323,6 +331,7 @@ def operator_socket(ws: Any) -> None:
                     raise FrameError("unknown_type", f"unknown frame type {frame['t']!r}")
                 handler(frame)
             except FrameError as err:
+                metrics.frame_refused(err.code)
                 out = err.frame()
                 if isinstance(frame.get("conv"), str):
                     out["conv"] = frame["conv"]  # so the console shows it in that conversation

@@ -17,6 +17,7 @@ from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
+from pnav.server.ops import metrics
 from pnav.server.web import floor_api
 from pnav.server.web.loader import refused_origin
 from pnav.server.web.sockets import WebSocket
@@ -142,8 +143,17 @@ def quick_exit() -> Response:
     return response
 
 
+# A resume-code hello's refusal, as the metric's result.
+_CODE_RESULTS = {"bad_code": "wrong", "rate_limited": "rate_limited", "malformed": "malformed"}
+
+
 @socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
+    with metrics.socket_open("person"):
+        _person_socket(ws)
+
+
+def _person_socket(ws: Any) -> None:
     st = state()
     chat = st.chat
     sock = WebSocket(ws)
@@ -153,6 +163,7 @@ def person_socket(ws: Any) -> None:
     hello_by = time.monotonic() + st.settings.hello_timeout
     try:
         while conn.open:
+            frame: dict[str, Any] = {}
             try:
                 wait = None if conv_id is not None else max(0.0, hello_by - time.monotonic())
                 raw = sock.receive(timeout=wait)
@@ -178,6 +189,8 @@ def person_socket(ws: Any) -> None:
                         # outside the service hours nobody will answer: no conversation
                         raise FrameError("service_closed", "the service is closed at this time")
                     conv_id = chat.person.hello(frame, conn)
+                    if isinstance(frame.get("code"), dict):
+                        metrics.resume_code("matched")
                 elif kind == "msg":
                     chat.person.message(conv_id, frame, conn)
                 elif kind == "sync":
@@ -191,6 +204,9 @@ def person_socket(ws: Any) -> None:
                 else:
                     raise FrameError("unknown_type", f"unknown frame type {kind!r}")
             except FrameError as err:
+                metrics.frame_refused(err.code)
+                if conv_id is None and isinstance(frame.get("code"), dict):
+                    metrics.resume_code(_CODE_RESULTS.get(err.code, "other"))
                 conn.send(err.frame())
                 if err.code in CLOSING_ERRORS:
                     break

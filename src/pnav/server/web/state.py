@@ -18,6 +18,7 @@ from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService
 from pnav.server.chat.tokens import Tokens
+from pnav.server.ops.watch import Watch
 from pnav.server.settings import Settings
 from pnav.server.web.sockets import SocketLimits
 
@@ -49,9 +50,11 @@ class AppState:
     casework: Casework
     sockets: SocketLimits
     send_limits: SendLimits
+    ops: Watch  # readiness, metrics, alarms (src/pnav/server/ops)
 
     def shutdown(self) -> None:
         """Stop the background checks and the broker (the caller closes the store)."""
+        self.ops.stop()
         if self.maintenance is not None:
             self.maintenance.stop()
         self.chat.close()

@@ -30,6 +30,7 @@ from flask import Response, current_app, jsonify, request
 
 from pnav.sdk.store import Operator
 from pnav.sdk.translator import NoneTranslator, is_language_code
+from pnav.server.ops import metrics
 from pnav.server.web.state import state
 
 __all__ = ["MAX_TEXT_CHARS", "RateLimit", "available", "translate"]
@@ -126,6 +127,7 @@ def translate(op: Operator) -> Response:
     if source is None:
         body = {"text": text, "source": None, "target": target, "translated": False}
         body["reason"] = "unknown_language"
+        metrics.translation("unknown_language")
         return _answer(body)
     result = translator.translate(text, source, target)
     body = {
@@ -136,4 +138,5 @@ def translate(op: Operator) -> Response:
     }
     if not result.translated:
         body["reason"] = result.reason
+    metrics.translation("translated" if result.translated else result.reason or "error")
     return _answer(body)
