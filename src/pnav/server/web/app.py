@@ -19,6 +19,7 @@ from pnav.sdk.report_sink import AuditedReportSink, ReportSink
 from pnav.sdk.router import Router
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator, Translator
+from pnav.server.abuse import AbuseLimits, ProofOfWork, SlowWork
 from pnav.server.casework.report_sinks import JsonlAuditLog
 from pnav.server.chat.connection import SendLimits
 from pnav.server.chat.hub import Hub
@@ -27,7 +28,7 @@ from pnav.server.chat.service import ChatService, Timings
 from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
 from pnav.server.web import console, headers, person, sockets
-from pnav.server.web.state import AppState, Casework
+from pnav.server.web.state import Abuse, AppState, Casework
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
 
@@ -136,6 +137,13 @@ def create_app(
             settings.secret_key, settings.max_sockets, settings.max_sockets_per_address
         ),
         send_limits=SendLimits(deadline=settings.send_deadline),
+        abuse=Abuse(
+            limits=AbuseLimits(settings),
+            proof_of_work=ProofOfWork(
+                settings.secret_key, settings.proof_of_work_max_number, settings.ticket_max_age
+            ),
+            password_checks=SlowWork(settings.login_concurrency),
+        ),
     )
     if checks is not None:
         checks.start()

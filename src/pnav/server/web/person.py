@@ -17,10 +17,11 @@ from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
+from pnav.server.web.person_guard import LimitError, PersonGuard, refused
 from pnav.server.web.sockets import WebSocket
-from pnav.server.web.state import public_base, state, static_file
+from pnav.server.web.state import client_address, public_base, state, static_file
 
-__all__ = ["bp", "sock", "socket_route"]
+__all__ = ["bp", "internal_error", "sock", "socket_route"]
 
 bp = Blueprint("person", __name__)
 sock = Sock()
@@ -32,6 +33,18 @@ def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], S
     """flask-sock's ``route``, typed."""
     decorator: Callable[[SocketHandler], SocketHandler] = sock.route(path, bp=blueprint)
     return decorator
+
+
+def internal_error(exc: Exception) -> dict[str, Any]:
+    """The error frame for an unexpected failure, logged by type and place only (an
+    exception's message may quote stored values)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+    current_app.logger.error("frame failed: %s at %s", type(exc).__name__, where)
+    refused("internal")
+    return {"t": "error", "code": "internal", "message": "the server could not handle this frame"}
 
 
 _WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
@@ -82,10 +95,18 @@ def ticket() -> Response:
     desk = st.store.current_desk_key()
     if desk is None:
         return _json_error(503, "the platform is not ready: no operator is enrolled", origin)
+    refusal = st.abuse.limits.hit("tickets_per_address", client_address())
+    if refusal is not None:
+        refused(refusal.rule)
+        response = _json_error(429, LimitError(refusal).message, origin)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     base = public_base()
+    ticket, nonce = st.tokens.new_ticket(partner)
     response = jsonify(
         {
-            "ticket": st.tokens.ticket(partner),
+            "ticket": ticket,
+            "pow": st.abuse.proof_of_work.challenge(nonce),
             "ws": base.replace("http", "ws", 1) + "/ws/person",
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
@@ -124,12 +145,30 @@ def quick_exit() -> Response:
     return response
 
 
+def _hello(guard: PersonGuard, frame: dict[str, Any], conn: Connection) -> str:
+    """A ``hello``: new conversations and resume codes meet the abuse limits first."""
+    chat = state().chat
+    if isinstance(frame.get("resume"), dict):
+        return chat.person.hello(frame, conn)
+    if isinstance(frame.get("code"), dict):
+        guard.before_code()
+        try:
+            return chat.person.hello(frame, conn)
+        except FrameError as err:
+            if err.code == "bad_code":
+                guard.code_counted()
+            raise
+    guard.new_conversation(frame)
+    return chat.person.hello(frame, conn)
+
+
 @socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
     st = state()
     chat = st.chat
     sock = WebSocket(ws)
     conn = Connection(sock, st.send_limits)
+    guard = PersonGuard(st.abuse.limits, st.abuse.proof_of_work, st.tokens, client_address())
     conv_id: str | None = None
     # A socket that never says hello is closed, not held (issue: idle-socket floods).
     hello_by = time.monotonic() + st.settings.hello_timeout
@@ -149,12 +188,15 @@ def person_socket(ws: Any) -> None:
                 elif conv_id is None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
-                    conv_id = chat.person.hello(frame, conn)
+                    conv_id = _hello(guard, frame, conn)
                 elif kind == "msg":
+                    guard.message(conv_id, frame)
                     chat.person.message(conv_id, frame, conn)
                 elif kind == "sync":
                     chat.person.sync(conv_id, frame, conn)
                 elif kind == "resume_code":
+                    guard.before_code()
+                    guard.code_counted()
                     chat.person.resume_code(conv_id, frame, conn)
                 elif kind == "duress":
                     chat.person.duress(conv_id, frame)
@@ -166,6 +208,8 @@ def person_socket(ws: Any) -> None:
                 conn.send(err.frame())
                 if err.code in CLOSING_ERRORS:
                     break
+            except Exception as exc:  # a bug must not end the socket with a traceback
+                conn.send(internal_error(exc))
     finally:
         conn.finish()
         if conv_id is not None:
