@@ -9,6 +9,7 @@ import { ConversationView } from './conversation.js';
 import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
+import { solveProofOfWork } from './proof-of-work.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -21,6 +22,7 @@ import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
  * @property {number} [dead_after] seconds of silence before the socket counts
  *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  * @property {unknown} [resume] the resume-code KDF parameters (chat/resume.js)
+ * @property {unknown} [pow] the proof-of-work challenge (chat/proof-of-work.js)
  */
 
 /** @type {Init | null} */
@@ -29,6 +31,8 @@ let init = null;
 const answers = { who: '', what: '', danger: false, lang: 'fr', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
+/** @type {Promise<import('./proof-of-work.js').Solution | null>} the current ticket's proof of work */
+let powSolution = Promise.resolve(null);
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
 // The loader sets <html lang>; use it until init arrives.
@@ -104,13 +108,15 @@ function validInit(d) {
 function onInit(d) {
   const first = !init;
   init = d;
+  // Solved while the person reads the pre-chat form; each ticket has its own.
+  powSolution = solveProofOfWork(d.pow);
   if (first) {
     answers.lang = uiLang(d.lang);
     setLang(answers.lang);
     showPrechat();
   } else if (session) {
     // A fresh ticket we asked for after bad_ticket.
-    session.retry(d.ticket);
+    session.retry(d.ticket, powSolution);
   }
 }
 
@@ -158,7 +164,7 @@ function start(a) {
 /** @param {Init} i */
 function sessionInit(i) {
   const deadAfter = typeof i.dead_after === 'number' ? i.dead_after * 1000 : undefined;
-  return { ws: i.ws, ticket: i.ticket, deskKey: i.desk_key, deadAfter };
+  return { ws: i.ws, ticket: i.ticket, deskKey: i.desk_key, deadAfter, pow: powSolution };
 }
 
 /**

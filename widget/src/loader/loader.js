@@ -32,7 +32,7 @@
   let panel = null;
   /** @type {HTMLElement | null} */
   let alertBox = null;
-  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown} | null} */
+  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, pow?: unknown} | null} */
   let ticket = null;
   /** @type {string | null} */
   let exitToken = null;
@@ -281,11 +281,12 @@
 
   function sendInit() {
     if (!ready || !ticket || !frame || !frame.contentWindow) return;
-    const { ticket: tk, ws, exit, desk_key, dead_after, resume } = ticket;
+    const { ticket: tk, ws, exit, desk_key, dead_after, resume, pow } = ticket;
     // '*' because the sandboxed frame's origin is opaque; the window is ours.
     // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
     // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
-    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume }, '*');
+    // pow: the proof-of-work challenge the chat solves before hello.
+    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume, pow }, '*');
   }
 
   /** @param {boolean} on */
