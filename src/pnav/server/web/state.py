@@ -13,8 +13,8 @@ from pnav.sdk.dispatcher import SafeDispatcher
 from pnav.sdk.report_sink import AuditedReportSink
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator
-from pnav.server.chat.connection import SendLimits
 from pnav.server.abuse import AbuseLimits, ProofOfWork, SlowWork
+from pnav.server.chat.connection import SendLimits
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService
