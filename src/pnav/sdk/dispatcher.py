@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 STATUSES = ("sent", "acknowledged", "failed")
 
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def new_id() -> str:
@@ -51,7 +51,7 @@ def new_id() -> str:
 
 def check_id(value: str, what: str) -> None:
     """Ids end up in file names, mail subjects and headers: letters, digits, _ and -."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValueError(f"{what} must be 1 to 64 letters, digits, '_' or '-'")
 
 

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 __all__ = ["EmbedError", "embed_snippet"]
 
-_PARTNER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_PARTNER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 class EmbedError(ValueError):
@@ -36,9 +36,9 @@ def embed_snippet(
     ordinary on this device (a weather or search page).
     """
     base = _http_url(server_url, "server_url").rstrip("/")
-    if not _PARTNER.match(partner):
+    if not _PARTNER.fullmatch(partner):
         raise EmbedError("partner must be 1-64 characters of letters, digits, '.', '_', '-'")
-    if not _LANG.match(lang):
+    if not _LANG.fullmatch(lang):
         raise EmbedError(f"lang must be a language tag such as 'fr' or 'en', got {lang!r}")
     _http_url(exit_url, "exit_url")
     attrs = {

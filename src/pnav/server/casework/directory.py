@@ -69,10 +69,10 @@ RESOURCE_COLUMNS = (
     *("description", "hours", "areas", "example"),
 )
 _REQUIRED = {"services": ("id", "role", "kind", "name"), "resources": ("id", "category", "name")}
-_PHONE = re.compile(r"^\+?[0-9][0-9 .]{1,19}$")
-_POSTAL = re.compile(r"^\d{5}$")
-_COMMUNE = re.compile(r"^\d[\dAB]\d{3}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"\+?[0-9][0-9 .]{1,19}")
+_POSTAL = re.compile(r"\d{5}")
+_COMMUNE = re.compile(r"\d[\dAB]\d{3}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _YES_NO = ("yes", "no", "true", "false", "1", "0", "oui", "non")
 _MAX_BYTES = 16 * 1024 * 1024
 
@@ -149,15 +149,15 @@ def _each(ok: Callable[[str], object], what: str) -> Check:
     return lambda v: next((f"{x!r} is not {what}" for x in _split(v) if not ok(x)), None)
 
 
-_PHONE_CHECK = _optional(_PHONE.match, "a phone number")
+_PHONE_CHECK = _optional(_PHONE.fullmatch, "a phone number")
 _CHECKS: dict[str, dict[str, Check]] = {
     "services": {
         "role": _one_of(ROLES),
         "kind": _one_of(KINDS),
         "phone": _PHONE_CHECK,
-        "email": _optional(_EMAIL.match, "an email address"),
-        "commune_codes": _each(_COMMUNE.match, "an INSEE commune code"),
-        "postal_codes": _each(_POSTAL.match, "a postal code"),
+        "email": _optional(_EMAIL.fullmatch, "an email address"),
+        "commune_codes": _each(_COMMUNE.fullmatch, "an INSEE commune code"),
+        "postal_codes": _each(_POSTAL.fullmatch, "a postal code"),
         "departments": _each(_is_dept, "a department code"),
         "categories": _each(WHAT.__contains__, f"a category ({', '.join(WHAT)})"),
         "example": _optional(lambda v: v.lower() in _YES_NO, "yes or no"),
@@ -167,8 +167,10 @@ _CHECKS: dict[str, dict[str, Check]] = {
         "phone": _PHONE_CHECK,
         "sms": _PHONE_CHECK,
         "url": _optional(lambda v: v.startswith(("https://", "http://")), "an http(s) URL"),
-        "email": _optional(_EMAIL.match, "an email address"),
-        "areas": _each(lambda v: _is_dept(v) or _POSTAL.match(v), "a department or postal code"),
+        "email": _optional(_EMAIL.fullmatch, "an email address"),
+        "areas": _each(
+            lambda v: _is_dept(v) or _POSTAL.fullmatch(v), "a department or postal code"
+        ),
         "example": _optional(lambda v: v.lower() in _YES_NO, "yes or no"),
     },
 }
