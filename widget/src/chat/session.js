@@ -56,7 +56,8 @@ export class ChatSession {
    */
   constructor(init, start, events) {
     this.ticket = init.ticket;
-    this.pow = init.pow ?? Promise.resolve(null);
+    /** @type {Promise<import('./proof-of-work.js').Solution | null> | null} */
+    this.pow = init.pow ?? null;
     this.events = events;
     /** @type {Uint8Array | null} */
     this.key = start ? newConversationKey() : null;
@@ -113,6 +114,10 @@ export class ChatSession {
       this.socket.send({ v: 1, t: 'hello', code: { lookup: this.code.lookup, after: 0 } });
     } else if (this.start) {
       const { ticket, start } = this;
+      if (!this.pow) {
+        this.socket.send({ v: 1, t: 'hello', ticket, start });
+        return;
+      }
       // The proof of work was started when the ticket came; usually long done.
       this.pow.then((pow) => {
         if (!this.token && this.ticket === ticket) this.socket.send({ v: 1, t: 'hello', ticket, start, pow });
@@ -128,7 +133,7 @@ export class ChatSession {
   retry(ticket, pow) {
     if (this.token || this.closed) return;
     this.ticket = ticket;
-    this.pow = pow ?? Promise.resolve(null);
+    this.pow = pow ?? null;
     this.socket.start();
   }
 

@@ -94,7 +94,9 @@ function startDesk(operator, deskKeys) {
   ui.login.hidden = true;
   ui.desk.hidden = false;
   ui.logout.hidden = false;
-  const queue = new QueueView($('queue'), $('queue-empty'), { t, label, onAccept: (conv) => desk.accept(conv) });
+  const queue = new QueueView($('queue'), $('queue-empty'), {
+    t, label, onAccept: (conv) => desk.accept(conv), onCloseAbuse: (convs) => desk.closeAsAbuse(convs),
+  });
   /** @param {string} key @param {string} to @param {string} note */
   const transfer = (key, to, note) => {
     const problem = desk.transfer(key, to, note);
@@ -135,8 +137,13 @@ function startDesk(operator, deskKeys) {
   showOperator(operator, attention, cannedAdmin, operatorsAdmin);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
-    onOperator: (op) => showOperator(op, attention, cannedAdmin, operatorsAdmin),
+    onOperator: (op) => {
+      showOperator(op, attention, cannedAdmin, operatorsAdmin);
+      queue.allowAbuseClose(op.role === 'supervisor');
+    },
+    onClosedAbuse: (closed, skipped) => notice(t('closedAsAbuse', { count: closed, skipped })),
     onQueue: (items) => queue.render(items),
+    onQueueChange: (added, removed) => queue.change(added, removed),
     // Bring a conversation forward only when this operator just accepted it.
     onConversation: (c, _isNew, accepted) => {
       conversations.upsert(c, accepted);

@@ -5,10 +5,11 @@ supervisors' floor what changed."""
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from pnav.sdk.store import Conversation
-from pnav.server.chat.frames import queue_frame
+from pnav.server.chat.frames import queue_change_frame
 from pnav.server.chat.parse import FrameError
 
 if TYPE_CHECKING:
@@ -36,15 +37,33 @@ class Lifecycle:
         self.views = views
         self.routing = routing
         self.supervision = supervision
+        # The waiting conversations this process last told the consoles about.
+        self._told: set[str] = {c.id for c in self.store.waiting_conversations()}
+        self._told_lock = threading.Lock()
 
     def queue_changed(self) -> None:
-        """Operators get the queue, each waiting person their place, supervisors the floor."""
+        """Operators get what changed in the queue, each waiting person their place,
+        supervisors the floor."""
         waiting = self.store.waiting_conversations()
-        self.hub.to_operators(queue_frame(waiting))
+        self.tell_queue_changes(waiting)
         self.hub.to_people(
             {c.id: self.views.waiting_status(i) for i, c in enumerate(waiting, start=1)}
         )
         self.supervision.refresh_floor()
+
+    def tell_queue_changes(self, waiting: list[Conversation]) -> bool:
+        """Send operators the difference between ``waiting`` and the queue this process
+        last told them about; False if there was none. Another process's changes reach
+        the consoles through that process; the maintenance tick calls this too, so
+        every conversation a process announced is also announced gone by it."""
+        with self._told_lock:
+            now = {c.id: c for c in waiting}
+            added = [c for c in waiting if c.id not in self._told]
+            removed = [conv_id for conv_id in self._told if conv_id not in now]
+            self._told = set(now)
+            if added or removed:
+                self.hub.to_operators(queue_change_frame(added, removed))
+        return bool(added or removed)
 
     def presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
         """The person's presence changed: stored, and told to the staff."""
@@ -74,3 +93,23 @@ class Lifecycle:
         self.ctx.to_staff(conv, {"t": "closed", "conv": conv.id, "outcome": outcome})
         self.hub.to_person(conv.id, {"t": "status", "state": "closed"})
         self.supervision.refresh_floor()
+
+    def close_waiting(self, conv_ids: list[str], outcome: str) -> list[str]:
+        """Close many waiting conversations at once (a supervisor clearing a flood);
+        returns those closed. Ones taken or closed meanwhile are left as they are. One
+        queue change and one floor refresh for all of them."""
+        closed: list[str] = []
+        for conv_id in dict.fromkeys(conv_ids):
+            with self.ctx.lock(conv_id), self.ctx.queue_lock:
+                conv = self.store.get_conversation(conv_id)
+                if conv is None or conv.state != "waiting":
+                    continue
+                if not self.store.close_conversation(conv_id, outcome):
+                    continue
+                self.ctx.duress.pop(conv_id, None)
+            self.hub.to_person(conv_id, {"t": "status", "state": "closed"})
+            closed.append(conv_id)
+        log.info("%d waiting conversation(s) closed as %s", len(closed), outcome)
+        if closed:
+            self.queue_changed()
+        return closed

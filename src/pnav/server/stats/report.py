@@ -82,6 +82,7 @@ OUTCOME_LABELS = {
     "report": "Report",
     "emergency": "Emergency",
     "person_left": "Person left",
+    "abuse": "Closed as abuse",
 }
 
 # The page's only style, allowed by its hash in the page's CSP (no 'unsafe-inline').

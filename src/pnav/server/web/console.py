@@ -310,6 +310,9 @@ def operator_socket(ws: Any) -> None:
         "join": lambda f: chat.supervision.join(op, f),
         "leave": lambda f: chat.supervision.leave(op, f),
         "capacity": lambda f: chat.supervision.set_capacity(op, f, conn),
+        "close_abuse": lambda f: chat.operator.close_as_abuse(
+            op, f, conn, st.settings.abuse_close_max
+        ),
         "ping": lambda f: conn.send({"t": "pong"}),
     }
     try:
