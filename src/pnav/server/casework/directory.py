@@ -51,6 +51,7 @@ __all__ = [
     "RESOURCE_COLUMNS",
     "SERVICE_COLUMNS",
     "CsvDirectory",
+    "DirectoryConflict",
     "DirectoryData",
     "DirectoryDataError",
     "dump_csv",
@@ -97,10 +98,19 @@ def imported_dir(data_dir: Path) -> Path:
     return data_dir / "directory"
 
 
-def import_csv(path: str | Path, data_dir: Path) -> DirectoryData:
+class DirectoryConflict(ValueError):
+    """The file is fine alone but the directory would not load with it (an id that
+    another file already has, say): the server would not start."""
+
+
+def import_csv(
+    path: str | Path, data_dir: Path, options: dict[str, Any] | None = None
+) -> DirectoryData:
     """Check a CSV file (:class:`DirectoryDataError` names file, line and column) and
-    copy it into the data directory, replacing a file of the same name. Nothing is
-    copied when the file has a problem."""
+    copy it into the data directory, replacing a file of the same name. With the
+    deployment's csv directory ``options``, the directory is first loaded as the next
+    start would load it, with this file among the others (:class:`DirectoryConflict`).
+    Nothing is copied when there is a problem."""
     source = Path(path)
     data = load_csv(source)
     target_dir = imported_dir(data_dir)
@@ -108,8 +118,27 @@ def import_csv(path: str | Path, data_dir: Path) -> DirectoryData:
     target = target_dir / source.name
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(source.read_bytes())
-    os.replace(tmp, target)
+    try:
+        if options is not None:
+            _load_with(tmp, target.name, data_dir, options)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return data
+
+
+def _load_with(staged: Path, name: str, data_dir: Path, options: dict[str, Any]) -> None:
+    """Load the directory as the server would, ``staged`` standing for ``name``."""
+    others = [p for p in sorted(imported_dir(data_dir).glob("*.csv")) if p.name != name]
+    opts = {**options, "imported": False}
+    given = opts.get("services") or []
+    opts["services"] = [*(given if isinstance(given, list) else [given]), *others, staged]
+    try:
+        CsvDirectory.from_options(opts, {"data_dir": data_dir})
+    except DirectoryDataError:
+        raise
+    except (ValueError, TypeError, OSError) as exc:
+        raise DirectoryConflict(f"with the files already imported: {exc}") from exc
 
 
 def packaged(name: str) -> Path:

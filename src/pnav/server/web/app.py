@@ -94,7 +94,10 @@ def create_app(
         "ping_interval": _PING_SECONDS,
     }
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The data directory holds the database, the signing secret and audit logs: pnav's
+    # user only.
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
     store = store or open_store(settings)
     tokens = Tokens(
         settings.secret_key,
