@@ -3,6 +3,7 @@ per-address and per-conversation limits, bulk closing as abuse (issue 15, item 3
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -58,10 +59,9 @@ class Raw:
         return self.ask({"t": "ping"}).get("t") == "pong"
 
     def close(self) -> None:
-        try:
+        # The server may have closed it already (after bad_ticket, say).
+        with contextlib.suppress(simple_websocket.ConnectionClosed):
             self.ws.close()
-        except simple_websocket.ConnectionClosed:
-            pass  # the server closed it (after bad_ticket, say)
 
 
 def hello(info: dict[str, Any], **extra: Any) -> dict[str, Any]:
