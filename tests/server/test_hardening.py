@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from test_limits import Raw, hello, solve_proof_of_work, ticket
+from fakes.person_socket import Raw, hello, solve_proof_of_work, ticket
 
 from pnav.server import cli
 from pnav.server.settings import Settings

@@ -3,69 +3,16 @@ per-address and per-conversation limits, bulk closing as abuse (issue 15, item 3
 
 from __future__ import annotations
 
-import contextlib
 import json
-from typing import Any
 
 import pytest
-import simple_websocket
 from conftest import Clients
+from fakes.person_socket import Raw, hello, ticket
 
 from pnav.sdk import crypto
 from pnav.sdk.client import ClientError
-from pnav.sdk.client.base import http_json
 from pnav.sdk.client.person import solve_proof_of_work
 from pnav.sdk.store import NewConversation
-
-
-def ticket(server: Any) -> dict[str, Any]:
-    info, _ = http_json(
-        server.url + "/api/ticket",
-        json.dumps({"partner": "demo"}).encode(),
-        {"Origin": server.origin, "Content-Type": "text/plain"},
-    )
-    answer: dict[str, Any] = info
-    return answer
-
-
-def start(info: dict[str, Any]) -> dict[str, Any]:
-    key = crypto.new_conversation_key()
-    sealed = crypto.seal_conversation_key(key, crypto.b64decode(info["desk_key"]["public"]))
-    return {
-        "who": "victim",
-        "what": "domestic",
-        "danger": True,
-        "lang": "fr",
-        "sealed_key": crypto.b64encode(sealed),
-        "desk_key": info["desk_key"]["id"],
-    }
-
-
-class Raw:
-    """A person socket that says exactly what the test writes."""
-
-    def __init__(self, server: Any) -> None:
-        self.ws = simple_websocket.Client.connect(server.url.replace("http", "ws") + "/ws/person")
-
-    def ask(self, frame: dict[str, Any] | str) -> dict[str, Any]:
-        """Send a frame; the first answer that is not a queue position (status)."""
-        self.ws.send(frame if isinstance(frame, str) else json.dumps({"v": 1, **frame}))
-        while True:
-            answer: dict[str, Any] = json.loads(self.ws.receive(timeout=10))
-            if answer.get("t") != "status":
-                return answer
-
-    def still_open(self) -> bool:
-        return self.ask({"t": "ping"}).get("t") == "pong"
-
-    def close(self) -> None:
-        # The server may have closed it already (after bad_ticket, say).
-        with contextlib.suppress(simple_websocket.ConnectionClosed):
-            self.ws.close()
-
-
-def hello(info: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"t": "hello", "ticket": info["ticket"], "start": start(info), **extra}
 
 
 def test_one_ticket_starts_at_most_one_conversation(live_server):

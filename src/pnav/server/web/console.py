@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
+from simple_websocket import ConnectionClosed
 from werkzeug.exceptions import HTTPException
 
 from pnav.sdk import crypto
@@ -337,6 +338,8 @@ def operator_socket(ws: Any) -> None:
                 conn.send(out)
                 if err.code in CLOSING_ERRORS:
                     break
+            except ConnectionClosed:
+                break
             except Exception as exc:  # a bug must not end the socket with a traceback
                 conn.send(internal_error(exc))
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_sock import Sock
+from simple_websocket import ConnectionClosed
 
 from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
@@ -208,6 +209,8 @@ def person_socket(ws: Any) -> None:
                 conn.send(err.frame())
                 if err.code in CLOSING_ERRORS:
                     break
+            except ConnectionClosed:
+                break
             except Exception as exc:  # a bug must not end the socket with a traceback
                 conn.send(internal_error(exc))
     finally:
