@@ -57,7 +57,7 @@ class Raw:
 
     def close(self) -> None:
         # The server may have closed it already (after bad_ticket, say).
-        with contextlib.suppress(simple_websocket.ConnectionClosed):
+        with contextlib.suppress(simple_websocket.ConnectionClosed, OSError):
             self.ws.close()
 
 
