@@ -4,7 +4,9 @@ N conversations x M messages per side, over a real `pnav serve` process, with ra
 client disconnects and server restarts (SIGKILL). Prints sent, delivered, lost,
 duplicated, out_of_order and the delivery latency (median, p99), first for a
 baseline run without faults, then for the run with faults, and writes both to
-docs/benchmarks.md.
+docs/benchmarks.md. Exits 1 unless, in both runs, every one of the 2 x n x m messages
+was written and each arrived once and in order. ``--seed`` seeds one generator per
+thread (writers' pauses, the chaos' choices), so a seed repeats a run's choices.
 
     .venv/bin/python bench/soak.py                 # 50 x 200, the acceptance run
     .venv/bin/python bench/soak.py -n 5 -m 20      # a quick look
@@ -13,6 +15,7 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import statistics
@@ -66,8 +69,14 @@ def _text(sender: str, index: int) -> str:
     return f"{sender}|{index}|{time.time():.6f}|{secrets.token_hex(4)}"
 
 
+def _rng(seed: int, *who: object) -> random.Random:
+    """One generator per thread, each seeded from ``--seed`` and the thread's role and
+    index: threads never share one, so a seed gives every thread the same choices again
+    (which thread runs when is the machine's business)."""
+    return random.Random(":".join(map(str, (seed, *who))))
+
+
 def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
-    rnd = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="pnav-soak-") as tmp:
         data = Path(tmp) / "data"
         store = SQLiteStore(data / "pnav.sqlite3")
@@ -78,9 +87,14 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
             enrol_operator(store, name, pw, kdf_ops=1, kdf_mem=8 << 20, unlock_with=unlock)
             passwords[name] = pw
         store.close()
-        server = ServerProcess(
-            data, env={"PNAV_PARTNERS": f"demo={PARTNER}", "PNAV_SECURE_COOKIES": "0"}
-        )
+        env = {
+            "PNAV_PARTNERS": f"demo={PARTNER}",
+            "PNAV_SECURE_COOKIES": "0",
+            # Every client of the soak comes from 127.0.0.1: one socket each, and room for
+            # the old ones a reconnection leaves behind until the server notices them.
+            "PNAV_MAX_SOCKETS_PER_ADDRESS": str(2 * (n + OPERATORS)),
+        }
+        server = ServerProcess(data, env=env)
         server.start()
         tally = Tally()
         ops = [
@@ -97,24 +111,30 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
             people.append(person)
             owner[person.conv] = op
 
-        stop = threading.Event()
+        # Two separate stops: the chaos ends when the writers are done, the readers only
+        # once everything is drained (one shared event, set then cleared, could end a
+        # reader that looked at it in between).
+        chaos_stop = threading.Event()
+        readers_stop = threading.Event()
         errors: list[str] = []
 
-        def person_side(person: PersonClient) -> None:
+        def person_side(index: int, person: PersonClient) -> None:
+            rnd = _rng(seed, "person", index)
             try:
                 for i in range(m):
-                    tally_sent()
                     person.send_nowait(_text("p", i))
+                    tally_sent()
                     time.sleep(rnd.uniform(0.1, 0.5))
             except ClientError as exc:
                 errors.append(f"person send: {exc}")
 
-        def operator_side(person: PersonClient) -> None:
+        def operator_side(index: int, person: PersonClient) -> None:
+            rnd = _rng(seed, "operator", index)
             op, conv = owner[person.conv], person.conv
             try:
                 for i in range(m):
-                    tally_sent()
                     op.send_nowait(conv, _text("o", i))
+                    tally_sent()
                     time.sleep(rnd.uniform(0.1, 0.5))
             except ClientError as exc:
                 errors.append(f"operator send: {exc}")
@@ -124,7 +144,7 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
                 tally.sent += 1
 
         def person_reader(person: PersonClient) -> None:
-            while not stop.is_set():
+            while not readers_stop.is_set():
                 try:
                     msg = person.receive(timeout=0.5)
                 except ClientError:
@@ -132,7 +152,7 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
                 tally.got(person.conv or "", "o", msg.text, time.time())
 
         def operator_reader(op: OperatorClient) -> None:
-            while not stop.is_set():
+            while not readers_stop.is_set():
                 try:
                     msg = op.receive(timeout=0.5)
                 except ClientError:
@@ -143,8 +163,9 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
 
         def chaos() -> None:
             nonlocal restarts
+            rnd = _rng(seed, "chaos")
             next_restart = time.time() + 2
-            while not stop.wait(rnd.uniform(0.2, 0.6)):
+            while not chaos_stop.wait(rnd.uniform(0.2, 0.6)):
                 if time.time() >= next_restart and restarts < 3:
                     restarts += 1
                     next_restart = time.time() + 3
@@ -158,8 +179,10 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
 
         readers = [threading.Thread(target=person_reader, args=(p,), daemon=True) for p in people]
         readers += [threading.Thread(target=operator_reader, args=(o,), daemon=True) for o in ops]
-        writers = [threading.Thread(target=person_side, args=(p,)) for p in people]
-        writers += [threading.Thread(target=operator_side, args=(p,)) for p in people]
+        writers = [threading.Thread(target=person_side, args=(i, p)) for i, p in enumerate(people)]
+        writers += [
+            threading.Thread(target=operator_side, args=(i, p)) for i, p in enumerate(people)
+        ]
         for t in readers + writers:
             t.start()
         chaos_thread = threading.Thread(target=chaos, daemon=True)
@@ -171,14 +194,14 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
         expected = 2 * n * m
         # Let the faults run a little longer, then let everything drain.
         deadline = time.time() + 300
-        while time.time() < deadline and tally.delivered < expected:
+        while time.time() < deadline and tally.delivered < tally.sent:  # writers are done
             time.sleep(0.2)
             if faults and time.time() - started > 10 and chaos_thread.is_alive():
-                stop.set()  # stop the chaos once the senders are done
+                chaos_stop.set()  # stop the chaos once the senders are done
                 chaos_thread.join()
-                stop.clear()
+        chaos_stop.set()
         time.sleep(2)  # anything late would be a duplicate
-        stop.set()
+        readers_stop.set()
         elapsed = time.time() - started
         reconnects = sum(p.reconnects for p in people) + sum(o.reconnects for o in ops)
         for client in [*people, *ops]:
@@ -188,6 +211,7 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
         if errors:
             print("errors:", *errors[:5], sep="\n  ", file=sys.stderr)
         return {
+            "expected": expected,
             "sent": tally.sent,
             "delivered": tally.delivered,
             "lost": tally.sent - tally.delivered,
@@ -219,8 +243,22 @@ def main() -> int:
     print(_line("soak (disconnects + restarts)", soak), flush=True)
     if not args.no_write:
         _write(n, m, args.seed, baseline, soak)
-    bad = soak["lost"] or soak["duplicated"] or soak["out_of_order"] or baseline["lost"]
-    return 1 if bad else 0
+    failures = _failures(baseline) + _failures(soak)
+    return 1 if failures else 0
+
+
+def _failures(figures: dict[str, float | int]) -> list[str]:
+    """What went wrong in one run: every message written (2 x n x m: a writer that died
+    early is a failure, not fewer messages to lose), each delivered once and in order."""
+    problems = []
+    if figures["sent"] != figures["expected"]:
+        problems.append(f"sent {figures['sent']} of {figures['expected']}")
+    for name in ("lost", "duplicated", "out_of_order"):
+        if figures[name]:
+            problems.append(f"{name}={figures[name]}")
+    if problems:
+        print("FAILED:", ", ".join(problems), file=sys.stderr)
+    return problems
 
 
 def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
@@ -230,7 +268,8 @@ def _write(n: int, m: int, seed: int, baseline: dict, soak: dict) -> None:
         f"({n} conversations x {m} messages per side, one `pnav serve` process on SQLite, "
         f"{OPERATORS} operators; the soak run cuts random client connections every "
         "0.2-0.6 s and kills the server with SIGKILL up to three times). "
-        f"Measured {time.strftime('%Y-%m-%d')}.\n\n"
+        f"Measured {time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} "
+        "at the end.\n\n"
         "```\n"
         f"{_line('baseline (no faults)', baseline)}\n"
         f"{_line('soak (disconnects + restarts)', soak)}\n"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Set up a working copy: a virtualenv in .venv with pnav installed editable, and the
-# widget built into the package. With --test, also Debian's Chromium for browser tests.
+# widget built into the package. With --test, also Debian's Chromium and openssl for the
+# browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian's chromium for the browser tests" >&2
+# openssl makes the certificate of the TLS trace tests.
+if [ "${1:-}" = "--test" ] && { [ ! -x /usr/bin/chromium ] || ! command -v openssl >/dev/null; }; then
+  echo "setup: installing Debian's chromium and openssl for the browser tests" >&2
   sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
   $sudo_ apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium openssl
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -10,21 +10,22 @@ Run it on its own against a running pnav server:
 from __future__ import annotations
 
 import argparse
+import re
 
 from flask import Flask, Response, request
 
 from pnav.sdk import embed_snippet
 
 PAGE = """<!doctype html>
-<html lang="fr">
+<html lang="{lang}" dir="{dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Mairie de Saint-Exemple</title>
 </head>
 <body>
-<header><h1>Mairie de Saint-Exemple</h1></header>
-<main>
+<header lang="fr" dir="ltr"><h1>Mairie de Saint-Exemple</h1></header>
+<main lang="fr" dir="ltr">
   <h2>Horaires d'ouverture</h2>
   <p>Du lundi au vendredi, de 8 h 30 à 17 h. Le samedi matin, de 9 h à 12 h.</p>
   <h2>Vous êtes victime ou témoin de violences ?</h2>
@@ -43,6 +44,12 @@ NEUTRAL = """<!doctype html>
 """
 
 
+# ?lang=ar: the page declares another language, so the banner and the chat follow it
+# (the page's own text stays French, marked so).
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8}){0,2}$")
+_RTL = ("ar", "fa", "ps", "he", "ur")
+
+
 def create_app(server_url: str, partner: str, exit_path: str = "/meteo") -> Flask:
     app = Flask(__name__)
 
@@ -51,8 +58,12 @@ def create_app(server_url: str, partner: str, exit_path: str = "/meteo") -> Flas
         # The neutral page lives on this site here; a real partner picks an ordinary
         # page elsewhere (a weather or search site).
         exit_url = request.host_url.rstrip("/") + exit_path
-        snippet = embed_snippet(server_url, partner, lang="fr", exit_url=exit_url)
-        return Response(PAGE.replace("{snippet}", snippet), mimetype="text/html")
+        asked = request.args.get("lang", "fr")
+        lang = asked if _LANG.match(asked) else "fr"
+        snippet = embed_snippet(server_url, partner, lang=lang, exit_url=exit_url)
+        page = PAGE.replace("{lang}", lang).replace("{snippet}", snippet)
+        page = page.replace("{dir}", "rtl" if lang.split("-")[0].lower() in _RTL else "ltr")
+        return Response(page, mimetype="text/html")
 
     @app.get(exit_path)
     def neutral() -> Response:

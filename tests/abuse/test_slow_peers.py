@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, Message, Request
+from wsproto.events import Request
 
 from pnav.sdk import crypto
-from pnav.sdk.client import OperatorClient, PersonClient, Timing
-from pnav.sdk.testing import ServerProcess, free_port
+from pnav.sdk.client import PersonClient, Timing
+from pnav.sdk.testing import HonestFloor, RawSocket, ServerProcess, free_port
 from pnav.server.operators.desk import enrol_operator
 from pnav.server.stores.postgres.store import PostgresStore
 from pnav.server.stores.sqlite.store import SQLiteStore
@@ -42,44 +42,6 @@ LIMITS_ENV = {
     "PNAV_HELLO_TIMEOUT": "2",
     "PNAV_MAX_SOCKETS_PER_ADDRESS": "200",
 }
-
-
-class RawSocket:
-    """A websocket client that writes and never reads unless asked: what a client
-    stalled on purpose (or a phone gone to sleep mid-download) looks like."""
-
-    def __init__(self, ws_url: str, receive_buffer: int = 4096) -> None:
-        parts = urlsplit(ws_url)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        self.sock.connect((parts.hostname or "127.0.0.1", parts.port or 80))
-        self.ws = WSConnection(ConnectionType.CLIENT)
-        self.sock.sendall(self.ws.send(Request(host=parts.netloc, target=parts.path)))
-        self.sock.settimeout(5)
-        while True:
-            self.ws.receive_data(self.sock.recv(4096))
-            if any(isinstance(e, AcceptConnection) for e in self.ws.events()):
-                break
-
-    def send(self, frame: dict[str, object]) -> None:
-        self.sock.sendall(self.ws.send(Message(data=json.dumps({"v": 1, **frame}))))
-
-    def closed_by_server(self, timeout: float) -> bool:
-        """Read what is left; True if the server closed the connection by then."""
-        self.sock.settimeout(0.5)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if not self.sock.recv(1 << 16):
-                    return True
-            except TimeoutError:
-                continue
-            except OSError:
-                return True
-        return False
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -164,61 +126,13 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         proc_g.wait(20)
 
 
-class HonestFloor:
-    """Six people, each in a conversation with alice, writing back and forth."""
-
-    def __init__(self, url: str, password: str, pairs: int = 6) -> None:
-        self.url = url
-        self.op = OperatorClient.login(url, "alice", password, timing=FAST)
-        self.people: list[PersonClient] = []
-        for _ in range(pairs):
-            person = PersonClient.start(url, "demo", PARTNER, timing=FAST)
-            self.op.wait_queue(person.conv)
-            self.op.accept(person.conv)
-            person.wait("status", state="active")
-            self.people.append(person)
-        self.latencies: list[float] = []
-        self.sent: list[str] = []
-
-    def round(self, n: int) -> None:
-        """Each person writes, alice reads it and answers, the person reads the answer."""
-        for i, person in enumerate(self.people):
-            text = f"round {n} person {i}"
-            began = time.monotonic()
-            person.send(text)
-            got = self.op.receive()
-            self.latencies.append(time.monotonic() - began)
-            assert got.text == text
-            self.sent.append(text)
-            began = time.monotonic()
-            self.op.send(person.conv, f"answer {n} {i}")
-            assert person.receive().text == f"answer {n} {i}"
-            self.latencies.append(time.monotonic() - began)
-
-    def p99(self) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-    def welcome_time(self) -> float:
-        began = time.monotonic()
-        newcomer = PersonClient.start(self.url, "demo", PARTNER, timing=FAST)
-        took = time.monotonic() - began
-        newcomer.close()
-        return took
-
-    def close(self) -> None:
-        for person in self.people:
-            person.close()
-        self.op.close()
-
-
 def _fake_ciphertext(size: int) -> str:
     return crypto.b64encode(bytes([crypto.FORMAT_VERSION]) + os.urandom(size))
 
 
 def test_a_client_that_stops_reading_slows_nobody_and_is_cut_off(server) -> None:
     url, password, pids = server
-    floor = HonestFloor(url, password)
+    floor = HonestFloor(url, "demo", PARTNER, "alice", password)
     # The attacker opens a conversation, then comes back on a socket it never reads
     # and asks for as much as it can: large messages and whole-history replays.
     opener = PersonClient.start(url, "demo", PARTNER, timing=FAST)
@@ -238,7 +152,7 @@ def test_a_client_that_stops_reading_slows_nobody_and_is_cut_off(server) -> None
         peak = max(peak, rss_mib(pids) / len(pids))
     assert floor.welcome_time() < 1.0
     assert peak < MEMORY_BOUND_MIB, f"{peak:.0f} MiB per process while a peer stalls"
-    assert floor.p99() < 1.0, f"p99 {floor.p99():.3f}s while a peer stalls"
+    assert floor.percentile(0.99) < 1.0, f"p99 {floor.percentile(0.99):.3f}s while a peer stalls"
     # Cut off within its deadline (plus the watch's round); it may come back later.
     assert attacker.closed_by_server(SEND_DEADLINE + 3 - (time.monotonic() - began))
     attacker.close()
@@ -247,13 +161,13 @@ def test_a_client_that_stops_reading_slows_nobody_and_is_cut_off(server) -> None
 
 def test_sockets_that_never_say_hello_are_closed_and_slow_nobody(server) -> None:
     url, password, pids = server
-    floor = HonestFloor(url, password)
+    floor = HonestFloor(url, "demo", PARTNER, "alice", password)
     ws_url = url.replace("http", "ws", 1) + "/ws/person"
     idle = [RawSocket(ws_url) for _ in range(150)]
     for n in range(3):
         floor.round(n)
     assert floor.welcome_time() < 1.0
-    assert floor.p99() < 1.0, f"p99 {floor.p99():.3f}s with idle sockets open"
+    assert floor.percentile(0.99) < 1.0, f"p99 {floor.percentile(0.99):.3f}s with idle sockets open"
     per_process = rss_mib(pids) / len(pids)
     assert per_process < MEMORY_BOUND_MIB, f"{per_process:.0f} MiB per process"
     # hello_timeout is 2 s: every idle socket is closed soon after.

@@ -93,7 +93,11 @@ def leaky(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Leaky]:
     threading.Thread(target=site_server.serve_forever, daemon=True).start()
     site_url = f"http://127.0.0.1:{site_server.server_port}"
     settings = Settings.load(
-        None, environ={}, data_dir=tmp_path / "data", partners={"leaky": [site_url]}
+        None,
+        environ={},
+        data_dir=tmp_path / "data",
+        partners={"leaky": [site_url]},
+        when_nobody_on_duty="queue",  # no console here: queue the person as before
     )
     store = SQLiteStore(settings.database_path)
     enrol_operator(store, "alice", secrets.token_urlsafe(12), kdf_ops=1, kdf_mem=8 << 20)

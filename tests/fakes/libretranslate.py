@@ -20,7 +20,8 @@ PHRASES = {
     ("en", "fr", "Help me"): "Aidez-moi",
 }
 WORDS = {"necesito": "es", "ayuda": "es", "hola": "es", "help": "en", "bonjour": "fr"}
-LANGUAGES = ["ar", "en", "es", "fr", "pt", "uk", "zh"]
+# bn: a language pnav ships no interface table for (a machine-made one is produced).
+LANGUAGES = ["ar", "bn", "en", "es", "fr", "pt", "uk", "zh"]
 
 
 class _Handler(QuietHandler):

@@ -34,6 +34,7 @@ def test_built_ins_register_through_the_entry_point_group(slot: str) -> None:
         "dispatcher",
         "report_sink",
         "signing",
+        "outcome",
         "opening_hours",
         "testing.casework",
     ],

@@ -62,13 +62,19 @@ def test_demo_serves_the_partner_page_and_the_console(tmp_path):
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(5)]
         text = "".join(lines)
         assert f"partner page : http://127.0.0.1:{partner_port}/" in text
         assert f"console      : http://127.0.0.1:{port}/console" in text
-        login = re.search(r"operator     : demo / (\S+)", text)
+        login = re.search(r"supervisor   : demo / (\S+)", text)
         assert login is not None
         assert login.group(1) == (tmp_path / "demo" / "demo-operator.txt").read_text().strip()
+        # and a plain operator, their password kept for this user only
+        plain = re.search(r"operator     : operator / (\S+)", text)
+        assert plain is not None
+        saved = tmp_path / "demo" / "demo-plain-operator.txt"
+        assert plain.group(1) == saved.read_text().strip()
+        assert saved.stat().st_mode & 0o077 == 0
         page = urllib.request.urlopen(f"http://127.0.0.1:{partner_port}/", timeout=10).read()
         assert f'src="http://127.0.0.1:{port}/widget/loader.js"'.encode() in page
         console = urllib.request.urlopen(f"http://127.0.0.1:{port}/console", timeout=10)

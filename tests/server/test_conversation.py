@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 
@@ -126,8 +127,12 @@ def test_bad_ticket_is_refused(live_server):
         ws.send(json.dumps({"v": 1, "t": "hello", "ticket": "forged", "start": {}}))
         frame = json.loads(ws.receive(timeout=5))
         assert (frame["t"], frame["code"]) == ("error", "bad_ticket")
+        # ...and the server closes the socket after it (docs/protocol.md).
+        with pytest.raises(simple_websocket.ConnectionClosed):
+            ws.receive(timeout=5)
     finally:
-        ws.close()
+        with contextlib.suppress(simple_websocket.ConnectionClosed):
+            ws.close()
 
 
 def test_a_language_that_is_not_a_code_is_refused(clients):

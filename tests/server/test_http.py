@@ -36,15 +36,19 @@ def app(tmp_path) -> Flask:
 PERSON, OPERATOR = "person", "operator"
 ROUTES = {
     "/widget/<name>": PERSON,
+    "/widget/locale.js": PERSON,
     "/api/ticket": PERSON,
     "/api/exit": PERSON,
+    "/api/service": PERSON,
     "/ws/person": PERSON,
     "/console": OPERATOR,
     "/console/<name>": OPERATOR,
     "/console/api/prelogin": OPERATOR,
     "/console/api/login": OPERATOR,
     "/console/api/logout": OPERATOR,
+    "/console/api/me": OPERATOR,
     "/console/api/translate": OPERATOR,
+    "/console/api/locale": OPERATOR,
     "/console/api/canned": OPERATOR,
     "/console/api/canned/<reply_id>": OPERATOR,
     "/console/api/operators": OPERATOR,
@@ -185,7 +189,7 @@ def test_ticket_is_given_only_to_the_partners_own_origin(app: Flask) -> None:
     ok = client.post("/api/ticket", data=body, headers={"Origin": PARTNER_ORIGIN})
     assert ok.status_code == 200
     assert ok.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
-    assert set(ok.get_json()) == {"ticket", "pow", "ws", "exit", "desk_key", "resume"}
+    assert set(ok.get_json()) == {"ticket", "pow", "ws", "exit", "desk_key", "resume", "service"}
     assert "Set-Cookie" not in ok.headers
 
     other = client.post("/api/ticket", data=body, headers={"Origin": "https://evil.example"})

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pnav.sdk.testing.store import new_conversation
+from pnav.sdk.testing.store import new_conversation, new_operator
 from pnav.server.stores.postgres import store as postgres_store
 from pnav.server.stores.postgres.store import PostgresStore
 from pnav.server.stores.sqlite import store as sqlite_store
@@ -96,14 +96,14 @@ def test_sqlite_older_file_is_refused_until_upgraded(
     store.close()
 
 
-def test_sqlite_version_2_file_upgrades_to_3_and_keeps_everything(
+def test_sqlite_version_2_file_upgrades_to_latest_and_keeps_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "pnav.sqlite3"
     with monkeypatch.context() as patch:
         patch.setattr(sqlite_store, "MIGRATIONS", sqlite_store.MIGRATIONS[:1])
         store = SQLiteStore(path)
-        alice = store.add_operator("alice", "operator", b"s", 1, 1, b"a", b"pk")
+        alice = store.add_operator(new_operator("alice"))
         conv = store.create_conversation(new_conversation())
         store.append_message(conv.id, "person", "c1", b"kept")
         store.close()
@@ -111,8 +111,8 @@ def test_sqlite_version_2_file_upgrades_to_3_and_keeps_everything(
     assert not {"notes", "observers", "canned_replies"} & _sqlite_tables(path)
     with pytest.raises(SchemaVersionError, match="run `pnav db upgrade`"):
         SQLiteStore(path)
-    assert sqlite_store.upgrade(path) == [3]
-    assert _user_version(path) == 3
+    assert sqlite_store.upgrade(path) == [3, 4]
+    assert _user_version(path) == 4
     store = SQLiteStore(path)
     try:
         assert store.get_operator(alice.id) == alice and alice.capacity is None
@@ -223,7 +223,7 @@ def test_postgres_older_schema_is_refused_until_upgraded(
     store.close()
 
 
-def test_postgres_version_2_schema_upgrades_to_3_and_keeps_everything(
+def test_postgres_version_2_schema_upgrades_to_latest_and_keeps_everything(
     postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
@@ -243,8 +243,8 @@ def test_postgres_version_2_schema_upgrades_to_3_and_keeps_everything(
     assert _pg_versions(postgres_dsn) == [2]
     with pytest.raises(SchemaVersionError, match="run `pnav db upgrade`"):
         PostgresStore(postgres_dsn)
-    assert postgres_store.upgrade(postgres_dsn) == [3]
-    assert _pg_versions(postgres_dsn) == [2, 3]
+    assert postgres_store.upgrade(postgres_dsn) == [3, 4]
+    assert _pg_versions(postgres_dsn) == [2, 3, 4]
     store = PostgresStore(postgres_dsn)
     try:
         alice = store.get_operator(alice_id)

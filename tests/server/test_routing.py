@@ -215,9 +215,24 @@ def test_the_person_sees_an_estimated_wait(live_server) -> None:
         PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
         for _ in range(4)
     ]
+    # No conversation taken yet: no pace, no estimate.
     assert "wait_estimate" not in people[3].wait("status", state="waiting", position=4)
     for person in people[:2]:
-        op.accept(person.conv)
-        time.sleep(0.3)
+        op.accept(person.conv)  # waits for the conversation frame
+    # Two taken: the frame carries the estimate for its own position from that pace.
     frame = people[3].wait("status", state="waiting", position=2)
-    assert frame["wait_estimate"] >= 1
+    expected = live_server.chat.routing.wait_estimate(2)
+    assert expected is not None and frame["wait_estimate"] == expected
+
+
+def test_the_estimate_is_the_pace_times_the_position(live_server) -> None:
+    # One conversation taken every 30 s.
+    live_server.chat.routing.assigned(1000.0)
+    live_server.chat.routing.assigned(1030.0)
+    people = [
+        PersonClient.start(live_server.url, "demo", live_server.origin, timing=FAST)
+        for _ in range(3)
+    ]
+    for position, person in enumerate(people, start=1):
+        frame = person.wait("status", state="waiting", position=position)
+        assert frame["wait_estimate"] == 30 * position

@@ -30,9 +30,10 @@ from pnav.sdk.store import OUTCOMES, WHAT, WHO, Handover
 from pnav.sdk.testing.store import new_conversation
 from pnav.server import Settings, create_app
 from pnav.server.operators.desk import enrol_operator
+from pnav.server.stats.page import STYLE_HASH
 from pnav.server.stats.periods import bounds as period_bounds
 from pnav.server.stats.periods import periods
-from pnav.server.stats.report import STYLE_HASH, day_bounds
+from pnav.server.stats.report import day_bounds
 from pnav.server.stores.sqlite.store import SQLiteStore
 
 PASSWORD = "a long password"
@@ -157,6 +158,8 @@ def expected() -> dict[str, Any]:
             "emergencies": outcomes["emergency"],
             "danger": sum(s[3] for s in SCRIPT),
             "quick_exits": sum(s[6] for s in SCRIPT),
+            # never taken and left (here by quick exit)
+            "left_unanswered": sum(s[4] is None and s[6] for s in SCRIPT),
         },
         "category": {k: Counter(s[0] for s in SCRIPT)[k] for k in WHAT},
         "who": {k: Counter(s[1] for s in SCRIPT)[k] for k in WHO},
@@ -172,6 +175,11 @@ def expected() -> dict[str, Any]:
             **Counter(duration_bucket(d) for d in durations),
         },
         "report_share": 100 * outcomes["report"] / len(closed),
+        # the quick exit left 30 s after starting, never taken
+        "left_wait": {
+            **dict.fromkeys(["<1 min", "1-5 min", "5-15 min", "15-30 min", "30-60 min", "1 h+"], 0),
+            "<1 min": 1,
+        },
     }
 
 
@@ -248,7 +256,7 @@ def test_the_page_shows_the_days_counts_in_svg(supervisor: FlaskClient) -> None:
     assert "<script" not in html
     want = expected()
     found = charts(html)
-    kinds = ("category", "outcome", "who", "language", "wait_time", "duration")
+    kinds = ("category", "outcome", "who", "language", "wait_time", "duration", "left_wait")
     assert set(found) == {*kinds, "started"}
     for kind in kinds:
         chart = found[kind]
@@ -296,6 +304,7 @@ def test_the_csv_matches_the_page(supervisor: FlaskClient) -> None:
         + [["language", k, str(n)] for k, n in langs]
         + [["wait_time", k, str(n)] for k, n in want["wait_time"].items()]
         + [["duration", k, str(n)] for k, n in want["duration"].items()]
+        + [["left_wait", k, str(n)] for k, n in want["left_wait"].items()]
         + [["started_per_day", DAY.isoformat(), "30"]]
     )
     # and every count in the CSV is the one the page's charts show
@@ -306,7 +315,7 @@ def test_the_csv_matches_the_page(supervisor: FlaskClient) -> None:
         if kind in found:
             assert bars(found[kind], attribute)[key] == int(value), (section, key)
             compared += 1
-    assert compared == len(rows) - 1 - 3 - 8 - 2  # all but range, totals and wait rows
+    assert compared == len(rows) - 1 - 3 - 9 - 2  # all but range, totals and wait rows
 
 
 def test_a_range_of_days_and_the_default_today(supervisor: FlaskClient) -> None:
@@ -433,3 +442,36 @@ def test_periods_follow_iso_weeks_and_months_clipped_to_the_range() -> None:
     assert edges[1] == day_bounds(dt.date(2026, 1, 1), dt.date(2026, 1, 1))[0]
     with pytest.raises(ValueError, match="grain must be one of day, week, month"):
         periods(dt.date(2026, 1, 1), dt.date(2026, 1, 2), "year")
+
+
+def test_the_page_speaks_the_operators_language_with_a_table_beside_each_chart(
+    app: Flask, supervisor: FlaskClient
+) -> None:
+    store = app.extensions["pnav"].store
+    english = supervisor.get(f"/console/stats?{day_query()}")
+    assert english.headers["Content-Language"] == "en"
+    store.set_operator_lang(store.find_operator("sue").id, "fr")
+    response = supervisor.get(f"/console/stats?{day_query()}")
+    assert response.headers["Content-Language"] == "fr"
+    html = response.get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    for words in (
+        "Activité",
+        "Discussions par catégorie",
+        "Parties avant une réponse",
+        "Violences conjugales",
+        "Télécharger en CSV",
+        "Retour à la console",
+    ):
+        assert words in html, words
+    assert "Conversations by category" not in html and "Download as CSV" not in html
+    want = expected()
+    found = charts(html)
+    for kind, chart in found.items():
+        table = re.search(rf'<table data-table="{kind}"[^>]*>(.*?)</table>', html)
+        assert table is not None, kind
+        cells = [int(n) for n in re.findall(r'<td class="n">(\d+)</td>', table.group(1))]
+        attribute = "period" if kind == "started" else kind
+        assert cells == list(bars(chart, attribute).values()), kind
+    assert cells and want["totals"]["left_unanswered"] == 1
+    assert "@media print" in html  # the form and links are left out on paper

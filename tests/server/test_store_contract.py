@@ -18,7 +18,7 @@ import pytest
 
 from pnav.sdk.memory_store import MemoryStore
 from pnav.sdk.store import Store
-from pnav.sdk.testing.store import StoreContract, new_conversation
+from pnav.sdk.testing.store import StoreContract, new_conversation, new_operator
 from pnav.server.stores.postgres.store import PostgresStore
 from pnav.server.stores.sqlite.store import SQLiteStore
 
@@ -66,7 +66,7 @@ def _purge_one(store: PostgresStore) -> None:
     conv = store.create_conversation(new_conversation())
     store.append_message(conv.id, "person", "c1", b"\xee" * 4000)
     store.put_resume_code(conv.id, b"hash", b"wrapped")
-    sue = store.add_operator(f"sue-{conv.id}", "supervisor", b"s", 1, 1, b"a", b"pk")
+    sue = store.add_operator(new_operator(f"sue-{conv.id}", "supervisor"))
     store.add_note(conv.id, sue.id, "whisper", b"\xdd" * 2000)
     store.join_conversation(conv.id, sue.id)
     assert store.close_conversation(conv.id, "information")
@@ -140,7 +140,7 @@ def test_sqlite_purge_leaves_no_note_or_message_in_the_files(tmp_path: Path) -> 
     """secure_delete and the WAL checkpoint: purged ciphertext is not in any file."""
     store = SQLiteStore(tmp_path / "pnav.sqlite3")
     try:
-        sue = store.add_operator("sue", "supervisor", b"s", 1, 1, b"a", b"pk")
+        sue = store.add_operator(new_operator("sue", "supervisor"))
         conv = store.create_conversation(new_conversation())
         note = b"\x00whisper-" + conv.id.encode() + b"-\xdd" * 64
         message = b"\x00message-" + conv.id.encode()
@@ -175,7 +175,7 @@ def test_histogram_bucket_edges_in_every_built_in_store(any_store: Store) -> Non
     """A bucket's upper bound belongs to the next bucket. The clock is controlled (every
     built-in store reads ``time.time``), so waits and durations are exact."""
     store = any_store
-    op = store.add_operator("alice", "operator", b"s", 1, 1, b"a", b"pk")
+    op = store.add_operator(new_operator("alice"))
     start = 1_700_000_000.0
     # (seconds waited, seconds from taken to closed or None for still open)
     plan = [(59.5, 299.0), (60.0, 300.0), (299.0, 7199.0), (300.0, 7200.0), (3600.0, None)]

@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { checkCard, cardOf, cardText, cardLines, phoneHref, webHref, hoursText } from '../src/shared/card.js';
 import { sealReferral, sealText, openMessage, openText } from '../src/shared/message.js';
 import { encryptMessage, newConversationKey, toBase64 } from '../src/shared/crypto.js';
-import { chatStrings, translator } from '../src/shared/i18n.js';
+import { lookup } from '../src/shared/i18n.js';
+import enTable from '../src/locales/en.json' with { type: 'json' };
+import frTable from '../src/locales/fr.json' with { type: 'json' };
 
-const en = translator(chatStrings, 'en');
-const fr = translator(chatStrings, 'fr');
+const en = lookup(enTable.chat);
+const fr = lookup(frTable.chat);
 const CARD = {
   name: '3919 — Violences Femmes Info',
   description: 'Écoute, information et orientation.',

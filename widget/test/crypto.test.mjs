@@ -1,7 +1,7 @@
 // Tests for widget/src/shared/crypto.js: `node --test widget/test/`.
 //
 // Cross-language vectors: set PNAV_VECTORS to a JSON file (tests/sdk/test_crypto_interop.py
-// writes one with pnav.sdk.crypto). Every section is optional; byte strings are standard base64.
+// writes one with pnav.sdk.crypto). Every section is required; byte strings are standard base64.
 //
 //   {
 //     "version": 1,
@@ -198,25 +198,30 @@ test('resume keys: argon2id of the digits; the wrapped key opens with the code o
 });
 
 const vectorsPath = process.env.PNAV_VECTORS;
+const VECTOR_SECTIONS = ['sealed_keys', 'messages', 'bad_messages', 'operator_keys', 'wrapped_desk_keys'];
 
 test('cross-language vectors', { skip: vectorsPath ? false : 'PNAV_VECTORS not set' }, async () => {
   const v = JSON.parse(readFileSync(/** @type {string} */ (vectorsPath), 'utf8'));
+  // Every section must be there and hold vectors: a missing one is a failure, not a pass.
+  for (const section of VECTOR_SECTIONS) {
+    assert.ok(Array.isArray(v[section]) && v[section].length > 0, `vectors file has no ${section}`);
+  }
   const b = fromBase64;
-  for (const s of v.sealed_keys ?? []) {
+  for (const s of v.sealed_keys) {
     assert.deepEqual(openSealedKey(b(s.sealed), b(s.desk_secret)), b(s.key));
   }
-  for (const m of v.messages ?? []) {
+  for (const m of v.messages) {
     assert.deepEqual(decryptMessage(b(m.key), b(m.body)), m.plaintext);
   }
-  for (const m of v.bad_messages ?? []) {
+  for (const m of v.bad_messages) {
     assert.throws(() => decryptMessage(b(m.key), b(m.body)), CryptoError);
   }
-  for (const o of v.operator_keys ?? []) {
+  for (const o of v.operator_keys) {
     const keys = await deriveOperatorKeys(o.password, b(o.salt), { ops: o.ops, mem: o.mem });
     assert.equal(toBase64(keys.auth), o.auth);
     assert.equal(toBase64(keys.wrap), o.wrap);
   }
-  for (const w of v.wrapped_desk_keys ?? []) {
+  for (const w of v.wrapped_desk_keys) {
     const sk = unwrapDeskKey(b(w.wrapped), b(w.wrap_key));
     assert.deepEqual(sk, b(w.desk_secret));
     if (w.desk_public) assert.deepEqual(publicKeyOf(sk), b(w.desk_public));

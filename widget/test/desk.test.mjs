@@ -5,7 +5,8 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeWebSocket } from './fakes.mjs';
 import { deskPair, named, desk, conversation } from './desk-harness.mjs';
-import { sendCard } from '../src/console/referral.js';
+import { sendCard, loadPersonTable } from '../src/console/referral.js';
+import frTable from '../src/locales/fr.json' with { type: 'json' };
 import {
   newConversationKey, sealConversationKey, encryptMessage, decryptMessage, toBase64, fromBase64,
 } from '../src/shared/crypto.js';
@@ -224,7 +225,12 @@ test('message binding: replies carry their id and sender; a body moved to anothe
   d.stop();
 });
 
-test('a referral card is sent like a reply: pending, sent again after a reconnect, then acknowledged', () => {
+test('a referral card is sent like a reply: pending, sent again after a reconnect, then acknowledged', async () => {
+  // The card's labels in the person's language, as GET /console/api/locale answers them.
+  const answer = { tag: 'fr', dir: 'ltr', machine: false, strings: frTable.chat };
+  const conv = /** @type {any} */ ({ lang: 'fr' });
+  assert.equal(sendCard(/** @type {any} */ ({}), /** @type {any} */ ({}), conv, { name: 'x', description: '', phone: '', sms: '', url: '', email: '', hours: '' }), false, 'not before the labels are there');
+  await loadPersonTable('fr', /** @type {any} */ (async () => ({ ok: true, status: 200, json: async () => answer })));
   const d = desk();
   let ws = FakeWebSocket.last;
   const { k, frame } = conversation('c1');

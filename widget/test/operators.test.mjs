@@ -4,10 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperatorsApi, removalLines, removeUrl, rotationLines } from '../src/console/operators.js';
-import { consoleStrings, translator } from '../src/shared/i18n.js';
+import { lookup } from '../src/shared/i18n.js';
+import enTable from '../src/locales/en.json' with { type: 'json' };
+import frTable from '../src/locales/fr.json' with { type: 'json' };
 
-const en = translator(consoleStrings, 'en');
-const fr = translator(consoleStrings, 'fr');
+const consoleStrings = { en: enTable.console, fr: frTable.console };
+
+const en = lookup(consoleStrings.en);
+const fr = lookup(consoleStrings.fr);
 const sue = { username: 'sue', role: 'supervisor', removed: false, capacity: null, held: 0 };
 const bob = { username: 'bob', role: 'operator', removed: true, capacity: 2, held: 1 };
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pnav.sdk.directory import Location, Service
+from pnav.sdk.outcome import STATUSES, Outcome
 
 __all__ = [
     "STATUSES",
@@ -37,8 +38,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-STATUSES = ("sent", "acknowledged", "failed")
 
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -101,23 +100,9 @@ class Emergency:
 
 
 @dataclass(frozen=True)
-class DispatchResult:
-    """The outcome of one ``send``. ``attempts`` and ``errors`` (one short reason per
-    failed attempt, no personal data) let the console show the retries."""
-
-    status: str
-    detail: str = ""
-    reference: str | None = None  # the centre's reference, when it acknowledged
-    attempts: int = 1
-    errors: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
+class DispatchResult(Outcome):
+    """The outcome of one ``send`` (:class:`~pnav.sdk.outcome.Outcome`); ``reference``
+    is the centre's, when it acknowledged."""
 
 
 class Dispatcher(abc.ABC):

@@ -15,10 +15,12 @@ from dataclasses import replace
 from pnav.sdk.store import (
     CannedReply,
     DeskKey,
+    NewOperator,
     Note,
     Operator,
     Store,
     check_capacity,
+    check_console_lang,
     check_note_kind,
 )
 
@@ -85,28 +87,19 @@ class MemoryStaff(Store):
         self._observers.pop(conv_id, None)
 
     # -- operators and desk keys --------------------------------------
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
+    def add_operator(self, new: NewOperator) -> Operator:
         with self._lock:
-            if any(op.username == username for op in self._operators.values()):
-                raise ValueError(f"operator {username!r} exists already")
+            if any(op.username == new.username for op in self._operators.values()):
+                raise ValueError(f"operator {new.username!r} exists already")
             op = Operator(
                 id=self._next_operator,
-                username=username,
-                role=role,
-                salt=bytes(salt),
-                kdf_ops=kdf_ops,
-                kdf_mem=kdf_mem,
-                auth_hash=bytes(auth_hash),
-                public_key=bytes(public_key),
+                username=new.username,
+                role=new.role,
+                salt=bytes(new.salt),
+                kdf_ops=new.kdf_ops,
+                kdf_mem=new.kdf_mem,
+                auth_hash=bytes(new.auth_hash),
+                public_key=bytes(new.public_key),
                 removed=False,
             )
             self._operators[op.id] = op
@@ -140,6 +133,14 @@ class MemoryStaff(Store):
             if op is None:
                 raise KeyError(f"no operator with id {operator_id}")
             self._operators[operator_id] = replace(op, capacity=capacity)
+
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        check_console_lang(lang)
+        with self._lock:
+            op = self._operators.get(operator_id)
+            if op is None:
+                raise KeyError(f"no operator with id {operator_id}")
+            self._operators[operator_id] = replace(op, lang=lang)
 
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pnav.sdk.memory_staff import MemoryStaff
 from pnav.sdk.store import (
     DURATION_BUCKETS,
+    LEFT_STATES,
     WAIT_BUCKETS,
     ActivityCounts,
     ActivityGroup,
@@ -28,6 +29,7 @@ from pnav.sdk.store import (
     StoredMessage,
     bucket_index,
     count_in_intervals,
+    queue_order,
     tally_activity,
 )
 
@@ -83,7 +85,8 @@ class MemoryStore(MemoryStaff):
 
     def waiting_conversations(self) -> list[Conversation]:
         with self._lock:
-            return sorted(self._where("waiting"), key=lambda c: (not c.danger, c.created_at))
+            waiting = [c for c in self._where("waiting") if c.person not in LEFT_STATES]
+            return sorted(waiting, key=queue_order)
 
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         with self._lock:
@@ -189,6 +192,11 @@ class MemoryStore(MemoryStaff):
             # taken and never transferred: their first wait is known (see ActivityCounts)
             waits: list[float] = []
             durations: list[float] = []
+            left = [
+                c.person_since - c.created_at
+                for c in started
+                if c.assigned_at is None and c.person in LEFT_STATES
+            ]
             for c in started:
                 if c.assigned_at is None or self._handovers.get(c.id):
                     continue
@@ -201,6 +209,7 @@ class MemoryStore(MemoryStaff):
             statistics.median(waits) if waits else None,
             wait_buckets=Counter(bucket_index(w, WAIT_BUCKETS) for w in waits).items(),
             duration_buckets=Counter(bucket_index(d, DURATION_BUCKETS) for d in durations).items(),
+            left_wait_buckets=Counter(bucket_index(w, WAIT_BUCKETS) for w in left).items(),
         )
 
     def started_series(self, bounds: Sequence[float]) -> list[int]:

@@ -22,7 +22,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pnav.sdk.directory import Location, Service
-from pnav.sdk.dispatcher import STATUSES, check_id, new_id
+from pnav.sdk.dispatcher import check_id, new_id
+from pnav.sdk.outcome import Outcome
 
 __all__ = [
     "PERSON_ROLES",
@@ -113,24 +114,12 @@ class Report:
 
 
 @dataclass(frozen=True)
-class ReportReceipt:
-    """The outcome of one submission. ``id`` names this submission in the audit log."""
+class ReportReceipt(Outcome):
+    """The outcome of one submission (:class:`~pnav.sdk.outcome.Outcome`) of the report
+    ``report_id``; ``id`` names this submission in the audit log."""
 
-    report_id: str
-    status: str
-    detail: str = ""
-    reference: str | None = None  # the service's own reference, when it gave one
-    attempts: int = 1
-    errors: tuple[str, ...] = ()
-    id: str = field(default_factory=new_id)
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
+    report_id: str = field(kw_only=True)
+    id: str = field(default_factory=new_id, kw_only=True)
 
 
 class ReportSink(abc.ABC):
@@ -155,9 +144,10 @@ class MemoryReportSink(ReportSink):
     def submit(self, report: Report) -> ReportReceipt:
         with self._lock:
             if self.failing:
-                return ReportReceipt(report.id, "failed", "the test service is down")
+                return ReportReceipt("failed", "the test service is down", report_id=report.id)
             self.reports.append(report)
-            return ReportReceipt(report.id, "acknowledged", "recorded", f"mem-{len(self.reports)}")
+            reference = f"mem-{len(self.reports)}"
+            return ReportReceipt("acknowledged", "recorded", reference, report_id=report.id)
 
 
 @dataclass(frozen=True)
@@ -221,7 +211,9 @@ class AuditedReportSink(ReportSink):
                 raise TypeError(f"the sink answered a {type(receipt).__name__}")
         except Exception as exc:
             log.error("report sink failed with %s for report %s", type(exc).__name__, report.id)
-            receipt = ReportReceipt(report.id, "failed", f"the sink failed ({type(exc).__name__})")
+            receipt = ReportReceipt(
+                "failed", f"the sink failed ({type(exc).__name__})", report_id=report.id
+            )
         record = AuditRecord(
             at=self._clock(),
             operator=report.operator,

@@ -22,7 +22,9 @@ from pnav.sdk.store_activity import (
     tally_activity,
 )
 from pnav.sdk.store_records import (
+    CONSOLE_LANGS,
     CONVERSATION_STATES,
+    LEFT_STATES,
     NOTE_KINDS,
     OUTCOMES,
     PERSON_STATES,
@@ -34,16 +36,21 @@ from pnav.sdk.store_records import (
     DeskKey,
     Handover,
     NewConversation,
+    NewOperator,
     Note,
     Operator,
     StoredMessage,
     check_capacity,
+    check_console_lang,
     check_note_kind,
+    queue_order,
 )
 
 __all__ = [
+    "CONSOLE_LANGS",
     "CONVERSATION_STATES",
     "DURATION_BUCKETS",
+    "LEFT_STATES",
     "NOTE_KINDS",
     "OUTCOMES",
     "PERSON_STATES",
@@ -58,6 +65,7 @@ __all__ = [
     "DeskKey",
     "Handover",
     "NewConversation",
+    "NewOperator",
     "Note",
     "Operator",
     "Store",
@@ -65,8 +73,10 @@ __all__ = [
     "bucket_index",
     "check_bounds",
     "check_capacity",
+    "check_console_lang",
     "check_note_kind",
     "count_in_intervals",
+    "queue_order",
     "tally_activity",
 ]
 
@@ -86,7 +96,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def waiting_conversations(self) -> list[Conversation]:
-        """Waiting conversations, danger first, then oldest first."""
+        """Waiting conversations in :func:`queue_order` (danger first, then the oldest,
+        then by id). A person ``gone`` or left by quick exit (:data:`LEFT_STATES`) has left
+        before an answer and is not waiting; back in their place if they come back."""
 
     @abc.abstractmethod
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
@@ -184,16 +196,9 @@ class Store(abc.ABC):
 
     # -- operators and desk keys --------------------------------------
     @abc.abstractmethod
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator: ...
+    def add_operator(self, new: NewOperator) -> Operator:
+        """Store a new operator; ValueError if an operator (removed ones too) has this
+        username."""
 
     @abc.abstractmethod
     def remove_operator(self, operator_id: int) -> None:
@@ -214,9 +219,15 @@ class Store(abc.ABC):
         default). KeyError for an unknown operator, ValueError for a capacity below 1."""
 
     @abc.abstractmethod
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        """Keep the console language the operator chose (None: their browser's). KeyError
+        for an unknown operator, ValueError for a language not in CONSOLE_LANGS."""
+
+    @abc.abstractmethod
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         """Add a desk key (it becomes the current one) with its secret key wrapped for
-        each operator id, in one transaction."""
+        each operator id, in one transaction: ValueError if the key id exists, KeyError
+        for an unknown operator id, and then nothing is stored."""
 
     @abc.abstractmethod
     def current_desk_key(self) -> DeskKey | None: ...

@@ -77,6 +77,10 @@ class ActivityCounts:
     median_wait: float | None = None
     wait_buckets: dict[str, int] = field(default_factory=lambda: _zeros(WAIT_BUCKETS))
     duration_buckets: dict[str, int] = field(default_factory=lambda: _zeros(DURATION_BUCKETS))
+    # never taken, and the person left (gone or quick exit): how many, and by how long
+    # they had waited when they left (person_since - created_at), under WAIT_BUCKETS
+    left_unanswered: int = 0
+    left_wait_buckets: dict[str, int] = field(default_factory=lambda: _zeros(WAIT_BUCKETS))
 
 
 def _zeros(buckets: Sequence[tuple[str, float | None]]) -> dict[str, int]:
@@ -140,11 +144,13 @@ def tally_activity(
     *,
     wait_buckets: Iterable[tuple[int, int]] = (),
     duration_buckets: Iterable[tuple[int, int]] = (),
+    left_wait_buckets: Iterable[tuple[int, int]] = (),
 ) -> ActivityCounts:
     """Sum grouped rows into :class:`ActivityCounts` (what every store's ``activity`` does).
 
     ``wait_buckets`` and ``duration_buckets`` are ``(bucket index, count)`` rows, indexes
-    into :data:`WAIT_BUCKETS` and :data:`DURATION_BUCKETS`."""
+    into :data:`WAIT_BUCKETS` and :data:`DURATION_BUCKETS`; ``left_wait_buckets`` the same
+    for the conversations left before an answer (their count is the sum)."""
     totals = {"started": 0, "taken": 0, "closed": 0, "danger": 0, "quick_exits": 0}
     by: dict[str, dict[str, int]] = {"who": {}, "what": {}, "outcome": {}, "lang": {}}
     for g in groups:
@@ -160,6 +166,7 @@ def tally_activity(
             by[name][key] = by[name].get(key, 0) + n
         if g.closed and g.outcome is not None:
             by["outcome"][g.outcome] = by["outcome"].get(g.outcome, 0) + n
+    left = _bucketed(left_wait_buckets, WAIT_BUCKETS)
     return ActivityCounts(
         **totals,
         by_who=by["who"],
@@ -170,4 +177,6 @@ def tally_activity(
         median_wait=median_wait if waits_measured else None,
         wait_buckets=_bucketed(wait_buckets, WAIT_BUCKETS),
         duration_buckets=_bucketed(duration_buckets, DURATION_BUCKETS),
+        left_unanswered=sum(left.values()),
+        left_wait_buckets=left,
     )

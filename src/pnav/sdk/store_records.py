@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CONSOLE_LANGS",
     "CONVERSATION_STATES",
+    "LEFT_STATES",
     "NOTE_KINDS",
     "OUTCOMES",
     "PERSON_STATES",
@@ -21,11 +23,14 @@ __all__ = [
     "DeskKey",
     "Handover",
     "NewConversation",
+    "NewOperator",
     "Note",
     "Operator",
     "StoredMessage",
     "check_capacity",
+    "check_console_lang",
     "check_note_kind",
+    "queue_order",
 ]
 
 WHO = ("victim", "relative", "witness", "professional")
@@ -42,7 +47,11 @@ WHAT = (
 OUTCOMES = ("information", "referral", "report", "emergency", "person_left", "abuse")
 CONVERSATION_STATES = ("waiting", "active", "closed")
 PERSON_STATES = ("connected", "reconnecting", "gone", "quick_exit")
-ROLES = ("operator", "supervisor")
+# a person in one of these states has left: a waiting conversation leaves the queue
+LEFT_STATES = ("gone", "quick_exit")
+ROLES = ("operator", "supervisor", "psychologist")
+# the languages a console can be shown in, kept with the account (Store.set_operator_lang)
+CONSOLE_LANGS = ("en", "fr")
 NOTE_KINDS = ("note", "whisper")
 
 
@@ -55,6 +64,22 @@ class NewConversation:
     lang: str
     sealed_key: bytes
     desk_key: str
+
+
+@dataclass(frozen=True)
+class NewOperator:
+    """What :meth:`~pnav.sdk.store.Store.add_operator` stores for a new account: the
+    salt and KDF cost the console derives the operator's keys with, the hash of the
+    login key derived from the password (never the password), and the public key the
+    desk key is wrapped to (pnav.server.operators.desk.enrol_operator makes them)."""
+
+    username: str
+    role: str
+    salt: bytes
+    kdf_ops: int
+    kdf_mem: int
+    auth_hash: bytes
+    public_key: bytes
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,17 @@ class Conversation:
     # when ``person`` last changed, and when a message was last stored (epoch seconds)
     person_since: float
     last_activity: float
+
+
+def queue_order(conv: Conversation) -> tuple[bool, float, str]:
+    """The order of the queue, the one rule every store's ``waiting_conversations``
+    follows (and so the order routing offers conversations in and people see their
+    position in): a person in danger first, then the one waiting longest, then by id
+    (code-point order), so that equal times still give one order in every store and
+    every process. SQL stores write it as ``ORDER BY danger DESC, created_at, id`` with
+    a binary collation for ``id``; the store contract checks each store against this
+    function."""
+    return (not conv.danger, conv.created_at, conv.id)
 
 
 @dataclass(frozen=True)
@@ -115,6 +151,8 @@ class Operator:
     removed: bool
     # how many conversations the operator holds at once; None: the deployment default
     capacity: int | None = None
+    # the console's language chosen by the operator (CONSOLE_LANGS); None: the browser's
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,3 +199,9 @@ def check_capacity(capacity: int | None) -> None:
         return
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
         raise ValueError(f"capacity must be None or a whole number of at least 1, not {capacity!r}")
+
+
+def check_console_lang(lang: str | None) -> None:
+    """ValueError unless ``lang`` is one of :data:`CONSOLE_LANGS` or None."""
+    if lang is not None and lang not in CONSOLE_LANGS:
+        raise ValueError(f"console language must be one of {', '.join(CONSOLE_LANGS)}, or None")

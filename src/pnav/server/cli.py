@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from pnav.sdk.registry import RegistryError
+from pnav.sdk.store import ROLES
 from pnav.server.casework import directory
 from pnav.server.operators.canned import seed_demo
 from pnav.server.operators.desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
@@ -83,6 +84,13 @@ def _partner_example() -> ModuleType:
     return module
 
 
+def _write_login(path: Path, password: str) -> None:
+    """A demo password, readable by this user only (the demo prints it on each start)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password + "\n")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _check_assets()
     data_dir = Path(args.data_dir)
@@ -102,15 +110,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
         report_sink_options={"folder": str(data_dir / "reports")},
     )
     login_file = data_dir / "demo-operator.txt"
+    plain_file = data_dir / "demo-plain-operator.txt"
     store = open_store(settings)
     if store.find_operator("demo") is None:
         password = secrets.token_urlsafe(12)
         enrol_operator(store, "demo", password, role="supervisor")
         seed_demo(store)  # a few fr/en canned replies, so the console shows some
-        fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(password + "\n")
+        _write_login(login_file, password)
     password = login_file.read_text().strip()
+    # A plain operator too, to see the console as most of the floor does (the desk key
+    # is wrapped for them with the supervisor's credentials).
+    if store.find_operator("operator") is None:
+        plain = secrets.token_urlsafe(12)
+        enrol_operator(store, "operator", plain, unlock_with=("demo", password))
+        _write_login(plain_file, plain)
+    plain = plain_file.read_text().strip()
     app = create_app(settings, store=store)
     site = _partner_example().create_app(server_url=server_url, partner="demo")
     server = _server(app, args, settings, args.port)
@@ -120,7 +134,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"pnav demo is running (data in {data_dir})\n"
         f"  partner page : {partner_url}/\n"
         f"  console      : {server_url}/console\n"
-        f"  operator     : demo / {password}\n"
+        f"  supervisor   : demo / {password}\n"
+        f"  operator     : operator / {plain}\n"
         f"  casework     : sample directory (fictional services, e.g. postal code 35000);\n"
         f"                 emergencies go to the log, reports to {data_dir / 'reports'}\n"
         "Press Ctrl+C to stop.",
@@ -258,7 +273,7 @@ def _parser() -> argparse.ArgumentParser:
         help="add an operator (password from PNAV_NEW_PASSWORD or a prompt)",
     )
     add.add_argument("username")
-    add.add_argument("--role", default="operator", choices=["operator", "supervisor"])
+    add.add_argument("--role", default="operator", choices=list(ROLES))
     add.add_argument(
         "--unlock-user",
         help="an enrolled operator whose credentials unlock the desk key "

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pnav.sdk.opening_hours import OpeningHours
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -64,6 +67,15 @@ class Settings:
     # Reverse proxies in front of pnav that set X-Forwarded-For (nginx: 1); the address
     # limits then count the person's address, not the proxy's.
     trusted_proxies: int = 0
+    # A DANGER conversation waiting this long alerts every operator again (seconds).
+    danger_realert_after: int = 60
+    # When operators are on duty (OpenStreetMap opening_hours subset, sdk/opening_hours.py)
+    # in service_timezone; outside them the chat says so before the pre-chat.
+    service_hours: str = "24/7"
+    service_timezone: str = "Europe/Paris"
+    # Within the hours but no operator connected: "tell" the person before the pre-chat
+    # (emergency numbers, when to come back), or "queue" them for whoever connects next.
+    when_nobody_on_duty: str = "tell"
     # Backends (docs/backends.md): a short name or "module:Class", and its options.
     store: str = "sqlite"
     store_options: Mapping[str, Any] = field(default_factory=dict)
@@ -123,7 +135,15 @@ class Settings:
                     raw.update(tomllib.load(fh))
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise SettingsError(f"cannot read settings file {toml_path}: {exc}") from exc
-        for key in ("data_dir", "database", "public_url", "secret_key", "limits_storage", *_SLOTS):
+        for key in (
+            "data_dir",
+            "database",
+            "public_url",
+            "secret_key",
+            "limits_storage",
+            *_SLOTS,
+            *_SERVICE,
+        ):
             if f"PNAV_{key.upper()}" in env:
                 raw[key] = env[f"PNAV_{key.upper()}"]
         for slot in _SLOTS:
@@ -178,6 +198,7 @@ class Settings:
                 raise SettingsError(f"{slot} must be a backend name or module:Class")
             if not isinstance(values.get(f"{slot}_options", {}), Mapping):
                 raise SettingsError(f"{slot}_options must be a table of options")
+        _check_service(values)
         return cls(data_dir=data_dir, secret_key=secret_key, partners=partners, **values)
 
 
@@ -185,6 +206,27 @@ class Settings:
 _SLOTS = ("store", "broker", "router", "translator", "directory", "dispatcher", "report_sink")
 # Slots that may be left empty (the feature is then off, and says so when used).
 _OPTIONAL_SLOTS = ("dispatcher", "report_sink")
+
+# The service hours and their time zone (text settings, checked by _check_service).
+_SERVICE = ("service_hours", "service_timezone", "when_nobody_on_duty")
+
+
+def _check_service(values: Mapping[str, Any]) -> None:
+    if values.get("when_nobody_on_duty", "tell") not in ("tell", "queue"):
+        raise SettingsError("when_nobody_on_duty must be tell or queue")
+    hours = values.get("service_hours", "24/7")
+    tz = values.get("service_timezone", "Europe/Paris")
+    if not isinstance(hours, str) or not hours.strip() or not isinstance(tz, str):
+        raise SettingsError("service_hours must be opening hours such as 24/7 or Mo-Fr 08:00-20:00")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"service_timezone {tz!r} is not a known time zone") from exc
+    try:
+        OpeningHours.parse(hours, tz)
+    except ValueError as exc:
+        raise SettingsError(f"service_hours: {exc}") from exc
+
 
 # Whole-number settings and their smallest allowed value.
 _NUMBERS = {
@@ -203,6 +245,7 @@ _NUMBERS = {
     "max_sockets": 1,
     "max_sockets_per_address": 1,
     "trusted_proxies": 0,
+    "danger_realert_after": 5,
     "tickets_per_address_per_minute": 1,
     "conversations_per_address_per_hour": 1,
     "proof_of_work_max_number": 1000,

@@ -7,22 +7,34 @@ const MAX_CHARS = 5000;
 
 /** @typedef {(key: string, vars?: Record<string, string | number>) => string} T */
 
+/**
+ * @typedef {object} ViewEvents
+ * @property {(text: string) => string | null} onSend returns the client id, or
+ *   null when the message could not be queued (too large)
+ * @property {(url: string) => void} onOpenSite the person chose to open a
+ *   referral card's web site (the loader opens it, in a tab quick exit closes)
+ */
+
 export class ConversationView {
   /**
    * @param {T} t
-   * @param {{onSend: (text: string) => string | null}} on onSend returns the
-   *   client id, or null when the message could not be queued (too large)
+   * @param {ViewEvents} on
    */
   constructor(t, on) {
     this.t = t;
+    this.on = on;
     /** @type {Map<string, HTMLElement>} client id → own message element */
     this.own = new Map();
     this.status = h('p', { className: 'pnav-status', role: 'status', 'data-pnav': 'status' }, t('connecting'));
     this.notice = h('p', { className: 'pnav-notice', role: 'alert', hidden: true, 'data-pnav': 'notice' });
-    this.list = h('ol', { className: 'pnav-messages', 'aria-label': t('messages'), 'aria-live': 'polite', 'data-pnav': 'messages' });
+    // Not a live region: the person's own messages must not be read back to them.
+    // Incoming messages go to `announcer`, once each; the list is focusable so a
+    // keyboard can scroll it.
+    this.list = h('ol', { className: 'pnav-messages', 'aria-label': t('messages'), tabIndex: 0, 'data-pnav': 'messages' });
+    this.announcer = h('p', { className: 'pnav-visually-hidden', 'aria-live': 'polite', 'data-pnav': 'announcer' });
     this.input = h('textarea', {
       id: 'pnav-input', className: 'pnav-input', rows: 2, maxLength: MAX_CHARS, 'data-pnav': 'message-input',
-      autocomplete: 'off', spellcheck: true,
+      autocomplete: 'off', spellcheck: true, dir: 'auto',
     });
     this.sendButton = h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'send' }, t('send'));
     const form = h('form', { className: 'pnav-compose', noValidate: true },
@@ -52,11 +64,21 @@ export class ConversationView {
       }
     });
     this.el = h('section', { className: 'pnav-conversation', 'data-pnav': 'conversation' },
-      this.status, this.notice, this.list, form);
+      this.status, this.notice, this.list, this.announcer, form);
   }
 
   focus() {
     this.input.focus();
+  }
+
+  /**
+   * Show the latest message: the list scrolls, or on a short window (chat.css) the
+   * main area around it. Not scrollIntoView: that could scroll the partner's page too.
+   */
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+    const main = this.el.parentElement;
+    if (main) main.scrollTop = main.scrollHeight;
   }
 
   /**
@@ -101,7 +123,9 @@ export class ConversationView {
    */
   message(from, text) {
     const who = from === 'person' ? this.t('you') : this.t('operator');
-    const body = h('p', { className: 'pnav-message__text' });
+    // dir=auto: each message takes the direction of its own text (an Arabic message
+    // in a French interface, and the other way round).
+    const body = h('p', { className: 'pnav-message__text', dir: 'auto' });
     // textContent, never HTML: the text comes from the other side.
     body.textContent = text === null ? this.t('undecryptable') : text;
     const li = h('li', {
@@ -110,8 +134,7 @@ export class ConversationView {
       'data-undecryptable': text === null ? 'true' : null,
     }, h('span', { className: 'pnav-message__who' }, who), body);
     this.list.append(li);
-    // Not scrollIntoView: that could scroll the partner's page too.
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scrollToEnd();
     return li;
   }
 
@@ -144,7 +167,8 @@ export class ConversationView {
   /** Another operator took over the conversation: say so, in the conversation itself. */
   addHandover() {
     this.list.append(h('li', { className: 'pnav-event', 'data-pnav': 'handover', role: 'note' }, this.t('handover')));
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scrollToEnd();
+    this.announce(this.t('handover'));
   }
 
   /** @param {{seq: number, from: string, text: string | null, card?: import('../shared/card.js').Card | null}} m */
@@ -152,6 +176,15 @@ export class ConversationView {
     const li = this.message(m.from, m.text);
     li.dataset.seq = String(m.seq);
     if (m.card && m.from === 'operator') this.showCard(li, m.card);
+    if (m.from !== 'person') this.announce(`${this.t('operator')}: ${li.querySelector('.pnav-message__text')?.textContent ?? ''}`);
+  }
+
+  /**
+   * Say one thing to a screen reader, once: the region holds only the latest text.
+   * @param {string} text
+   */
+  announce(text) {
+    this.announcer.textContent = text;
   }
 
   /**
@@ -179,5 +212,80 @@ export class ConversationView {
       h('dl', { className: 'pnav-card__lines' }, ...rows));
     li.dataset.kind = 'referral';
     li.querySelector('.pnav-message__text')?.replaceWith(body);
+    const site = /** @type {HTMLAnchorElement | null} */ (body.querySelector('[data-pnav="referral-url"]'));
+    if (site) askBeforeOpening(site, t, this.on.onOpenSite);
+  }
+}
+
+/**
+ * A click on a card's web address does not open it: one line says first that
+ * the site will stay in the browser's history, and offers to copy the address
+ * instead. The link stays a real one (target _blank, no opener, no referrer)
+ * for whoever opens it from the browser's own menu.
+ * @param {HTMLAnchorElement} link @param {T} t @param {(url: string) => void} openSite
+ */
+function askBeforeOpening(link, t, openSite) {
+  const url = link.href;
+  /** @type {HTMLElement | null} */
+  let notice = null;
+  const ask = (/** @type {MouseEvent} */ e) => {
+    if (e.type === 'auxclick' && e.button !== 1) return;
+    e.preventDefault();
+    if (notice) {
+      /** @type {HTMLElement | null} */ (notice.querySelector('button'))?.focus();
+      return;
+    }
+    const status = h('span', { className: 'pnav-site-notice__status', role: 'status', 'data-pnav': 'referral-copy-status' });
+    const open = h('button', { type: 'button', className: 'pnav-link-button', 'data-pnav': 'referral-open' }, t('card.openSite'));
+    const copy = h('button', { type: 'button', className: 'pnav-link-button', 'data-pnav': 'referral-copy' }, t('card.copyUrl'));
+    notice = h('p', { className: 'pnav-site-notice', 'data-pnav': 'referral-notice' },
+      t('card.historyWarning'), ' ', open, ' ', copy, ' ', status);
+    open.addEventListener('click', () => openSite(url));
+    copy.addEventListener('click', () => {
+      copyText(url).then((done) => {
+        status.textContent = t(done ? 'card.copied' : 'card.copyFailed', { url });
+      });
+    });
+    link.closest('.pnav-card')?.append(notice);
+    open.focus();
+  };
+  link.addEventListener('click', ask);
+  link.addEventListener('auxclick', ask);
+}
+
+/**
+ * Put `text` on the clipboard. The chat's frame is sandboxed, where the
+ * Clipboard API may be refused; the older copy command on a selected field
+ * is tried then. Resolves false when neither worked (the status line then
+ * gives the address to copy by hand).
+ * @param {string} text
+ * @returns {Promise<boolean>}
+ */
+async function copyText(text) {
+  // Not even tried where the frame's permissions policy forbids it (the
+  // browser would report a violation); a refusal for another reason falls
+  // through to the copy command too.
+  const policy = /** @type {{allowsFeature?: (f: string) => boolean} | undefined} */ (
+    /** @type {any} */ (document).permissionsPolicy ?? /** @type {any} */ (document).featurePolicy);
+  if (navigator.clipboard && policy?.allowsFeature?.('clipboard-write') !== false) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // refused: try the copy command
+    }
+  }
+  const field = h('textarea', { className: 'pnav-visually-hidden', readOnly: true, 'aria-hidden': 'true', tabIndex: -1 });
+  field.value = text;
+  document.body.append(field);
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
+  field.select();
+  try {
+    return document.execCommand('copy');
+  } catch {
+    return false;
+  } finally {
+    field.remove();
+    active?.focus();
   }
 }

@@ -30,7 +30,8 @@ export class Duress {
     this.refresh = h('button', { type: 'button', className: 'pnav-neutral__button', 'data-pnav': 'duress-end' });
     this.close = h('button', { type: 'button', className: 'pnav-neutral__button', 'data-pnav': 'duress-hide' });
     /** The neutral view, in place of the chat app while on. */
-    this.view = h('section', { className: 'pnav-neutral', 'data-pnav': 'duress-view', hidden: true, tabIndex: -1 },
+    // The page's main landmark while on (the chat app, with its own main, is hidden then).
+    this.view = h('main', { className: 'pnav-neutral', 'data-pnav': 'duress-view', hidden: true, tabIndex: -1 },
       h('div', { className: 'pnav-neutral__bar' }, this.heading, this.close),
       this.text,
       this.refresh);

@@ -1,8 +1,9 @@
 // The chat app, inside the loader's sandboxed srcdoc iframe. Its origin is
 // opaque: it has no storage and must not try any. It talks to the partner page
 // only through postMessage with the loader, and to the server over one websocket.
-import { chatStrings, translator, uiLang } from '../shared/i18n.js';
-import { fromBase64 } from '../shared/crypto.js';
+import { lookup, wantedLanguages } from '../shared/i18n.js';
+import { loadLocale } from './locale.js';
+import { fromBase64, setArgon2Loader } from '../shared/crypto.js';
 import { h } from '../shared/dom.js';
 import { renderPrechat } from './prechat.js';
 import { ConversationView } from './conversation.js';
@@ -10,6 +11,8 @@ import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
 import { solveProofOfWork } from './proof-of-work.js';
+import { onShiftThrice } from '../shared/quick-exit.js';
+import { renderClosed } from './closed.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -23,24 +26,52 @@ import { solveProofOfWork } from './proof-of-work.js';
  *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  * @property {unknown} [resume] the resume-code KDF parameters (chat/resume.js)
  * @property {unknown} [pow] the proof-of-work challenge (chat/proof-of-work.js)
+ * @property {{open?: unknown, reason?: unknown, opens?: unknown}} [service] whether anyone
+ *   can answer now; closed: the chat says so instead of its pre-chat (closed.js)
  */
+
+// Argon2id (resume codes only) is not in this bundle: it comes from the same server,
+// under the same CSP and no-store, the first time a code is made or typed.
+const argon2Url = new URL('argon2.js', /** @type {HTMLScriptElement} */ (document.currentScript).src).href;
+setArgon2Loader(
+  () =>
+    new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = argon2Url;
+      script.onload = () => {
+        const argon2id = /** @type {any} */ (globalThis).pnavArgon2id;
+        if (typeof argon2id === 'function') resolve(argon2id);
+        else reject(new Error('argon2.js did not load'));
+      };
+      script.onerror = () => {
+        script.remove();
+        reject(new Error('argon2.js did not load'));
+      };
+      document.head.append(script);
+    }),
+);
 
 /** @type {Init | null} */
 let init = null;
 /** @type {import('./prechat.js').PrechatAnswers} */
-const answers = { who: '', what: '', danger: false, lang: 'fr', writes: '' };
+const answers = { who: '', what: '', danger: false, lang: '', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
 /** @type {Promise<import('./proof-of-work.js').Solution | null>} the current ticket's proof of work */
 let powSolution = Promise.resolve(null);
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
-// The loader sets <html lang>; use it until init arrives.
-let t = translator(chatStrings, uiLang(document.documentElement.lang));
-/** @type {number[]} */
-let shifts = [];
+let prechatShown = false;
+// The interface's strings: one language, fetched from the server. The loader sets
+// <html lang> to the partner page's language, which goes first; the browser's follow.
+/** @type {import('./locale.js').ChatLocale | null} */
+let locale = null;
+let t = lookup({});
+const wanted = wantedLanguages(document.documentElement.lang, navigator.languages);
+// Once more on a failed load (a dropped request), then English, the reference.
+const firstLocale = loadLocale(wanted).catch(() => loadLocale(wanted)).catch(() => loadLocale(['en']));
 
-const main = h('main', { className: 'pnav-main' }, h('p', { className: 'pnav-status' }, t('loading')));
+const main = h('main', { className: 'pnav-main', 'aria-busy': 'true' }, h('p', { className: 'pnav-status' }, '…'));
 const title = h('h1', { className: 'pnav-title' });
 const exitButton = h('button', { type: 'button', className: 'pnav-button pnav-button--exit', 'data-pnav': 'chat-exit' });
 const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-button--icon', 'data-pnav': 'minimise' }, '–');
@@ -49,6 +80,8 @@ const closeButton = h('button', { type: 'button', className: 'pnav-button pnav-b
 // navigate the frame itself, which must never happen.
 const leaveButton = h('button', { type: 'button', className: 'pnav-leave', 'data-pnav': 'chat-leave' });
 const app = h('div', { className: 'pnav-app' });
+// "Translated by machine": shown under the header while a machine-made table is in use.
+const machineNote = h('p', { className: 'pnav-machine', 'data-pnav': 'machine-translated', hidden: true });
 const duress = new Duress(app, {
   onChange: (on) => {
     // A resume code on screen goes at once, for good: it is shown only once.
@@ -57,31 +90,42 @@ const duress = new Duress(app, {
   },
   onClose: () => parent.postMessage({ t: 'close' }, '*'),
 });
-app.append(h('header', { className: 'pnav-header' }, title, exitButton, duress.button, closeButton), main);
+// Hidden until its words arrive (a few milliseconds): never a control named by a key.
+// The banner's quick exit, on the partner's page, is there all along.
+const header = h('header', { className: 'pnav-header', hidden: true }, title, exitButton, duress.button, closeButton);
+leaveButton.hidden = true;
+app.append(header, machineNote, main);
 document.body.append(leaveButton, app, duress.view);
-labelHeader();
 leaveButton.addEventListener('click', leave);
 
 exitButton.addEventListener('click', leave);
-closeButton.addEventListener('click', () => parent.postMessage({ t: 'close' }, '*'));
+closeButton.addEventListener('click', minimise);
+firstLocale.then(setLocale, () => {});
 
-// Shift three times within 2 s: keys pressed in here never reach the partner
-// page, so forward the gesture to the loader. Any other key resets the count,
-// so capitals typed in a message never trigger it. Physical keys only: a
-// script's synthetic events have isTrusted false, and a phone's on-screen
-// keyboard sends no keydown for its shift key, so neither can trigger it.
+// Opened again: the loader focuses this frame; the person lands where they were
+// going (the message box in a conversation, else the first control of the view).
+// Not when the frame gets focus from a click or a touch: that goes where it points.
+let pointing = false;
+addEventListener('pointerdown', () => { pointing = true; }, true);
+addEventListener('pointerup', () => setTimeout(() => { pointing = false; }), true);
+addEventListener('focus', () => {
+  const active = document.activeElement;
+  if (pointing || (active && active !== document.body)) return;
+  /** @type {HTMLElement | null} */
+  const target = duress.active ? duress.view
+    : main.querySelector('[data-pnav="message-input"]:not(:disabled), [data-pnav="resume-input"], [data-pnav="prechat-lang"]');
+  target?.focus();
+});
+
+// Escape minimises the chat (the partner's page gets its focus back from the
+// loader); a native control that uses Escape itself (an open select) keeps it.
 addEventListener('keydown', (e) => {
-  if (!e.isTrusted) return;
-  if (e.key !== 'Shift') {
-    shifts = [];
-    return;
-  }
-  if (e.repeat) return;
-  const now = Date.now();
-  shifts = shifts.filter((s) => now - s < 2000);
-  shifts.push(now);
-  if (shifts.length >= 3) leave();
-}, true);
+  if (e.key === 'Escape' && !e.defaultPrevented && !e.isComposing) minimise();
+});
+
+// Shift three times within 2 s (shared/quick-exit.js): keys pressed in here
+// never reach the partner page, so the gesture is forwarded to the loader.
+onShiftThrice(window, leave);
 
 addEventListener('message', (e) => {
   if (e.source !== window.parent) return;
@@ -111,20 +155,50 @@ function onInit(d) {
   // Solved while the person reads the pre-chat form; each ticket has its own.
   powSolution = solveProofOfWork(d.pow);
   if (first) {
-    answers.lang = uiLang(d.lang);
-    setLang(answers.lang);
-    showPrechat();
+    firstLocale.then(() => {
+      if (init === d) showStart();
+    }, () => {});
+  } else if (!session && main.querySelector('[data-pnav="closed"]')) {
+    // "Try again" on the closed view fetched a fresh ticket, with who is on duty now.
+    showStart();
   } else if (session) {
     // A fresh ticket we asked for after bad_ticket.
     session.retry(d.ticket, powSolution);
   }
 }
 
-/** @param {string} lang */
-function setLang(lang) {
-  t = translator(chatStrings, uiLang(lang));
-  document.documentElement.lang = uiLang(lang);
+function minimise() {
+  parent.postMessage({ t: 'close' }, '*');
+}
+
+/**
+ * Show the interface in a language the server sent: strings, lang and dir of the
+ * whole document (the layout mirrors for right-to-left scripts).
+ * @param {import('./locale.js').ChatLocale} next
+ */
+function setLocale(next) {
+  locale = next;
+  t = lookup(next.strings, next.dir);
+  answers.lang = next.tag;
+  document.documentElement.lang = next.tag;
+  document.documentElement.dir = next.dir;
+  machineNote.hidden = !next.machine;
+  machineNote.textContent = next.machine ? t('machineTranslated') : '';
+  main.removeAttribute('aria-busy');
   labelHeader();
+  header.hidden = false;
+  leaveButton.hidden = false;
+}
+
+/** The person picked another interface language: fetch it, then redraw the pre-chat. @param {string} tag */
+async function changeLanguage(tag) {
+  try {
+    setLocale(await loadLocale([tag]));
+  } catch {
+    return; // unreachable for now: the current language stays, nothing breaks
+  }
+  showPrechat();
+  /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
 }
 
 function labelHeader() {
@@ -136,23 +210,40 @@ function labelHeader() {
   closeButton.title = t('minimise');
 }
 
+/** The pre-chat, or, with nobody to answer, the closed view (no conversation is made). */
+function showStart() {
+  if (init?.service && init.service.open === false) {
+    main.replaceChildren(renderClosed(t, init.service, answers.lang, {
+      onRetry: () => parent.postMessage({ t: 'ticket' }, '*'),
+      onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
+    }));
+    /** @type {HTMLElement | null} */ (main.querySelector('h2'))?.focus();
+    return;
+  }
+  showPrechat();
+}
+
 function showPrechat() {
-  main.replaceChildren(renderPrechat(t, answers, {
-    onLang: (lang) => {
-      setLang(lang);
-      showPrechat();
-      /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
-    },
+  if (!locale) return;
+  main.replaceChildren(renderPrechat(t, answers, locale, {
+    onLang: (lang) => void changeLanguage(lang),
     onStart: start,
     onHaveCode: resumeParams(init?.resume) ? showCodeEntry : undefined,
   }));
   main.querySelector('.pnav-prechat')?.append(h('p', { className: 'pnav-hint' }, t('duressHint')));
+  // Just opened (the loader focused the frame before its document was there): the
+  // first control takes the focus, so a keyboard lands in the chat it opened.
+  if (!prechatShown && document.activeElement === document.body) {
+    window.focus();
+    /** @type {HTMLElement | null} */ (main.querySelector('[data-pnav="prechat-lang"]'))?.focus();
+  }
+  prechatShown = true;
 }
 
 /** @param {import('./prechat.js').PrechatAnswers} a */
 function start(a) {
   if (!init || session) return;
-  const view = new ConversationView(t, { onSend: (text) => session?.send(text) ?? null });
+  const view = new ConversationView(t, viewEvents);
   main.replaceChildren(view.el);
   if (a.danger) main.prepend(h('p', { className: 'pnav-emergency', 'data-pnav': 'emergency' }, t('dangerNumbers')));
   session = new ChatSession(sessionInit(init), { who: a.who, what: a.what, danger: a.danger, lang: a.writes || a.lang },
@@ -160,6 +251,13 @@ function start(a) {
   session.connect();
   view.focus();
 }
+
+/** @type {import('./conversation.js').ViewEvents} */
+const viewEvents = {
+  onSend: (text) => session?.send(text) ?? null,
+  // The loader opens the tab, so that quick exit can close it again.
+  onOpenSite: (url) => parent.postMessage({ t: 'open', url }, '*'),
+};
 
 /** @param {Init} i */
 function sessionInit(i) {
@@ -187,7 +285,7 @@ function sessionEvents(view, resume) {
     onMessage: (m) => view.addIncoming(m),
     onAck: (id, seq) => view.ack(id, seq),
     onFailed: (id) => view.failed(id),
-    onNotice: (code, message) => view.showNotice(t('notice', { message: message || code })),
+    onNotice: (code, message, retryAfter) => view.showNotice(noticeText(code, message, retryAfter)),
     onTicketExpired: () => {
       view.showNotice(t('expired'));
       parent.postMessage({ t: 'ticket' }, '*');
@@ -197,6 +295,19 @@ function sessionEvents(view, resume) {
       resume?.setAvailable(false);
     },
   };
+}
+
+/**
+ * What the person reads for an error frame: the abuse limits in their language
+ * (docs/protocol.md "Limits"), anything else as the server's sentence.
+ * @param {string} code @param {string} message @param {number} [retryAfter] seconds
+ */
+function noticeText(code, message, retryAfter) {
+  // With a conversation, rate_limited answers a message: it stays pending and goes again.
+  if (code === 'rate_limited' && session?.token) return t('slowDown');
+  if (code === 'rate_limited') return t('tooManyChats', { minutes: Math.max(1, Math.ceil((retryAfter ?? 60) / 60)) });
+  if (code === 'bad_pow') return t('startFailed');
+  return t('notice', { message: message || code });
 }
 
 // ------------------------------------------------------------ resume codes (chat/resume.js)
@@ -223,7 +334,7 @@ function showCodeEntry() {
     onBack: () => {
       session?.abandon();
       session = null;
-      showPrechat();
+      showStart();
     },
     onKeys: (keys) => comeBack(keys, entry),
   });
@@ -240,7 +351,7 @@ function showCodeEntry() {
 function comeBack(keys, entry) {
   if (!init) return;
   if (!session) {
-    const view = new ConversationView(t, { onSend: (text) => session?.send(text) ?? null });
+    const view = new ConversationView(t, viewEvents);
     const events = sessionEvents(view, mountOffer(view));
     session = new ChatSession(sessionInit(init), null, {
       ...events,

@@ -1,7 +1,9 @@
-// The pre-chat form: who is writing, what it is about, danger, language.
+// The pre-chat form: the interface language first, then danger, who is writing,
+// what it is about, the language they will write in (optional), start.
 // Rendered again (same answers kept) when the interface language changes.
-import { UI_LANGS, WRITE_LANGS } from '../shared/i18n.js';
+import { autonym } from '../shared/i18n.js';
 import { h } from '../shared/dom.js';
+import { exitHintKey } from '../shared/quick-exit.js';
 
 export const WHO = ['victim', 'relative', 'witness', 'professional'];
 export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_harassment', 'discrimination', 'other'];
@@ -15,11 +17,12 @@ export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_hara
 /**
  * @param {(key: string, vars?: Record<string, string | number>) => string} t
  * @param {PrechatAnswers} answers current answers (mutated as the person edits)
+ * @param {import('./locale.js').ChatLocale} locale the interface language and the languages on offer
  * @param {{onLang: (lang: string) => void, onStart: (a: PrechatAnswers) => void, onHaveCode?: () => void}} on
  *   onHaveCode: "I have a code" (chat/resume.js); left out, the button is not shown
  * @returns {HTMLFormElement}
  */
-export function renderPrechat(t, answers, on) {
+export function renderPrechat(t, answers, locale, on) {
   const emergency = h('p', { className: 'pnav-emergency', 'data-pnav': 'emergency', hidden: !answers.danger }, t('dangerNumbers'));
   const danger = h('input', { type: 'checkbox', id: 'pnav-danger', name: 'danger', checked: answers.danger, 'data-pnav': 'prechat-danger' });
   danger.addEventListener('change', () => {
@@ -29,30 +32,27 @@ export function renderPrechat(t, answers, on) {
 
   const error = h('p', { className: 'pnav-error', role: 'alert', 'data-pnav': 'prechat-error' });
 
+  const shipped = locale.interface.filter(([, , machine]) => !machine);
+  const machine = locale.interface.filter(([, , m]) => m);
+  /** @param {[string, string | null, boolean]} l */
+  const option = ([code, name]) => h('option', { value: code, selected: code === answers.lang, lang: code, dir: 'auto' }, name || autonym(code));
   const lang = h('select', { id: 'pnav-lang', name: 'lang', 'data-pnav': 'prechat-lang' },
-    ...UI_LANGS.map(([code, name]) => h('option', { value: code, selected: code === answers.lang, lang: code }, name)));
-  lang.addEventListener('change', () => {
-    answers.lang = lang.value;
-    on.onLang(lang.value);
-  });
-  const writes = h('select', { id: 'pnav-write-lang', name: 'writes', 'data-pnav': 'prechat-write-lang' },
-    ...WRITE_LANGS.map(([code, name]) => h('option', { value: code, selected: code === (answers.writes || answers.lang), lang: code }, name)));
-  writes.addEventListener('change', () => {
-    answers.writes = writes.value;
-  });
+    ...shipped.map(option),
+    machine.length > 0 && h('optgroup', { label: t('machineLanguages') }, ...machine.map(option)));
+  lang.addEventListener('change', () => on.onLang(lang.value));
 
   const form = h('form', { className: 'pnav-prechat', noValidate: true, 'data-pnav': 'prechat' },
+    h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-lang' }, t('lang')), lang),
     h('p', { className: 'pnav-intro' }, t('intro')),
-    haveCode(t, on.onHaveCode),
     h('div', { className: 'pnav-check pnav-check--danger' }, danger, h('label', { htmlFor: 'pnav-danger' }, t('danger'))),
     emergency,
     choices(t, 'who', WHO, answers),
     choices(t, 'what', WHAT, answers),
-    h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-lang' }, t('lang')), lang),
-    h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-write-lang' }, t('writeLang')), writes),
+    writingLanguage(t, answers, locale),
     error,
     h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'prechat-start' }, t('start')),
-    h('p', { className: 'pnav-hint' }, t('quickExitHint')),
+    haveCode(t, on.onHaveCode),
+    h('p', { className: 'pnav-hint', 'data-pnav': 'exit-hint' }, t(exitHintKey())),
   );
 
   form.addEventListener('submit', (e) => {
@@ -68,6 +68,54 @@ export function renderPrechat(t, answers, on) {
     on.onStart({ ...answers });
   });
   return form;
+}
+
+/**
+ * The language the person will write in: every language the platform's translator
+ * handles, by its own name, with a search field that narrows the list (by the
+ * name in itself, in the interface language, or the code). Optional: the
+ * interface language until the person picks another.
+ * @param {(key: string) => string} t
+ * @param {PrechatAnswers} answers
+ * @param {import('./locale.js').ChatLocale} locale
+ */
+function writingLanguage(t, answers, locale) {
+  const current = answers.writes || locale.tag;
+  // The shipped languages' own names come with the table (a browser may not know
+  // "ትግርኛ"); the others are named by the browser.
+  const names = new Map(locale.interface.filter(([, name]) => name).map(([code, name]) => [code, /** @type {string} */ (name)]));
+  const all = locale.writing.map((code) => {
+    const own = names.get(code) ?? autonym(code);
+    const here = autonym(code, locale.tag);
+    return { code, own, keys: `${own} ${here} ${code}`.toLocaleLowerCase() };
+  }).sort((a, b) => a.own.localeCompare(b.own));
+  const select = h('select', { id: 'pnav-write-lang', name: 'writes', 'data-pnav': 'prechat-write-lang', 'aria-describedby': 'pnav-write-hint' });
+  const search = h('input', {
+    type: 'search', id: 'pnav-write-search', className: 'pnav-search', 'data-pnav': 'prechat-write-search',
+    autocomplete: 'off', spellcheck: false, dir: 'auto', 'aria-controls': 'pnav-write-lang', placeholder: t('writeLangSearch'),
+  });
+  const fill = () => {
+    const q = search.value.trim().toLocaleLowerCase();
+    const shown = all.filter((l) => !q || l.keys.includes(q) || l.code === (answers.writes || current));
+    select.replaceChildren(...shown.map((l) => h('option', { value: l.code, lang: l.code, dir: 'auto', selected: l.code === (answers.writes || current) }, l.own)));
+  };
+  fill();
+  search.addEventListener('input', () => {
+    // One language matches: take it, as the person meant; the list shows just it.
+    const q = search.value.trim().toLocaleLowerCase();
+    const matches = all.filter((l) => l.keys.includes(q));
+    if (q && matches.length === 1) answers.writes = matches[0].code;
+    fill();
+  });
+  select.addEventListener('change', () => {
+    answers.writes = select.value;
+  });
+  return h('div', { className: 'pnav-field pnav-field--writes' },
+    h('label', { htmlFor: 'pnav-write-lang' }, t('writeLang')),
+    h('p', { className: 'pnav-hint', id: 'pnav-write-hint' }, t('writeLangHint')),
+    h('label', { htmlFor: 'pnav-write-search', className: 'pnav-visually-hidden' }, t('writeLangSearch')),
+    search,
+    select);
 }
 
 /**

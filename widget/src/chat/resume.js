@@ -6,6 +6,7 @@
 // storage, a URL, a log, or a form that gets submitted.
 import { h } from '../shared/dom.js';
 import { fromBase64, newResumeCode, normaliseResumeCode, deriveResumeKeys, wipe, RESUME_DIGITS } from '../shared/crypto.js';
+import { exitHintKey } from '../shared/quick-exit.js';
 
 /** @typedef {(key: string, vars?: Record<string, string | number>) => string} T */
 /** @typedef {{salt: Uint8Array, ops: number, mem: number}} ResumeParams */
@@ -190,7 +191,7 @@ export function renderCodeEntry(t, params, on) {
     h('p', { className: 'pnav-intro' }, t('codeIntro')),
     h('div', { className: 'pnav-field' }, h('label', { htmlFor: 'pnav-resume-input' }, t('codeLabel')), input),
     error, status, submit, back,
-    h('p', { className: 'pnav-hint' }, t('quickExitHint')));
+    h('p', { className: 'pnav-hint', 'data-pnav': 'exit-hint' }, t(exitHintKey())));
   let busy = false;
 
   /** @param {string} text */

@@ -37,7 +37,8 @@ const MAX_BODY = 64 * 1024;
  *   text is null when the body could not be decrypted
  * @property {(id: string, seq: number) => void} onAck
  * @property {(id: string) => void} onFailed a message the server refused for good
- * @property {(code: string, message: string) => void} onNotice
+ * @property {(code: string, message: string, retryAfter?: number) => void} onNotice retryAfter:
+ *   seconds, with rate_limited
  * @property {() => void} onTicketExpired the caller must obtain a new ticket and call retry()
  * @property {() => void} onLost the resume token is no longer valid
  * @property {(code: string, message: string) => void} [onCodeRefused] a hello by resume
@@ -282,13 +283,13 @@ export class ChatSession {
       this.events.onLost();
     } else if (code === 'rate_limited' && id && this.pending.has(id)) {
       // Too fast for the conversation's limit: kept, sent again when allowed.
-      this.events.onNotice(code, message);
+      this.events.onNotice(code, message, retryAfter);
       setTimeout(() => this.resendPending(), Math.min(120, Math.max(1, retryAfter)) * 1000);
     } else if (id && this.pending.delete(id)) {
       this.events.onFailed(id);
       this.events.onNotice(code, message);
     } else {
-      this.events.onNotice(code, message);
+      this.events.onNotice(code, message, retryAfter);
     }
   }
 

@@ -10,7 +10,8 @@ import { QUIET_REASONS, languageName } from './translate.js';
  * @typedef {import('./desk.js').Conversation} Conversation
  * @typedef {{tab: HTMLButtonElement, panel: HTMLElement, list: HTMLOListElement,
  *   presence: HTMLElement, state: HTMLElement, input: HTMLTextAreaElement, duress: HTMLElement,
- *   handovers: HTMLElement, transfer: TransferForm,
+ *   handovers: HTMLElement, transfer: TransferForm, unread: number, aside: HTMLElement,
+ *   outcome: HTMLSelectElement, detected: HTMLElement, warn: () => void,
  *   controls: HTMLElement[], own: Map<string, HTMLElement>, sending: Promise<void>}} Parts
  * @typedef {import('./translate.js').TranslationResult} TranslationResult
  * @typedef {(c: Conversation, id: string) => HTMLElement | null} Tool builds one tool's
@@ -26,7 +27,9 @@ export class ConversationsView {
    * @param {{t: T, label: T, lang: string, onSend: (key: string, text: string) => string | null,
    *   onClose: (key: string, outcome: string) => void, onDismiss: (key: string) => void,
    *   onTransfer: (key: string, to: string, note: string) => string | null,
-   *   translations?: import('./translate.js').Translations, tools?: Tool[]}} opts
+   *   translations?: import('./translate.js').Translations, tools?: Tool[],
+   *   onUnread?: (key: string, n: number) => void, toolsToggle?: HTMLButtonElement}} opts
+   *   toolsToggle: the one button that folds the tools of every conversation away
    *   onTransfer returns an i18n key saying why nothing was sent, or null;
    *   translations: machine translation (translate.js), absent to switch it off;
    *   tools: casework and supervision controls, one element each under the conversation
@@ -38,6 +41,12 @@ export class ConversationsView {
     this.opts = opts;
     /** @type {Map<string, Parts>} */
     this.parts = new Map();
+    // The tools beside every conversation fold away together; in memory only.
+    this.toolsFolded = false;
+    /** @type {string | null} */
+    this.selected = null;
+    this.onToggle = () => this.foldTools(!this.toolsFolded);
+    opts.toolsToggle?.addEventListener('click', this.onToggle);
   }
 
   /** Create or refresh a conversation. @param {Conversation} c @param {boolean} select */
@@ -49,6 +58,7 @@ export class ConversationsView {
       this.tabs.append(p.tab);
       this.panels.append(p.panel);
       this.empty.hidden = true;
+      this.toggleState();
     }
     p.tab.textContent = this.tabText(c);
     p.tab.classList.toggle('c-tab--danger', c.danger);
@@ -72,14 +82,25 @@ export class ConversationsView {
     const handovers = h('ol', { className: 'c-handovers', 'data-pnav': 'handovers', 'aria-label': t('handovers') });
     const transfer = new TransferForm(t, id, (to, note) => this.opts.onTransfer(c.key, to, note));
     const state = h('p', { className: 'c-state', 'data-pnav': 'conversation-state', role: 'status' });
-    const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite' });
+    // Focusable: a keyboard can scroll it (axe scrollable-region-focusable).
+    const list = h('ol', { className: 'c-messages', 'data-pnav': 'messages', 'aria-live': 'polite', tabIndex: 0, 'aria-label': t('messages') });
     // Next to the reply box, where the operator is about to write.
     const duress = h('p', { className: 'c-notice', 'data-pnav': 'duress', role: 'status', hidden: true }, h('strong', {}, t('duress')));
     const translate = this.opts.translations ? this.translateToggle(c, id) : null;
-    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 3, 'data-pnav': 'reply-input' });
+    const input = h('textarea', { id: `${id}-reply`, className: 'c-input', rows: 2, 'data-pnav': 'reply-input', dir: 'auto' });
+    // Said before sending: this reply will reach the person untranslated (translation.js).
+    const untranslated = h('p', { className: 'c-notice', 'data-pnav': 'untranslated-warning', id: `${id}-untranslated`, hidden: true });
+    // Said once: the person writes in another language than the one they declared.
+    const detected = h('p', { className: 'c-notice', 'data-pnav': 'language-detected', role: 'status', hidden: true });
     const sendButton = h('button', { type: 'submit', className: 'c-button c-button--primary', 'data-pnav': 'reply-send' }, t('send'));
     const reply = h('form', { className: 'c-reply', noValidate: true },
-      h('label', { htmlFor: input.id }, t('reply')), input, sendButton);
+      h('label', { htmlFor: input.id, className: 'c-reply__label' }, t('reply')), untranslated, input,
+      h('div', { className: 'c-reply__side' }, sendButton, translate));
+    input.setAttribute('aria-describedby', untranslated.id);
+    const warn = () => this.warnUntranslated(c, untranslated);
+    input.addEventListener('focus', warn);
+    input.addEventListener('input', warn);
+    this.opts.translations?.ready.then(warn);
     const outcome = h('select', { id: `${id}-outcome`, 'data-pnav': 'outcome' },
       ...OUTCOMES.map((o) => h('option', { value: o }, t(`outcome.${o}`))));
     const closeButton = h('button', { type: 'button', className: 'c-button c-button--danger', 'data-pnav': 'close' }, t('close'));
@@ -87,14 +108,16 @@ export class ConversationsView {
     // The conversation itself, and beside it (below it on narrow screens) the tools.
     const panel = h('section', { id, role: 'tabpanel', className: 'c-panel', 'data-pnav': 'conversation', 'data-conv': c.key, 'aria-labelledby': tab.id, hidden: true },
       h('div', { className: 'c-panel__main' },
-      h('dl', { className: 'c-meta' },
-        c.danger && h('div', { className: 'c-danger' }, h('dt', {}, t('danger'))),
-        h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
-        h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
-        h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
-      translate, handovers, presence, state, list, duress, reply,
-      h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
-      h('div', { className: 'c-panel__aside' },
+      h('div', { className: 'c-panel__bar' },
+        h('dl', { className: 'c-meta' },
+          c.danger && h('div', { className: 'c-danger' }, h('dt', {}, t('danger'))),
+          h('div', {}, h('dt', {}, t('meta.who')), h('dd', {}, label(`who.${c.who}`))),
+          h('div', {}, h('dt', {}, t('meta.what')), h('dd', {}, label(`what.${c.what}`))),
+          h('div', {}, h('dt', {}, t('meta.lang')), h('dd', { lang: c.lang }, c.lang.toUpperCase()))),
+        presence,
+        h('div', { className: 'c-close' }, h('label', { htmlFor: outcome.id }, t('outcome')), outcome, closeButton, dismiss)),
+      detected, handovers, state, list, duress, reply),
+      h('div', { className: 'c-panel__aside', id: `${id}-aside`, 'data-pnav': 'tools-panel', hidden: this.toolsFolded },
         transfer.el,
         h('div', { className: 'c-tools', 'data-pnav': 'tools' }, ...(this.opts.tools ?? []).map((tool) => tool(c, id)))));
 
@@ -119,7 +142,8 @@ export class ConversationsView {
     });
     closeButton.addEventListener('click', () => this.opts.onClose(c.key, outcome.value));
     dismiss.addEventListener('click', () => this.remove(c.key));
-    return { tab, panel, list, presence, state, input, duress, handovers, transfer, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
+    const aside = /** @type {HTMLElement} */ (panel.querySelector('[data-pnav="tools-panel"]'));
+    return { tab, panel, list, presence, state, input, duress, handovers, transfer, unread: 0, aside, outcome, detected, warn, controls: [input, sendButton, outcome, closeButton], own: new Map(), sending: Promise.resolve() };
   }
 
   /**
@@ -129,8 +153,37 @@ export class ConversationsView {
   translateToggle(c, id) {
     const tr = /** @type {import('./translate.js').Translations} */ (this.opts.translations);
     const box = h('input', { type: 'checkbox', id: `${id}-translate`, checked: tr.enabled(c.key), 'data-pnav': 'translate-toggle' });
-    box.addEventListener('change', () => tr.setEnabled(c.key, box.checked));
-    return h('p', { className: 'c-translate' }, box, ' ', h('label', { htmlFor: box.id }, this.opts.t('translate.toggle')));
+    box.addEventListener('change', () => {
+      tr.setEnabled(c.key, box.checked);
+      this.parts.get(c.key)?.warn();
+    });
+    const el = h('p', { className: 'c-translate' }, box, ' ', h('label', { htmlFor: box.id }, this.opts.t('translate.toggle')));
+    // No translator on this platform: say so, and offer no switch that would do nothing.
+    tr.ready.then(() => {
+      if (!tr.unavailable) return;
+      el.dataset.pnav = 'translate-none';
+      el.replaceChildren(this.opts.t('translate.none'));
+    });
+    return el;
+  }
+
+  /**
+   * Whether what the operator is writing would reach the person untranslated
+   * although they write in another language: said under the reply box, before
+   * anything is sent.
+   * @private @param {Conversation} c @param {HTMLElement} note
+   */
+  warnUntranslated(c, note) {
+    const target = this.personLang(c);
+    const tr = this.opts.translations;
+    const off = !tr || tr.unavailable || !tr.enabled(c.key);
+    note.hidden = !(off && target && !sameLanguage(target, this.opts.lang));
+    note.textContent = note.hidden ? '' : this.opts.t('translate.willBeUntranslated', { lang: languageName(target, this.opts.lang) });
+  }
+
+  /** The person's language: detected by the translator, else declared. @private @param {Conversation} c */
+  personLang(c) {
+    return this.opts.translations?.personLang(c) ?? c.lang;
   }
 
   /**
@@ -153,6 +206,7 @@ export class ConversationsView {
       const result = tr && (!written || written === this.opts.lang) ? await tr.outgoing(c, text) : null;
       const out = result?.translated ? result.text : text;
       if (result) this.showTranslation(li, result, 'outgoing', text);
+      else if (!written && !sameLanguage(this.personLang(c), this.opts.lang)) this.markUntranslated(li, c);
       const cid = this.opts.onSend(c.key, out);
       if (cid === null) {
         li.dataset.state = 'failed';
@@ -233,14 +287,126 @@ export class ConversationsView {
     li.querySelector('.c-message__state'));
   }
 
+  /**
+   * A reply that left untranslated to a person who writes in another language.
+   * @private @param {HTMLElement} li @param {Conversation} c
+   */
+  markUntranslated(li, c) {
+    li.dataset.translation = 'untranslated';
+    li.append(h('p', { className: 'c-translation c-translation--failed', 'data-pnav': 'translation', 'data-reason': 'off' },
+      h('span', { className: 'c-translation__label', 'data-pnav': 'translation-label' },
+        this.opts.t('translate.sentUntranslated', { lang: languageName(this.personLang(c), this.opts.lang) }))));
+  }
+
+  /**
+   * The translator found the person's messages in another language than the
+   * declared one: say it once, above the messages (replies follow the detected one).
+   * @private @param {Conversation} c @param {string} found
+   */
+  languageDetected(c, found) {
+    const note = this.parts.get(c.key)?.detected;
+    if (!note || !note.hidden) return;
+    const { t, lang } = this.opts;
+    note.textContent = t('translate.detected', { declared: languageName(c.lang, lang), detected: languageName(found, lang) });
+    note.hidden = false;
+  }
+
   /** @param {string} key */
   select(key) {
+    this.selected = this.parts.has(key) ? key : null;
     for (const [k, p] of this.parts) {
       const on = k === key;
       p.tab.setAttribute('aria-selected', String(on));
       p.tab.tabIndex = on ? 0 : -1;
       p.panel.hidden = !on;
+      if (on && p.unread) this.setUnread(k, p, 0);
     }
+  }
+
+  /** The conversation in front of the operator (its panel shown, the page visible). @param {string} key */
+  inFront(key) {
+    return this.selected === key && !document.hidden;
+  }
+
+  /** A new message from the person in a conversation not in front: counted on its tab. @param {string} key */
+  markUnread(key) {
+    const p = this.parts.get(key);
+    if (p) this.setUnread(key, p, p.unread + 1);
+  }
+
+  /** @private @param {string} key @param {Parts} p @param {number} n */
+  setUnread(key, p, n) {
+    p.unread = n;
+    p.tab.dataset.unread = String(n);
+    p.tab.querySelector('.c-tab__unread')?.remove();
+    if (n > 0) p.tab.append(h('span', { className: 'c-tab__unread' }, ` (${this.opts.t('unread', { count: n })})`));
+    this.opts.onUnread?.(key, n);
+  }
+
+  /** Keys of the open conversations, in tab order. */
+  keys() {
+    return [...this.parts.keys()];
+  }
+
+  /** The next (1) or previous (-1) conversation, wrapping. @param {number} step */
+  selectBy(step) {
+    const keys = this.keys();
+    if (keys.length === 0) return;
+    const at = this.selected === null ? -1 : keys.indexOf(this.selected);
+    this.show(keys[(at + step + keys.length) % keys.length]);
+  }
+
+  /** Select a conversation and put focus on its tab. @param {string | undefined} key */
+  show(key) {
+    if (key === undefined || !this.parts.has(key)) return;
+    this.select(key);
+    this.parts.get(key)?.tab.focus();
+  }
+
+  /** Focus the reply box of a conversation (the selected one by default). @param {string} [key] */
+  focusReply(key = this.selected ?? '') {
+    const p = this.parts.get(key);
+    if (!p) return;
+    if (this.selected !== key) this.select(key);
+    if (!p.input.disabled && p.panel.dataset.observing !== 'true') p.input.focus();
+    else p.tab.focus();
+  }
+
+  /** Focus the closing controls of the selected conversation (outcome first). */
+  focusClose() {
+    const p = this.selected === null ? undefined : this.parts.get(this.selected);
+    if (p && !p.outcome.disabled) p.outcome.focus();
+  }
+
+  /**
+   * Open a tool's form (``emergency`` or ``report``) in the selected conversation,
+   * unfolding the tools, and focus its first field. @param {string} name
+   */
+  openTool(name) {
+    const p = this.selected === null ? undefined : this.parts.get(this.selected);
+    const details = /** @type {HTMLDetailsElement | null | undefined} */ (p?.aside.querySelector(`[data-pnav="${name}"]`));
+    if (!p || !details) return;
+    if (this.toolsFolded) this.foldTools(false);
+    details.open = true;
+    details.scrollIntoView({ block: 'nearest' });
+    const first = /** @type {HTMLElement | null} */ (details.querySelector('input:not([disabled]), textarea:not([disabled]), select:not([disabled])'));
+    (first ?? details.querySelector('summary'))?.focus();
+  }
+
+  /** Fold (or unfold) the tools beside every conversation. @param {boolean} folded */
+  foldTools(folded) {
+    this.toolsFolded = folded;
+    for (const p of this.parts.values()) p.aside.hidden = folded;
+    this.toggleState();
+  }
+
+  /** @private the fold button: shown with a conversation open, says what it controls */
+  toggleState() {
+    const b = this.opts.toolsToggle;
+    if (!b) return;
+    b.hidden = this.parts.size === 0;
+    b.setAttribute('aria-expanded', String(!this.toolsFolded));
+    b.setAttribute('aria-controls', [...this.parts.values()].map((p) => p.aside.id).join(' '));
   }
 
   /** @param {Conversation} c */
@@ -349,6 +515,7 @@ export class ConversationsView {
     tr.incoming(c, text).then((r) => {
       if (r) this.showTranslation(li, r, 'incoming', text);
       else li.dataset.translation = 'none';
+      if (r?.source && !sameLanguage(r.source, c.lang)) this.languageDetected(c, r.source);
     });
   }
 
@@ -373,7 +540,7 @@ export class ConversationsView {
   /** @private @param {Parts} p @param {string} from @param {string | null} text */
   append(p, from, text) {
     const side = from === 'person' ? 'person' : 'operator';
-    const body = h('p', { className: 'c-message__text' });
+    const body = h('p', { className: 'c-message__text', dir: 'auto' });
     body.textContent = text === null ? this.opts.t('undecryptable') : text;
     const li = h('li', { className: `c-message c-message--${side}`, 'data-pnav': 'message', 'data-from': side, 'data-undecryptable': text === null ? 'true' : null },
       h('span', { className: 'c-message__who' }, this.opts.t(side)), body);
@@ -389,6 +556,9 @@ export class ConversationsView {
     p.tab.remove();
     p.panel.remove();
     this.parts.delete(key);
+    if (p.unread) this.opts.onUnread?.(key, 0);
+    if (this.selected === key) this.selected = null;
+    this.toggleState();
     this.opts.translations?.forget(key);
     this.opts.onDismiss(key);
     const next = this.parts.keys().next();
@@ -402,6 +572,14 @@ export class ConversationsView {
       p.panel.remove();
     }
     this.parts.clear();
+    this.selected = null;
+    this.toggleState();
+    this.opts.toolsToggle?.removeEventListener('click', this.onToggle);
     this.empty.hidden = false;
   }
+}
+
+/** Same base language ("pt-BR" and "pt"). @param {string} a @param {string} b */
+function sameLanguage(a, b) {
+  return a.split('-')[0].toLowerCase() === b.split('-')[0].toLowerCase();
 }

@@ -49,6 +49,8 @@ import { DeskNotes } from './notes.js';
  * @property {(key: string) => void} [onLeft] we stopped observing (forgotten, key wiped)
  * @property {(c: Conversation) => void} [onTakenOver] our take-over went through
  * @property {(floor: Record<string, any>) => void} [onFloor] supervisors: the floor
+ * @property {(f: Frame, key: string) => void} [onHelp] help_call (floor consoles),
+ *   help_asked (our call went out), help_answered (someone joined)
  */
 
 export class DeskConnection {
@@ -184,6 +186,12 @@ export class DeskConnection {
         break;
       case 'floor':
         this.events.onFloor?.(f);
+        break;
+      case 'help_call':
+      case 'help_asked':
+      case 'help_answered':
+        // Help on call (help.js): metadata and who came, never a message.
+        if (key !== undefined) this.events.onHelp?.(f, key);
         break;
       case 'presence':
         if (c && typeof f.person === 'string') {

@@ -104,6 +104,15 @@ export class Desk extends DeskConnection {
   }
 
   /**
+   * Ask the connected supervisors and psychologists for help with a conversation we hold.
+   * @param {string} key @returns {boolean} sent
+   */
+  askHelp(key) {
+    const c = this.conversations.get(key);
+    return !!c && this.socket.send({ v: 1, t: 'help', conv: c.conv });
+  }
+
+  /**
    * Supervisors: observe a conversation (its operator is told). Answered like
    * an accept: the conversation frame, then its whole history.
    * @param {ConvId} conv

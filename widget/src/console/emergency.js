@@ -15,7 +15,12 @@ import { deliver, field, placeFields, watchService, serviceText, showRefusal, De
 
 /** @param {Context} ctx @returns {Tool} */
 export function emergencyTool(ctx) {
-  return (c, id) => new EmergencyForm(ctx, c.key, `${id}-emergency`).el;
+  return (c, id) => {
+    const el = new EmergencyForm(ctx, c.key, `${id}-emergency`).el;
+    // In a DANGER conversation the form is open from the start: no click before typing.
+    el.open = c.danger;
+    return el;
+  };
 }
 
 class EmergencyForm {

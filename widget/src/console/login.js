@@ -24,6 +24,8 @@ export class LoginError extends Error {
  * @typedef {object} LoggedIn
  * @property {{id: unknown, username: string, role: string}} operator
  * @property {Map<string, Uint8Array>} deskKeys desk key id → secret key
+ * @property {Record<string, any>} settings the console's own (web/floor_api.py): lang,
+ *   danger_realert_after
  */
 
 /** @type {RequestInit} */
@@ -59,7 +61,8 @@ export async function login(username, password, onUnlocking) {
     const data = await json(response);
     const deskKeys = unwrapAll(Array.isArray(data.desk_keys) ? data.desk_keys : [], wrap);
     if (deskKeys.size === 0) throw new LoginError('noDeskKey');
-    return { operator: data.operator ?? {}, deskKeys };
+    // settings: the console language kept with the account, the DANGER re-alert delay
+    return { operator: data.operator ?? {}, deskKeys, settings: data.settings && typeof data.settings === 'object' ? data.settings : {} };
   } finally {
     wipe(auth);
     wipe(wrap);

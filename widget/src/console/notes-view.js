@@ -33,7 +33,7 @@ export class NotesView {
     const { t } = this.opts;
     const list = h('ol', { className: 'c-notes__list', 'data-pnav': 'notes', 'aria-live': 'polite' });
     const observers = h('p', { className: 'c-notes__observers', 'data-pnav': 'observers', hidden: true });
-    const input = h('textarea', { id: `${id}-note`, className: 'c-input', rows: 2, 'data-pnav': 'note-input' });
+    const input = h('textarea', { id: `${id}-note`, className: 'c-input', rows: 2, 'data-pnav': 'note-input', dir: 'auto' });
     const kind = h('select', { id: `${id}-note-kind`, 'data-pnav': 'note-kind' },
       h('option', { value: 'whisper' }, t('notes.kind.whisper')),
       h('option', { value: 'note' }, t('notes.kind.note')));
@@ -127,7 +127,7 @@ export class NotesView {
     const { t, lang } = this.opts;
     const time = ts ? clock(ts, lang) : '';
     const who = author ? t(kind === 'whisper' ? 'notes.whisperFrom' : 'notes.by', { author, time }) : '';
-    const body = h('p', { className: 'c-note__text' });
+    const body = h('p', { className: 'c-note__text', dir: 'auto' });
     body.textContent = text === null ? t('undecryptable') : text;
     return h('li', {
       className: `c-note c-note--${kind}`, 'data-pnav': 'note', 'data-kind': kind, 'data-author': author || null,

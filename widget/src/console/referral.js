@@ -7,7 +7,7 @@
 import { h } from '../shared/dom.js';
 import { sealReferral } from '../shared/message.js';
 import { cardOf, cardLines, cardText } from '../shared/card.js';
-import { chatStrings, translator, uiLang } from '../shared/i18n.js';
+import { lookup } from '../shared/i18n.js';
 import { api, field } from './casework.js';
 
 /**
@@ -15,9 +15,27 @@ import { api, field } from './casework.js';
  * @typedef {import('./conversations.js').Tool} Tool
  * @typedef {import('./desk.js').Conversation} Conversation
  * @typedef {import('../shared/card.js').Card} Card
- * @typedef {{t: T, lang: string, send: (c: Conversation, card: Card) => boolean}} Context
+ * @typedef {{t: T, label: T, lang: string, send: (c: Conversation, card: Card) => boolean}} Context
+ *   label: the chat's strings in the console's language (card labels shown here);
  *   send: false when nothing could be sent (no key, closed, observed)
  */
+
+/** The chat's strings in a person's language, by conversation language, once fetched. */
+/** @type {Map<string, {lookup: T, tag: string}>} */
+const personTables = new Map();
+
+/**
+ * Fetch the chat's strings in the language of a conversation (the server picks
+ * the shipped or machine-made table the chat itself would show).
+ * @param {string} lang @param {typeof fetch} [get]
+ */
+export async function loadPersonTable(lang, get = fetch) {
+  if (personTables.has(lang)) return;
+  const r = await get(`/console/api/locale?section=chat&want=${encodeURIComponent(lang)}`, { credentials: 'same-origin', cache: 'no-store' });
+  const body = await r.json();
+  if (!r.ok || typeof body.strings !== 'object') throw new Error(`locale ${r.status}`);
+  personTables.set(lang, { lookup: lookup(body.strings, body.dir), tag: body.tag });
+}
 
 // The directory's resource categories (pnav.sdk.directory.RESOURCE_CATEGORIES).
 const CATEGORIES = ['emergency', 'domestic_violence', 'victim_support', 'cyber', 'child', 'legal', 'health', 'shelter', 'other'];
@@ -28,8 +46,8 @@ const CATEGORIES = ['emergency', 'domestic_violence', 'victim_support', 'cyber',
  * @param {Card} card @param {string} lang the conversation's language
  */
 function personText(card, lang) {
-  const personLang = uiLang(lang);
-  return cardText(card, translator(chatStrings, personLang), personLang);
+  const table = personTables.get(lang);
+  return table ? cardText(card, table.lookup, table.tag) : null;
 }
 
 /**
@@ -43,8 +61,8 @@ function personText(card, lang) {
  * @returns {boolean} false when it cannot be sent (no key, closed, observed)
  */
 export function sendCard(desk, view, c, card) {
-  if (!desk.canSend(c.key)) return false;
   const text = personText(card, c.lang);
+  if (text === null || !desk.canSend(c.key)) return false;
   const li = view.sendOther(c.key, text, () => desk.sendSealed(c.key, (k, id) => sealReferral(k, card, text, id)));
   if (li) li.dataset.kind = 'referral';
   return li !== null;
@@ -91,7 +109,8 @@ class ReferralPicker {
     const q = new URLSearchParams();
     if (this.postal.input.value.trim()) q.set('postal_code', this.postal.input.value.trim());
     if (this.category.value) q.set('category', this.category.value);
-    const a = await api(`resources?${q}`);
+    // The person's labels first: a card goes out in their language or not at all.
+    const [a] = await Promise.all([api(`resources?${q}`), loadPersonTable(this.c.lang).catch(() => {})]);
     if (n !== this.asked) return;
     if (a.status !== 200 || !Array.isArray(a.body.resources)) {
       this.list.replaceChildren();
@@ -108,7 +127,7 @@ class ReferralPicker {
     const { t, lang } = this.ctx;
     const card = cardOf(r);
     if (!card) return null;
-    const labels = translator(chatStrings, uiLang(lang));
+    const labels = this.ctx.label;
     const open = r.open_now === true ? 'open' : r.open_now === false ? 'closed' : 'unknown';
     const send = h('button', { type: 'button', className: 'c-button c-button--primary', 'data-pnav': 'referral-send' }, t('referral.send'));
     const li = h('li', { className: 'c-resource', 'data-pnav': 'referral-item', 'data-id': String(r.id ?? ''), 'data-open': open },

@@ -19,7 +19,11 @@ const ROLES = ['victim', 'suspect', 'witness', 'other'];
 
 /** @param {Context} ctx @returns {Tool} */
 export function reportTool(ctx) {
-  return (c, id) => new ReportForm(ctx, c.key, c.what, `${id}-report`).el;
+  return (c, id) => {
+    const el = new ReportForm(ctx, c.key, c.what, `${id}-report`).el;
+    el.open = c.danger; // like the emergency form (emergency.js)
+    return el;
+  };
 }
 
 class ReportForm {

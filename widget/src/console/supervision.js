@@ -30,7 +30,7 @@ export class Supervision {
       onLeave: (key) => opts.desk().leave(key),
       onTakeOver: (key, note) => {
         const problem = opts.desk().takeOver(key, note);
-        return problem === null ? null : PROBLEMS[/** @type {keyof PROBLEMS} */ (problem)] ?? 'error.not_yours';
+        return problem === null ? null : PROBLEMS[/** @type {keyof typeof PROBLEMS} */ (problem)] ?? 'error.not_yours';
       },
     });
     this.floor = new FloorView(opts.floor.section, opts.floor.queue, opts.floor.list, {

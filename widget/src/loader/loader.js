@@ -4,6 +4,8 @@
 // quick exit. Dependency-free and small on purpose: it loads on every page view.
 // Styles go through element.style only, so a strict partner CSP (no
 // 'unsafe-inline' styles) does not break it. It stores nothing anywhere.
+import { closeHelpSites, leaveFor, onShiftThrice, openHelpSite } from '../shared/quick-exit.js';
+
 (() => {
   const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   if (!script || !script.src || document.querySelector('[data-pnav="banner"]')) return;
@@ -32,15 +34,13 @@
   let panel = null;
   /** @type {HTMLElement | null} */
   let alertBox = null;
-  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, pow?: unknown} | null} */
+  /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, service?: unknown, pow?: unknown} | null} */
   let ticket = null;
   /** @type {string | null} */
   let exitToken = null;
   let exitUrl = '';
   let ready = false;
   let fetching = false;
-  /** @type {number[]} */
-  let shifts = [];
 
   /** @param {string | undefined} value @param {string | URL} [base] */
   function httpUrl(value, base = location.href) {
@@ -142,6 +142,10 @@
     e.preventDefault();
     quickExit();
   });
+  // In a landmark of its own, so that no content of the page lies outside one (axe "region").
+  const leaveNav = el('nav', {});
+  leaveNav.ariaLabel = T.leave;
+  leaveNav.append(leave);
   // Keeps the end of the partner's page reachable above the fixed banner.
   const spacer = el('div', { display: 'block', height: '60px' });
   spacer.setAttribute('aria-hidden', 'true');
@@ -152,25 +156,8 @@
   });
   exitBtn.addEventListener('click', quickExit);
 
-  // Shift pressed three times within 2 s, anywhere on the page. Capture phase,
-  // so a partner handler that stops propagation cannot swallow it. Any other
-  // key resets the count (as GOV.UK's exit-this-page does), so typing
-  // "Je Suis Ici" never leaves by accident. Physical keys only: a script's
-  // synthetic events have isTrusted false, and a phone's on-screen keyboard
-  // sends no keydown for its shift key (it only changes the next letter), so
-  // neither can trigger it; a held key (repeat) counts once.
-  addEventListener('keydown', (e) => {
-    if (!e.isTrusted) return;
-    if (e.key !== 'Shift') {
-      shifts = [];
-      return;
-    }
-    if (e.repeat) return;
-    const now = Date.now();
-    shifts = shifts.filter((t) => now - t < 2000);
-    shifts.push(now);
-    if (shifts.length >= 3) quickExit();
-  }, true);
+  // Shift pressed three times within 2 s, anywhere on the page (shared/quick-exit.js).
+  onShiftThrice(window, quickExit);
 
   addEventListener('message', (e) => {
     if (!frame || e.source !== frame.contentWindow) return;
@@ -185,6 +172,10 @@
       quickExit();
     } else if (d.t === 'close') {
       showPanel(false);
+    } else if (d.t === 'open' && typeof d.url === 'string' && d.url.length < 4096) {
+      // A referral card's web site, which the chat cannot open in a tab it could close.
+      const url = httpUrl(d.url);
+      if (url) openHelpSite(url);
     } else if (d.t === 'ticket') {
       // The chat's ticket expired before the person pressed start: fetch anew.
       ticket = null;
@@ -193,7 +184,7 @@
   });
 
   function mount() {
-    document.body.prepend(leave);
+    document.body.prepend(leaveNav);
     document.body.append(spacer, banner);
     onTop(leave);
     onTop(banner);
@@ -281,12 +272,13 @@
 
   function sendInit() {
     if (!ready || !ticket || !frame || !frame.contentWindow) return;
-    const { ticket: tk, ws, exit, desk_key, dead_after, resume, pow } = ticket;
+    const { ticket: tk, ws, exit, desk_key, dead_after, resume, service, pow } = ticket;
     // '*' because the sandboxed frame's origin is opaque; the window is ours.
     // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
     // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
+    // service: whether anyone can answer now (the chat's closed view, chat/closed.js).
     // pow: the proof-of-work challenge the chat solves before hello.
-    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume, pow }, '*');
+    frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang, partner, dead_after, resume, service, pow }, '*');
   }
 
   /** @param {boolean} on */
@@ -304,7 +296,7 @@
 
   /**
    * Leave now. Synchronous and defensive: every step is wrapped, so a dead
-   * iframe or socket can never stop the final location.replace(). The page is
+   * iframe or socket can never stop the final navigation. The page is
    * blanked first, in this same task, so the next frame painted is blank
    * whatever the chat or the network are doing: the iframe is hidden and a
    * neutral cover goes over everything (in the top layer where supported).
@@ -327,9 +319,13 @@
     try {
       frame?.contentWindow?.postMessage({ t: 'exit' }, '*');
     } catch { /* keep leaving */ }
+    try {
+      closeHelpSites();
+    } catch { /* keep leaving */ }
     drop();
     exitUrl = '';
-    location.replace(neutral);
+    // As a followed link, not location.replace(): History records no redirect chain.
+    leaveFor(neutral);
   }
 
   /**

@@ -2,7 +2,6 @@
 // Byte formats are those of docs/protocol.md "Crypto formats (v1)"; the Python
 // side (PyNaCl / libsodium) must produce and accept the very same bytes.
 import nacl from 'tweetnacl';
-import { argon2id } from 'hash-wasm';
 
 /** Format version byte that prefixes every sealed, wrapped or encrypted blob. */
 export const FORMAT_V1 = 0x01;
@@ -246,6 +245,38 @@ export async function deriveOperatorKeys(password, salt, params) {
 }
 
 /**
+ * @typedef {(options: {password: string, salt: Uint8Array, parallelism: number,
+ *   iterations: number, memorySize: number, hashLength: number, outputType: 'binary'})
+ *   => Promise<Uint8Array>} Argon2id
+ */
+
+/** @type {() => Promise<Argon2id>} where Argon2id comes from: hash-wasm, imported when first needed */
+let argon2Loader = () => import('./argon2-impl.js').then((m) => m.argon2id);
+/** @type {Promise<Argon2id> | null} */
+let argon2 = null;
+
+/**
+ * Where Argon2id comes from. The chat bundle leaves hash-wasm out (it is only for
+ * resume codes) and loads widget/argon2.js from the server when a code is made or typed.
+ * @param {() => Promise<Argon2id>} loader
+ */
+export function setArgon2Loader(loader) {
+  argon2Loader = loader;
+  argon2 = null;
+}
+
+/** @returns {Promise<Argon2id>} */
+function loadArgon2() {
+  if (!argon2) {
+    argon2 = argon2Loader().catch((err) => {
+      argon2 = null; // a failed load (network) may be tried again
+      throw err;
+    });
+  }
+  return argon2;
+}
+
+/**
  * 64 bytes of Argon2id v1.3, as libsodium's crypto_pwhash(ARGON2ID13).
  * @param {string} password UTF-8 encoded by hash-wasm
  * @param {Uint8Array} salt 16 bytes
@@ -257,6 +288,7 @@ async function argon2id64(password, salt, { ops, mem }) {
   if (!Number.isInteger(ops) || ops < 1 || !Number.isInteger(mem) || mem < 8192) {
     throw new CryptoError('bad KDF parameters');
   }
+  const argon2id = await loadArgon2();
   return argon2id({
     password,
     salt,

@@ -148,6 +148,21 @@ class ClientBase(abc.ABC):
         """The next frame of this type (and field values) not waited for yet."""
         return self._w.wait_event(kind, timeout, **match)
 
+    def unread(self, kind: str) -> list[dict[str, Any]]:
+        """Frames of this type that arrived and were not waited for (``msg`` frames: the
+        messages not received yet), oldest first; they stay unread."""
+        with self._w.cv:
+            if kind == "msg":
+                return list(self._w.messages.queue)
+            return [f for f in self._w.events if f.get("t") == kind]
+
+    def settle(self, timeout: float = 10) -> None:
+        """Send the server a frame it refuses and wait for the ``error`` it answers on this
+        socket: every frame the server had queued for this socket before has arrived.
+        Tests use it to show that something did *not* arrive, without waiting for it."""
+        self.send_raw(json.dumps({"v": 1, "t": "settle"}))
+        self.wait("error", timeout)
+
     def send_raw(self, raw: str) -> None:
         """Send a frame as it is (for tests of what the server refuses)."""
         if not self._link.send_text(raw):

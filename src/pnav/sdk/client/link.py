@@ -20,6 +20,7 @@ from typing import Any
 
 from simple_websocket import Client as WebSocket
 from simple_websocket import ConnectionClosed
+from wsproto.utilities import LocalProtocolError
 
 from pnav.sdk import crypto
 
@@ -172,7 +173,9 @@ class Link:
             try:
                 ws.send(raw)
                 return True
-            except (ConnectionClosed, OSError):
+            except (ConnectionClosed, OSError, LocalProtocolError):
+                # LocalProtocolError: the server's close frame came in first (it is
+                # closing); the link comes back and sends again.
                 return False
 
     def drop(self) -> None:

@@ -8,7 +8,9 @@
   :class:`DispatcherContract`, :class:`ReportSinkContract` (their fixtures are
   described in pnav.sdk.testing.casework).
 - :class:`TcpProxy` cuts connections on demand; :class:`ServerProcess` runs
-  ``pnav serve`` that can be killed with SIGKILL and started again.
+  ``pnav serve`` that can be killed with SIGKILL and started again; for hostile-load
+  tests, :class:`RawSocket` (a client that never reads) and :class:`HonestFloor`
+  (conversations whose latency is measured meanwhile).
 
 Installed with pnav, this module is registered as the pytest plugin ``pnav``
 (entry point ``pytest11``), which adds the ``pnav_proxy`` fixture: a factory of
@@ -37,6 +39,7 @@ from pnav.sdk.testing.casework import (
     ReportSinkContract,
     TranslatorContract,
 )
+from pnav.sdk.testing.peers import HonestFloor, RawSocket
 from pnav.sdk.testing.router import RouterContract
 from pnav.sdk.testing.store import StoreContract
 
@@ -44,6 +47,8 @@ __all__ = [
     "BrokerContract",
     "DirectoryContract",
     "DispatcherContract",
+    "HonestFloor",
+    "RawSocket",
     "ReportSinkContract",
     "RouterContract",
     "ServerProcess",

@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from pnav.sdk.broker import Broker
 
 __all__ = ["BrokerContract"]
@@ -105,7 +107,7 @@ class BrokerContract:
 
     def test_a_closed_process_no_longer_counts(self, brokers: MakeBrokers) -> None:
         if self.processes < 2:
-            return  # one process: nothing else to see
+            pytest.skip("a broker that lives in one process has no other process to close")
         made, _ = self._started(brokers)
         made[1].presence_add("o:1")
         assert made[0].presence_count("o:1") == 1

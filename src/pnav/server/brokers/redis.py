@@ -4,6 +4,9 @@ Publications go to the channel ``<prefix>:f:<topic>``; every process listens to
 ``<prefix>:f:*`` on a thread of its own. Presence: each process keeps its own counts
 in the hash ``<prefix>:presence:<process id>``, refreshed with a short expiry, so the
 counts of a process that died (even by SIGKILL) vanish within ``presence_ttl`` seconds.
+The names of those hashes are in the set ``<prefix>:processes``, so a count is two round
+trips (the set, then every hash in one pipeline) rather than a SCAN of the keyspace;
+names whose hash expired are pruned from the set.
 
 When Redis goes away, publishing raises ``ConnectionError`` (the message is already
 stored; the server carries on) and the listener reconnects with back-off; once back,
@@ -51,6 +54,10 @@ class RedisBroker(Broker):
     @property
     def _presence_key(self) -> str:
         return f"{self.prefix}:presence:{self._process}"
+
+    @property
+    def _processes_key(self) -> str:
+        return f"{self.prefix}:processes"
 
     def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -120,7 +127,21 @@ class RedisBroker(Broker):
             pipe.hset(self._presence_key, key, count)
         if counts:
             pipe.expire(self._presence_key, self.presence_ttl)
+            pipe.sadd(self._processes_key, self._presence_key)
         pipe.execute()
+        self._prune_processes()
+
+    def _prune_processes(self) -> None:
+        """Forget the processes whose presence hash expired (they died or hold nothing)."""
+        names = list(self._redis.smembers(self._processes_key))
+        if not names:
+            return
+        pipe = self._redis.pipeline()
+        for name in names:
+            pipe.exists(name)
+        gone = [name for name, alive in zip(names, pipe.execute(), strict=True) if not alive]
+        if gone:
+            self._redis.srem(self._processes_key, *gone)
 
     def _keep_presence(self) -> None:
         while not self._stop.wait(self.presence_ttl / 3):
@@ -145,6 +166,7 @@ class RedisBroker(Broker):
             pipe = self._redis.pipeline()
             if mine:
                 pipe.hset(self._presence_key, key, mine)
+                pipe.sadd(self._processes_key, self._presence_key)
             else:
                 pipe.hdel(self._presence_key, key)
             pipe.expire(self._presence_key, self.presence_ttl)
@@ -161,12 +183,14 @@ class RedisBroker(Broker):
 
     def presence_count(self, key: str) -> int:
         try:
+            mine = (self._presence_key, self._presence_key.encode())
+            others = [n for n in self._redis.smembers(self._processes_key) if n not in mine]
             total = 0
-            for name in self._redis.scan_iter(f"{self.prefix}:presence:*", count=100):
-                if name.decode() == self._presence_key:
-                    continue
-                value = self._redis.hget(name, key)
-                total += int(value) if value else 0
+            if others:
+                pipe = self._redis.pipeline(transaction=False)
+                for name in others:
+                    pipe.hget(name, key)
+                total = sum(int(value) for value in pipe.execute() if value)
         except (redis.ConnectionError, redis.TimeoutError):
             total = 0  # other processes unknown while Redis is away
         with self._lock:
@@ -178,4 +202,5 @@ class RedisBroker(Broker):
             t.join(3)
         with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
             self._redis.delete(self._presence_key)
+            self._redis.srem(self._processes_key, self._presence_key)
         self._redis.close()

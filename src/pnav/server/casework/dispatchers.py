@@ -31,7 +31,7 @@ import logging
 from typing import Any
 
 from pnav.sdk.dispatcher import Dispatcher, DispatchResult, Emergency
-from pnav.server.casework.outbound import Delivery, MailedBackend, SignedPoster, canonical_json
+from pnav.server.casework.outbound import MailedBackend, SignedWebhookBackend, canonical_json
 from pnav.server.options import Options
 
 __all__ = ["LogDispatcher", "SmtpDispatcher", "WebhookDispatcher", "emergency_text"]
@@ -39,32 +39,16 @@ __all__ = ["LogDispatcher", "SmtpDispatcher", "WebhookDispatcher", "emergency_te
 log = logging.getLogger(__name__)
 
 
-def _result(delivery: Delivery) -> DispatchResult:
-    return DispatchResult(
-        delivery.status, delivery.detail, delivery.reference, delivery.attempts, delivery.errors
-    )
-
-
-class WebhookDispatcher(Dispatcher):
+class WebhookDispatcher(SignedWebhookBackend, Dispatcher):
     """Signed JSON POST, event ``emergency``, delivery id = the emergency's id."""
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> WebhookDispatcher:
-        opts = Options("webhook dispatcher", options, context)
-        poster = SignedPoster.from_options(opts)
-        opts.done()
-        return cls(poster)
-
-    def __init__(self, poster: SignedPoster) -> None:
-        self.poster = poster
+    kind = "webhook dispatcher"
+    event = "emergency"
 
     def send(self, emergency: Emergency) -> DispatchResult:
-        result = _result(self.poster.post("emergency", emergency.id, emergency.to_payload()))
+        result = DispatchResult.of(self.post(emergency.id, emergency.to_payload()))
         log.info("emergency %s: %s after %d attempts", emergency.id, result.status, result.attempts)
         return result
-
-    def close(self) -> None:
-        self.poster.close()
 
 
 def emergency_text(emergency: Emergency) -> str:
@@ -99,7 +83,7 @@ class SmtpDispatcher(MailedBackend, Dispatcher):
     kind = "smtp dispatcher"
 
     def send(self, emergency: Emergency) -> DispatchResult:
-        result = _result(
+        result = DispatchResult.of(
             self.mailer.mail(
                 self.to or emergency.centre.email,
                 emergency.centre.id,

@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -26,10 +26,11 @@ from typing import Any, ClassVar, Self
 from urllib.error import HTTPError, URLError
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
+from pnav.sdk.outcome import Outcome
 from pnav.sdk.signing import signed_headers
 from pnav.server.options import Options
 
-__all__ = ["Delivery", "MailedBackend", "Mailer", "SignedPoster", "canonical_json"]
+__all__ = ["MailedBackend", "Mailer", "SignedPoster", "SignedWebhookBackend", "canonical_json"]
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +40,6 @@ _RETRY_HTTP = {408, 425, 429, 500, 502, 503, 504}
 
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The outcome of a delivery after its retries."""
-
-    status: str  # sent | acknowledged | failed
-    detail: str
-    reference: str | None = None
-    attempts: int = 1
-    errors: tuple[str, ...] = ()
 
 
 class _Retrier:
@@ -63,22 +53,22 @@ class _Retrier:
         self.attempts, self.backoff, self.max_backoff = attempts, backoff, max_backoff
         self._closed = threading.Event()
 
-    def run(self, attempt: Callable[[], tuple[Delivery | None, str]]) -> Delivery:
-        """``attempt`` answers (a final Delivery, "") or (None, reason to retry)."""
+    def run(self, attempt: Callable[[], tuple[Outcome | None, str]]) -> Outcome:
+        """``attempt`` answers (a final Outcome, "") or (None, reason to retry)."""
         errors: list[str] = []
         for n in range(1, self.attempts + 1):
             final, reason = attempt()
             if final is not None:
                 errs = (*errors, reason) if reason else tuple(errors)
-                return Delivery(final.status, final.detail, final.reference, n, errs)
+                return replace(final, attempts=n, errors=errs)
             errors.append(reason)
-            log.warning("delivery attempt %d/%d failed: %s", n, self.attempts, reason)
+            log.warning("attempt %d/%d failed: %s", n, self.attempts, reason)
             if n < self.attempts:
                 delay = min(self.max_backoff, self.backoff * 2 ** (n - 1))
                 if self._closed.wait(delay * random.uniform(0.5, 1.0)):  # noqa: S311 - jitter
                     break
         detail = f"failed after {len(errors)} attempts: {errors[-1]}"
-        return Delivery("failed", detail, None, len(errors), tuple(errors))
+        return Outcome("failed", detail, None, len(errors), tuple(errors))
 
     def close(self) -> None:
         self._closed.set()
@@ -132,16 +122,18 @@ class SignedPoster:
     def __repr__(self) -> str:  # never the secret
         return f"SignedPoster(timeout={self.timeout}, attempts={self._retrier.attempts})"
 
-    def post(self, event: str, delivery: str, data: dict[str, Any]) -> Delivery:
-        body = canonical_json({"event": event, "version": 1, "delivery": delivery, "data": data})
-        return self._retrier.run(lambda: self._attempt(event, delivery, body))
+    def post(self, event: str, delivery_id: str, data: dict[str, Any]) -> Outcome:
+        """POST ``data`` as ``event``; ``delivery_id`` (the emergency's or the report's
+        id) is the same on every retry, so the receiver can drop a repeat."""
+        body = canonical_json({"event": event, "version": 1, "delivery": delivery_id, "data": data})
+        return self._retrier.run(lambda: self._attempt(event, delivery_id, body))
 
-    def _attempt(self, event: str, delivery: str, body: bytes) -> tuple[Delivery | None, str]:
+    def _attempt(self, event: str, delivery_id: str, body: bytes) -> tuple[Outcome | None, str]:
         # signed again at each attempt: a late retry carries a fresh timestamp
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "pnav",
-            **signed_headers(self._secret, body, delivery, event),
+            **signed_headers(self._secret, body, delivery_id, event),
         }
         request = Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310
         try:
@@ -152,7 +144,7 @@ class SignedPoster:
             exc.close()
             if exc.code in _RETRY_HTTP:
                 return None, f"HTTP {exc.code}"
-            return Delivery("failed", f"refused with HTTP {exc.code}"), f"HTTP {exc.code}"
+            return Outcome("failed", f"refused with HTTP {exc.code}"), f"HTTP {exc.code}"
         except TimeoutError:
             return None, "timeout"
         except URLError as exc:
@@ -164,14 +156,14 @@ class SignedPoster:
         except OSError as exc:
             return None, type(exc).__name__
         if not 200 <= code < 300:
-            return Delivery("failed", f"answered HTTP {code}"), f"HTTP {code}"
+            return Outcome("failed", f"answered HTTP {code}"), f"HTTP {code}"
         return _acknowledgement(answer), ""
 
     def close(self) -> None:
         self._retrier.close()
 
 
-def _acknowledgement(answer: bytes) -> Delivery:
+def _acknowledgement(answer: bytes) -> Outcome:
     try:
         value = json.loads(answer) if answer.strip() else None
     except ValueError:
@@ -179,8 +171,33 @@ def _acknowledgement(answer: bytes) -> Delivery:
     if isinstance(value, dict) and value.get("ack") is True:
         ref = value.get("reference")
         reference = str(ref)[:200] if isinstance(ref, str | int) and ref != "" else None
-        return Delivery("acknowledged", "acknowledged by the receiver", reference)
-    return Delivery("sent", "delivered (no acknowledgement)")
+        return Outcome("acknowledged", "acknowledged by the receiver", reference)
+    return Outcome("sent", "delivered (no acknowledgement)")
+
+
+class SignedWebhookBackend:
+    """What the webhook dispatcher and the webhook report sink share: a
+    :class:`SignedPoster`, its options and closing; each posts its own ``event``.
+    ``kind`` names the backend in option errors."""
+
+    kind: ClassVar[str]
+    event: ClassVar[str]
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> Self:
+        opts = Options(cls.kind, options, context)
+        poster = SignedPoster.from_options(opts)
+        opts.done()
+        return cls(poster)
+
+    def __init__(self, poster: SignedPoster) -> None:
+        self.poster = poster
+
+    def post(self, delivery_id: str, data: dict[str, Any]) -> Outcome:
+        return self.poster.post(self.event, delivery_id, data)
+
+    def close(self) -> None:
+        self.poster.close()
 
 
 class Mailer:
@@ -251,7 +268,7 @@ class Mailer:
             )
         return msg
 
-    def send(self, msg: EmailMessage) -> Delivery:
+    def send(self, msg: EmailMessage) -> Outcome:
         return self._retrier.run(lambda: self._attempt(msg))
 
     def mail(
@@ -261,19 +278,19 @@ class Mailer:
         subject: str,
         text: str,
         attachment: tuple[str, bytes] | None = None,
-    ) -> Delivery:
+    ) -> Outcome:
         """Build and send one email, with retries. No address (``recipient`` names who
         has none), or one the email package refuses, is a failed delivery with no
         attempt. The subject shows in notifications and mail logs: no personal data."""
         if not to:
-            return Delivery("failed", f"no email address for {recipient}", None, 0)
+            return Outcome("failed", f"no email address for {recipient}", None, 0)
         try:
             msg = self.message(to, subject, text, attachment)
         except ValueError:  # a line break in an address
-            return Delivery("failed", "the email address is not valid", None, 0)
+            return Outcome("failed", "the email address is not valid", None, 0)
         return self.send(msg)
 
-    def _attempt(self, msg: EmailMessage) -> tuple[Delivery | None, str]:
+    def _attempt(self, msg: EmailMessage) -> tuple[Outcome | None, str]:
         context = self._tls_context() if self.starttls or self.use_ssl else None
         try:
             smtp: smtplib.SMTP
@@ -296,14 +313,14 @@ class Mailer:
         except smtplib.SMTPResponseException as exc:  # includes auth and data errors
             return _smtp_code(exc.smtp_code)
         except smtplib.SMTPNotSupportedError:
-            return Delivery("failed", "the mail server does not offer STARTTLS"), "no STARTTLS"
+            return Outcome("failed", "the mail server does not offer STARTTLS"), "no STARTTLS"
         except (TimeoutError, smtplib.SMTPServerDisconnected):
             return None, "timeout or disconnected"
         except ConnectionRefusedError:
             return None, "connection refused"
         except (OSError, smtplib.SMTPException) as exc:
             return None, type(exc).__name__
-        return Delivery("sent", "accepted by the mail server"), ""
+        return Outcome("sent", "accepted by the mail server"), ""
 
     def _tls_context(self) -> ssl.SSLContext:
         # made once: loading the system's certificates takes a tenth of a second
@@ -321,10 +338,10 @@ def _fqdn() -> str:
     return socket.getfqdn()
 
 
-def _smtp_code(code: int) -> tuple[Delivery | None, str]:
+def _smtp_code(code: int) -> tuple[Outcome | None, str]:
     if 400 <= code < 500:
         return None, f"SMTP {code}"
-    return Delivery("failed", f"refused by the mail server (SMTP {code})"), f"SMTP {code}"
+    return Outcome("failed", f"refused by the mail server (SMTP {code})"), f"SMTP {code}"
 
 
 class MailedBackend:

@@ -35,7 +35,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from pnav.sdk.report_sink import AuditRecord, Report, ReportReceipt, ReportSink
 from pnav.sdk.signing import BadSignature
-from pnav.server.casework.outbound import Delivery, MailedBackend, SignedPoster, canonical_json
+from pnav.server.casework.outbound import MailedBackend, SignedWebhookBackend, canonical_json
 from pnav.server.options import Options
 
 __all__ = [
@@ -51,35 +51,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _receipt(report: Report, delivery: Delivery) -> ReportReceipt:
-    return ReportReceipt(
-        report.id,
-        delivery.status,
-        delivery.detail,
-        delivery.reference,
-        delivery.attempts,
-        delivery.errors,
-    )
-
-
-class WebhookReportSink(ReportSink):
+class WebhookReportSink(SignedWebhookBackend, ReportSink):
     """Signed JSON POST, event ``report``, delivery id = the report's id."""
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any], context: dict[str, Any]) -> WebhookReportSink:
-        opts = Options("webhook report sink", options, context)
-        poster = SignedPoster.from_options(opts)
-        opts.done()
-        return cls(poster)
-
-    def __init__(self, poster: SignedPoster) -> None:
-        self.poster = poster
+    kind = "webhook report sink"
+    event = "report"
 
     def submit(self, report: Report) -> ReportReceipt:
-        return _receipt(report, self.poster.post("report", report.id, report.to_payload()))
-
-    def close(self) -> None:
-        self.poster.close()
+        return ReportReceipt.of(self.post(report.id, report.to_payload()), report_id=report.id)
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -185,8 +164,9 @@ class FolderReportSink(ReportSink):
         except OSError as exc:
             log.error("folder report sink: cannot write report %s: %s", report.id, exc.strerror)
             reason = exc.strerror or type(exc).__name__
-            return ReportReceipt(report.id, "failed", f"cannot write the bundle: {reason}")
-        return ReportReceipt(report.id, "sent", "written to the folder", reference=name)
+            detail = f"cannot write the bundle: {reason}"
+            return ReportReceipt("failed", detail, report_id=report.id)
+        return ReportReceipt("sent", "written to the folder", name, report_id=report.id)
 
 
 def verify_bundle(
@@ -254,14 +234,14 @@ class EmailReportSink(MailedBackend, ReportSink):
     kind = "email report sink"
 
     def submit(self, report: Report) -> ReportReceipt:
-        delivery = self.mailer.mail(
+        outcome = self.mailer.mail(
             self.to or report.service.email,
             report.service.id,
             f"Signalement plateforme victimes — réf. {report.id}",
             report_text(report),
             ("report.json", canonical_json(report.to_payload())),
         )
-        return _receipt(report, delivery)
+        return ReportReceipt.of(outcome, report_id=report.id)
 
 
 class JsonlAuditLog:

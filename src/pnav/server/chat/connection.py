@@ -104,15 +104,17 @@ class Connection:
     def finish(self, wait: float = 2.0) -> None:
         """The socket's handler is done with it: what is queued goes out (an error frame
         that explains the closing, say) for at most ``wait`` seconds, then the socket
-        closes; a peer that does not take its last frames is cut off."""
+        closes (a close frame, then the connection shut, so that nothing the HTTP server
+        writes can follow); a peer that does not take its last frames is cut off."""
         with self._cond:
-            if self._closing is None:
-                self._closing = (1000, "")
             self.open = False
             self._cond.notify()
         self._writer.join(wait)
         if self._writer.is_alive():
             self.cut_off_slow_peer("did not take its last frames")
+            return
+        code, reason = self._closing or (1000, "")
+        self._close_socket(code, reason)
 
     def stalled(self, now: float) -> bool:
         """True if a frame has waited longer than the send deadline."""
@@ -165,12 +167,14 @@ class Connection:
             with self._cond:
                 self._waiting_since = time.monotonic() if self._outbox else None
         self._waiting_since = None
-        closing = self._closing
-        if closing is not None:
-            try:
-                self._sock.close(*closing)
-            except Exception:  # already closed
-                log.debug("closing a closed socket")
+        if self._closing is not None:
+            self._close_socket(*self._closing)
+
+    def _close_socket(self, code: int, reason: str) -> None:
+        try:
+            self._sock.close(code, reason)
+        except Exception:  # already closed
+            log.debug("closing a closed socket")
 
 
 class _SendWatch:

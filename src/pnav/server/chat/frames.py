@@ -42,7 +42,12 @@ def msg_frame(m: StoredMessage, conv: str | None = None) -> dict[str, Any]:
 
 def queue_item(c: Conversation) -> dict[str, Any]:
     """One waiting conversation as the queue shows it."""
-    return {"conv": c.id, **triage(c), "waiting_since": ms(c.created_at)}
+    return {
+        "conv": c.id,
+        **triage(c),
+        "waiting_since": ms(c.created_at),
+        "person": c.person,
+    }
 
 
 def queue_frame(waiting: list[Conversation]) -> dict[str, Any]:
@@ -51,7 +56,8 @@ def queue_frame(waiting: list[Conversation]) -> dict[str, Any]:
     return {"t": "queue", "items": [queue_item(c) for c in waiting]}
 
 
-def queue_change_frame(added: list[Conversation], removed: list[str]) -> dict[str, Any]:
-    """What entered and what left the queue since the last change this process told.
-    Applying it twice changes nothing (added items replace, removed ids may be gone)."""
-    return {"t": "queue_change", "added": [queue_item(c) for c in added], "removed": removed}
+def queue_change_frame(added: list[dict[str, Any]], removed: list[str]) -> dict[str, Any]:
+    """What entered the queue or changed in it (``added``: :func:`queue_item` s) and what
+    left it since the last change this process told. Applying it twice changes nothing
+    (an added item replaces the one with its id, removed ids may be gone already)."""
+    return {"t": "queue_change", "added": added, "removed": removed}

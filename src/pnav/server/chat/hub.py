@@ -57,11 +57,14 @@ class Hub:
             self._operators[operator_id].add(conn)
             if supervisor:
                 self._supervisors.add(conn)
+        if supervisor:
+            self.broker.presence_add("sup")
         return self.broker.presence_add(f"o:{operator_id}") == 1
 
     def leave_operator(self, operator_id: int, conn: Connection) -> bool:
         """Forget an operator socket; True if the operator has no other one (they left)."""
         with self._lock:
+            supervisor = conn in self._supervisors
             self._supervisors.discard(conn)
             conns = self._operators.get(operator_id)
             if conns is None or conn not in conns:
@@ -69,6 +72,8 @@ class Hub:
             conns.discard(conn)
             if not conns:
                 del self._operators[operator_id]
+        if supervisor:
+            self.broker.presence_remove("sup")
         return self.broker.presence_remove(f"o:{operator_id}") == 0
 
     def local_operators(self) -> list[int]:
@@ -78,6 +83,10 @@ class Hub:
 
     def operator_connected(self, operator_id: int) -> bool:
         return self.broker.presence_count(f"o:{operator_id}") > 0
+
+    def supervisor_connected(self) -> bool:
+        """Whether a supervisor's console is connected to any process."""
+        return self.broker.presence_count("sup") > 0
 
     def person_connected(self, conv_id: str) -> bool:
         return self.broker.presence_count(f"p:{conv_id}") > 0

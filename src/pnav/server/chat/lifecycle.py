@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 from pnav.sdk.store import Conversation
-from pnav.server.chat.frames import queue_change_frame
+from pnav.server.chat.frames import queue_change_frame, queue_item
 from pnav.server.chat.parse import FrameError
 
 if TYPE_CHECKING:
@@ -37,13 +38,33 @@ class Lifecycle:
         self.views = views
         self.routing = routing
         self.supervision = supervision
-        # The waiting conversations this process last told the consoles about.
-        self._told: set[str] = {c.id for c in self.store.waiting_conversations()}
+        # The waiting conversations this process last told the consoles about, each as
+        # its queue item: an item that changed (its person came or went) is told again.
+        self._told: dict[str, dict[str, Any]] = {
+            c.id: queue_item(c) for c in self.store.waiting_conversations()
+        }
         self._told_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._refresh_scheduled = False
 
     def queue_changed(self) -> None:
         """Operators get what changed in the queue, each waiting person their place,
-        supervisors the floor."""
+        supervisors the floor.
+
+        Changes that come together are told together: a caller who finds a refresh
+        scheduled that has not read the queue yet leaves it to that one (its own change
+        is already stored, so the refresh will show it). The refresh yields once before
+        reading, so that a burst of new conversations costs one queue change to every
+        operator instead of one per conversation."""
+        with self._refresh_lock:
+            if self._refresh_scheduled:
+                return
+            self._refresh_scheduled = True
+        try:
+            time.sleep(0)  # a greenlet switch under gevent, a GIL switch with threads
+        finally:
+            with self._refresh_lock:
+                self._refresh_scheduled = False  # from here on, later changes refresh again
         waiting = self.store.waiting_conversations()
         self.tell_queue_changes(waiting)
         self.hub.to_people(
@@ -57,18 +78,22 @@ class Lifecycle:
         the consoles through that process; the maintenance tick calls this too, so
         every conversation a process announced is also announced gone by it."""
         with self._told_lock:
-            now = {c.id: c for c in waiting}
-            added = [c for c in waiting if c.id not in self._told]
+            now = {c.id: queue_item(c) for c in waiting}
+            added = [item for conv_id, item in now.items() if self._told.get(conv_id) != item]
             removed = [conv_id for conv_id in self._told if conv_id not in now]
-            self._told = set(now)
+            self._told = now
             if added or removed:
                 self.hub.to_operators(queue_change_frame(added, removed))
         return bool(added or removed)
 
     def presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
-        """The person's presence changed: stored, and told to the staff."""
+        """The person's presence changed: stored, and told to the staff. A waiting
+        conversation changes the queue: it shows whether the person is connected, and
+        one whose person left (``LEFT_STATES``) leaves it, back in place on return."""
         self.store.set_person_state(conv.id, state, now)
         self.ctx.to_staff(conv, {"t": "presence", "conv": conv.id, "person": state})
+        if conv.state == "waiting":
+            self.queue_changed()
 
     def assign(self, conv_id: str, operator_id: int) -> bool:
         """Give a waiting conversation to an operator and tell both; False if taken."""

@@ -17,7 +17,7 @@ from pnav.server.chat.frames import msg_frame, queue_frame
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
 from pnav.server.chat.routing import Routing
-from pnav.server.chat.supervision import Supervision
+from pnav.server.chat.supervision import FLOOR_ROLES, Supervision, never_writes
 from pnav.server.chat.views import ConversationViews
 
 __all__ = ["OperatorSide"]
@@ -51,7 +51,8 @@ class OperatorSide:
         return conv
 
     def connect(self, op: Operator, conn: Connection) -> None:
-        supervisor = op.role == "supervisor"
+        # Supervisors and psychologists see the floor (and the help calls, help.py).
+        supervisor = op.role in FLOOR_ROLES
         came_back = self.hub.join_operator(op.id, conn, supervisor)
         conn.send(
             {"t": "hello", "operator": {"id": op.id, "username": op.username, "role": op.role}}
@@ -101,6 +102,7 @@ class OperatorSide:
     def accept(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         conv_id = require_str(frame, "conv", 64)
         self.ctx.check_active(op)
+        never_writes(op)
         if not self.lifecycle.assign(conv_id, op.id):
             raise FrameError("taken", "this conversation is no longer waiting")
         log.info("conversation accepted by operator %d", op.id)
@@ -114,7 +116,8 @@ class OperatorSide:
 
     def message(self, op: Operator, frame: dict[str, Any], conn: Connection) -> None:
         cid = client_id(frame)
-        conv_id = self.ctx.frame_conversation(frame).id
+        never_writes(op, cid)
+        conv_id = require_str(frame, "conv", 64)  # read once, under the lock
         body = body_bytes(frame, self.ctx.max_body_chars, cid)
         with self.ctx.lock(conv_id):
             conv = self._own(op, self.ctx.frame_conversation(frame), cid)
@@ -145,6 +148,10 @@ class OperatorSide:
         self.ctx.check_active(op)
         if target is None or target.removed:
             raise FrameError("no_operator", "no such operator")
+        if target.role == "psychologist":
+            raise FrameError(
+                "forbidden", "a psychologist supports operators and holds no conversation"
+            )
         with self.ctx.lock(conv_id):
             conv = self.ctx.frame_conversation(frame)
             if conv.state != "active" or conv.operator_id is None:

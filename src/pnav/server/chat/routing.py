@@ -95,7 +95,8 @@ class Routing:
                     capacity=op.capacity,
                 )
                 for op in self.store.list_operators()
-                if not op.removed
+                # a psychologist supports operators and never writes to a person
+                if not op.removed and op.role != "psychologist"
             }
             assigned = 0
             for conv in waiting:

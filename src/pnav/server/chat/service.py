@@ -19,6 +19,7 @@ from pnav.sdk import crypto
 from pnav.sdk.router import QueueRouter, Router
 from pnav.sdk.store import Store
 from pnav.server.chat.context import ChatContext, Timings
+from pnav.server.chat.help import HelpCalls
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.notes import Notes
@@ -34,6 +35,11 @@ from pnav.server.chat.views import ConversationViews
 __all__ = ["ChatService", "Timings"]
 
 log = logging.getLogger(__name__)
+
+
+def _yield() -> None:
+    """Let other sockets run (a greenlet switch under gevent, a GIL switch with threads)."""
+    time.sleep(0)
 
 
 class ChatService:
@@ -72,19 +78,28 @@ class ChatService:
         self.lifecycle = Lifecycle(ctx, views, self.routing, self.supervision)
         self.person = PersonSide(ctx, tokens, self.resume, views, self.lifecycle, self.routing)
         self.operator = OperatorSide(ctx, views, self.lifecycle, self.routing, self.supervision)
+        self.help = HelpCalls(ctx)
 
     def tick(self, now: float | None = None) -> None:
         """Removed accounts, presence, supervision, idle closing and retention; run every
-        few seconds."""
+        few seconds. It runs in steps with a yield between them (a greenlet switch under
+        gevent), so that sockets are served between the steps instead of after all."""
         now = self.clock() if now is None else now
         t = self.ctx.timings
         self.operator.end_removed()
+        _yield()
         for conv in self.store.people_in_state("reconnecting", now - t.person_gone_after):
             with self.ctx.lock(conv.id):
                 if not self.hub.person_connected(conv.id):
-                    self.lifecycle.presence(conv, "gone", now)
+                    # Never answered: "left before an answer", and their wait ends when
+                    # their socket did (the statistics count it so).
+                    left_at = conv.person_since if conv.state == "waiting" else now
+                    self.lifecycle.presence(conv, "gone", left_at)
+            _yield()
         self.supervision.refresh_attention(now)
+        _yield()
         self.supervision.refresh_floor()
+        _yield()
         queue_changed = False
         for conv in self.store.idle_conversations(now - t.idle_close_hours * 3600):
             with self.ctx.lock(conv.id):
@@ -94,6 +109,7 @@ class ChatService:
                 except FrameError:
                     continue  # closed meanwhile
                 queue_changed |= conv.state == "waiting"
+            _yield()
         if queue_changed:
             self.lifecycle.queue_changed()
         elif self.lifecycle.tell_queue_changes(self.store.waiting_conversations()):

@@ -30,7 +30,18 @@ if TYPE_CHECKING:
     from pnav.server.chat.routing import Routing
     from pnav.server.chat.views import ConversationViews
 
-__all__ = ["MAX_CAPACITY", "Supervision"]
+__all__ = ["FLOOR_ROLES", "MAX_CAPACITY", "Supervision", "never_writes"]
+
+# Who sees the floor and may observe a conversation (and whisper to its operator).
+FLOOR_ROLES = ("supervisor", "psychologist")
+
+
+def never_writes(op: Operator, ref: str | None = None) -> None:
+    """A psychologist supports operators: they never take a conversation or write to the
+    person (``forbidden``), whatever their console sends."""
+    if op.role == "psychologist":
+        raise FrameError("forbidden", "a psychologist never writes to the person", ref)
+
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +78,18 @@ class Supervision:
         if op.role != "supervisor":
             raise FrameError("forbidden", "supervision is for supervisors; this account is not")
 
+    def _floor_staff(self, op: Operator) -> None:
+        """Observing (and whispering) is for supervisors and psychologists."""
+        self.ctx.check_active(op)
+        if op.role not in FLOOR_ROLES:
+            raise FrameError(
+                "forbidden", "observing is for supervisors and psychologists; this account is not"
+            )
+
     # -- joining and leaving ---------------------------------------------
     def join(self, op: Operator, frame: dict[str, Any]) -> None:
         """Observe an active conversation; its operator (and other observers) are told."""
-        self._supervisor(op)
+        self._floor_staff(op)
         conv_id = self.ctx.frame_conversation(frame).id
         with self.ctx.lock(conv_id):
             conv = self.ctx.frame_conversation(frame)
@@ -92,7 +111,7 @@ class Supervision:
 
     def leave(self, op: Operator, frame: dict[str, Any]) -> None:
         """Stop observing; answered by ``left`` (also when not observing)."""
-        self._supervisor(op)
+        self._floor_staff(op)
         conv_id = self.ctx.frame_conversation(frame).id
         with self.ctx.lock(conv_id):
             conv = self.ctx.frame_conversation(frame)
@@ -143,7 +162,14 @@ class Supervision:
         self._away[operator_id] = since
 
     def refresh_floor(self, force_to: Connection | None = None) -> None:
-        """Send supervisors the floor when it changed (and ``force_to`` it anyway)."""
+        """Send supervisors the floor when it changed (and ``force_to`` it anyway).
+
+        Built only while a supervisor is connected somewhere: with none, it would cost a
+        read per held conversation on every queue change for nobody."""
+        if force_to is None and not self.hub.supervisor_connected():
+            with self._floor_lock:
+                self._floor = None  # the first supervisor to come gets it afresh
+            return
         with self._floor_lock:
             frame = floor_frame(
                 self.store,
@@ -161,17 +187,26 @@ class Supervision:
         """Tell supervisors which conversations wait for an operator who is away (longer
         than ``operator_grace``) or whose account was removed (at once)."""
         items = []
-        removed = {op.id for op in self.store.list_operators() if op.removed}
-        for conv in self.store.active_conversations():
+        operators = self.store.list_operators()  # removal keeps the account, marked
+        removed = {op.id for op in operators if op.removed}
+        grace = self.ctx.timings.operator_grace
+        # Presence is asked once per operator; the conversations are read only when some
+        # operator is away or removed (every maintenance round, at any scale).
+        away = {
+            op.id
+            for op in operators
+            if not op.removed
+            and now - self._away.get(op.id, self._started) >= grace
+            and not self.hub.operator_connected(op.id)
+        }
+        for conv in self.store.active_conversations() if removed or away else []:
             op_id = conv.operator_id
             if op_id is None:
                 continue
             since = self._away.get(op_id, self._started)
             if op_id in removed:
                 reason = "operator_removed"
-            elif self.hub.operator_connected(op_id):
-                continue
-            elif now - since >= self.ctx.timings.operator_grace:
+            elif op_id in away:
                 reason = "operator_away"
             else:
                 continue

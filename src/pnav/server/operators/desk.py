@@ -19,7 +19,7 @@ import nacl.exceptions
 import nacl.pwhash.argon2id
 
 from pnav.sdk import crypto
-from pnav.sdk.store import ROLES, DeskKey, Operator, Store
+from pnav.sdk.store import ROLES, DeskKey, NewOperator, Operator, Store
 
 __all__ = [
     "DeskError",
@@ -121,7 +121,7 @@ def enrol_operator(
     salt = crypto.new_salt()
     keys = crypto.derive_operator_keys(password, salt, kdf_ops, kdf_mem)
     op = store.add_operator(
-        username, role, salt, kdf_ops, kdf_mem, _hash_auth(keys.auth), keys.public
+        NewOperator(username, role, salt, kdf_ops, kdf_mem, _hash_auth(keys.auth), keys.public)
     )
     for key_id, secret in desk_secrets.items():
         store.put_desk_key_wrap(op.id, key_id, crypto.wrap_desk_key(secret, keys.public))

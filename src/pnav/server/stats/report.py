@@ -2,7 +2,7 @@
 
 :func:`build_report` reads the ``from``/``to``/``by`` query parameters and asks the
 store for its counts (:meth:`~pnav.sdk.store.Store.activity` and
-:meth:`~pnav.sdk.store.Store.started_series`); :func:`render_page` and
+:meth:`~pnav.sdk.store.Store.started_series`); page.py's ``render_page`` and
 :func:`render_csv` render a :class:`Report`. The console routes (console.py) glue them.
 
 **Privacy.** Only aggregate counts are shown: no conversation id, no operator, no
@@ -20,14 +20,11 @@ months.
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
-import hashlib
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
 from pnav.sdk.store import OUTCOMES, WHAT, WHO, ActivityCounts, Store
 from pnav.server.stats.periods import (
@@ -39,66 +36,29 @@ from pnav.server.stats.periods import (
     periods,
 )
 from pnav.server.stats.periods import bounds as period_bounds
-from pnav.server.stats.svg import Series, bar_chart, column_chart
+from pnav.server.stats.svg import Series, bar_chart
+from pnav.server.stats.texts import period_label, texts
 
 __all__ = [
     "CSV_HEADER",
     "MAX_DAYS",
-    "PAGE_CSP",
-    "STYLE",
-    "STYLE_HASH",
     "RangeError",
     "Report",
     "bar_chart",
     "build_report",
     "csv_rows",
     "day_bounds",
+    "histograms",
     "parse_range",
     "render_csv",
-    "render_page",
+    "report_share",
+    "series",
+    "started_series",
+    "totals",
 ]
 
 MAX_DAYS = 366 * 2
 CSV_HEADER = ("section", "key", "value")
-
-WHAT_LABELS = {
-    "sexual": "Sexual violence",
-    "sexist": "Sexist violence",
-    "domestic": "Domestic violence",
-    "intra_family": "Intra-family violence",
-    "cyber_harassment": "Cyber-harassment",
-    "discrimination": "Discrimination",
-    "other": "Other",
-}
-WHO_LABELS = {
-    "victim": "Victim",
-    "relative": "Relative",
-    "witness": "Witness",
-    "professional": "Professional",
-}
-OUTCOME_LABELS = {
-    "information": "Information",
-    "referral": "Referral",
-    "report": "Report",
-    "emergency": "Emergency",
-    "person_left": "Person left",
-    "abuse": "Closed as abuse",
-}
-
-# The page's only style, allowed by its hash in the page's CSP (no 'unsafe-inline').
-STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a1a1a;max-width:60rem}"
-    "table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
-    "figure{margin:1.5rem 0}figcaption{font-weight:700;margin-bottom:.5rem}"
-    "svg{max-width:100%;height:auto}"
-)
-STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-# The page runs no script; it may only use its own style and submit its range form.
-PAGE_CSP = (
-    f"default-src 'none'; style-src '{STYLE_HASH}'; base-uri 'none'; form-action 'self'; "
-    "object-src 'none'; frame-ancestors 'none'"
-)
 
 
 class RangeError(ValueError):
@@ -164,63 +124,64 @@ def build_report(store: Store, args: Mapping[str, str], today: dt.date) -> Repor
 
 # -- what is shown --------------------------------------------------------
 def _keyed(
-    counts: dict[str, int], order: Sequence[str], labels: dict[str, str]
+    counts: dict[str, int], order: Sequence[str], prefix: str, tx: Mapping[str, str]
 ) -> list[tuple[str, str, int]]:
     """Every known key (zeros too, in their usual order), then any other key seen."""
     keys = list(order) + sorted(k for k in counts if k not in order)
-    return [(k, labels.get(k, k), counts.get(k, 0)) for k in keys]
+    return [(k, tx.get(f"{prefix}.{k}", k), counts.get(k, 0)) for k in keys]
 
 
-def _series(counts: ActivityCounts) -> list[Series]:
+def series(counts: ActivityCounts, tx: Mapping[str, str]) -> list[Series]:
     langs = sorted(counts.by_lang.items(), key=lambda kv: (-kv[1], kv[0]))
     return [
-        Series("category", "Conversations by category", _keyed(counts.by_what, WHAT, WHAT_LABELS)),
-        Series(
-            "outcome",
-            "Closed conversations by outcome",
-            _keyed(counts.by_outcome, OUTCOMES, OUTCOME_LABELS),
-        ),
-        Series("who", "Conversations by who is writing", _keyed(counts.by_who, WHO, WHO_LABELS)),
-        Series("language", "Conversations by language", [(k, k, n) for k, n in langs]),
+        Series("category", tx["chart.category"], _keyed(counts.by_what, WHAT, "what", tx)),
+        Series("outcome", tx["chart.outcome"], _keyed(counts.by_outcome, OUTCOMES, "outcome", tx)),
+        Series("who", tx["chart.who"], _keyed(counts.by_who, WHO, "who", tx)),
+        Series("language", tx["chart.language"], [(k, k, n) for k, n in langs]),
     ]
 
 
-def _histograms(counts: ActivityCounts) -> list[Series]:
+def histograms(counts: ActivityCounts, tx: Mapping[str, str]) -> list[Series]:
     return [
         Series(
-            "wait_time",
-            "Wait before being taken (conversations never transferred)",
-            [(k, k, n) for k, n in counts.wait_buckets.items()],
+            "wait_time", tx["chart.wait_time"], [(k, k, n) for k, n in counts.wait_buckets.items()]
         ),
         Series(
             "duration",
-            "From taken to closed (conversations never transferred)",
+            tx["chart.duration"],
             [(k, k, n) for k, n in counts.duration_buckets.items()],
+        ),
+        Series(
+            "left_wait",
+            tx["chart.left_wait"],
+            [(k, k, n) for k, n in counts.left_wait_buckets.items()],
         ),
     ]
 
 
-def _started(report: Report) -> Series:
+def started_series(report: Report, tx: Mapping[str, str], lang: str = "en") -> Series:
     return Series(
         "started",
-        f"Conversations started per {report.grain}",
-        [(p.key, p.label, n) for p, n in report.started],
+        tx["chart.started"].format(grain=tx[f"grain.{report.grain}"]),
+        [(p.key, period_label(p.key, lang), n) for p, n in report.started],
     )
 
 
-def _totals(counts: ActivityCounts) -> list[tuple[str, str, int]]:
-    return [
-        ("started", "Conversations started", counts.started),
-        ("taken", "Taken by an operator", counts.taken),
-        ("closed", "Closed", counts.closed),
-        ("reports", "Reports (outcome: report)", counts.by_outcome.get("report", 0)),
-        ("emergencies", "Emergencies (outcome: emergency)", counts.by_outcome.get("emergency", 0)),
-        ("danger", "Flagged as danger", counts.danger),
-        ("quick_exits", "Quick exits", counts.quick_exits),
-    ]
+def totals(counts: ActivityCounts, tx: Mapping[str, str]) -> list[tuple[str, str, int]]:
+    values = {
+        "started": counts.started,
+        "taken": counts.taken,
+        "closed": counts.closed,
+        "reports": counts.by_outcome.get("report", 0),
+        "emergencies": counts.by_outcome.get("emergency", 0),
+        "danger": counts.danger,
+        "quick_exits": counts.quick_exits,
+        "left_unanswered": counts.left_unanswered,
+    }
+    return [(key, tx[f"total.{key}"], n) for key, n in values.items()]
 
 
-def _report_share(counts: ActivityCounts) -> float | None:
+def report_share(counts: ActivityCounts) -> float | None:
     """Per cent of closed conversations whose outcome is a report."""
     return 100 * counts.by_outcome.get("report", 0) / counts.closed if counts.closed else None
 
@@ -228,19 +189,20 @@ def _report_share(counts: ActivityCounts) -> float | None:
 def csv_rows(report: Report) -> list[tuple[str, str, str]]:
     """The rows of the CSV export (after :data:`CSV_HEADER`): exactly what the page shows."""
     counts = report.counts
+    tx = texts("en")
     rows = [
         ("range", "from", report.first.isoformat()),
         ("range", "to", report.last.isoformat()),
         ("range", "by", report.grain),
     ]
-    rows += [("conversations", key, str(n)) for key, _, n in _totals(counts)]
-    share = _report_share(counts)
+    rows += [("conversations", key, str(n)) for key, _, n in totals(counts, tx)]
+    share = report_share(counts)
     rows.append(("conversations", "report_share_percent", "" if share is None else f"{share:.1f}"))
     rows.append(("wait", "measured", str(counts.waits_measured)))
     median = "" if counts.median_wait is None else f"{counts.median_wait:.1f}"
     rows.append(("wait", "median_seconds", median))
-    for series in [*_series(counts), *_histograms(counts)]:
-        rows += [(series.kind, key, str(n)) for key, _, n in series.items]
+    for s in [*series(counts, tx), *histograms(counts, tx)]:
+        rows += [(s.kind, key, str(n)) for key, _, n in s.items]
     rows += [(f"started_per_{report.grain}", p.key, str(n)) for p, n in report.started]
     return rows
 
@@ -256,76 +218,3 @@ def render_csv(report: Report) -> str:
 def _cell(value: str) -> str:
     """Keep spreadsheets from reading a stored value (a language tag) as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-# -- the page ----------------------------------------------------------------
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "none taken"
-    total = round(seconds)
-    minutes, secs = divmod(total, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
-def _form(report: Report) -> str:
-    options = "".join(
-        f'<option value="{g}"{" selected" if g == report.grain else ""}>per {g}</option>'
-        for g in GRAINS
-    )
-    return (
-        '<form method="get" action="/console/stats">'
-        f'<label>From <input type="date" name="from" value="{report.first.isoformat()}" '
-        f'required></label> <label>to <input type="date" name="to" '
-        f'value="{report.last.isoformat()}" required></label> '
-        f'<label>Started <select name="by">{options}</select></label> '
-        '<button type="submit">Show</button></form>'
-    )
-
-
-def _figure(svg: str, series: Series) -> str:
-    return f"<figure><figcaption>{escape(series.title)}</figcaption>{svg}</figure>"
-
-
-def render_page(report: Report) -> str:
-    """The statistics page: a range form, the totals as a table, the charts as SVG."""
-    counts, first, last = report.counts, report.first, report.last
-    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
-    query = f"from={first.isoformat()}&to={last.isoformat()}&by={report.grain}"
-    share = _report_share(counts)
-    rows = [
-        f'<tr data-total="{key}" data-count="{n}"><th scope="row">{escape(label)}</th>'
-        f'<td class="n">{n}</td></tr>'
-        for key, label, n in _totals(counts)
-    ]
-    rows.append(
-        f'<tr data-total="median_wait"><th scope="row">Median wait before being taken '
-        f'({counts.waits_measured} measured)</th><td class="n">'
-        f"{escape(_duration(counts.median_wait))}</td></tr>"
-    )
-    rows.append(
-        f'<tr data-total="report_share"><th scope="row">Closed conversations that led to a '
-        f'report</th><td class="n">'
-        f"{'no conversation closed' if share is None else f'{share:.0f} %'}</td></tr>"
-    )
-    started = _figure(column_chart("chart-started", _started(report)), _started(report))
-    charts = "".join(
-        _figure(bar_chart(f"chart-{s.kind}", s), s)
-        for s in [*_series(counts), *_histograms(counts)]
-    )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>pnav statistics, {escape(span)}</title><style>{STYLE}</style></head><body>"
-        f'<p><a href="/console">Back to the console</a></p>'
-        f"<h1>Activity, {escape(span)}</h1>"
-        "<p>Conversations started in the range (server local time), counts only. "
-        "Outcomes count closed conversations; waits and durations, conversations taken "
-        "and never transferred.</p>"
-        f"{_form(report)}"
-        f'<p><a href="/console/stats.csv?{escape(query)}" download>Download as CSV</a></p>'
-        f"<table><caption>Totals</caption><tbody>{''.join(rows)}</tbody></table>"
-        f"{started}{charts}</body></html>"
-    )

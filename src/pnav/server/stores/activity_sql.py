@@ -13,13 +13,21 @@ from typing import Any
 
 from pnav.sdk.store import (
     DURATION_BUCKETS,
+    LEFT_STATES,
     WAIT_BUCKETS,
     ActivityCounts,
     ActivityGroup,
     tally_activity,
 )
 
-__all__ = ["activity_counts", "duration_histogram", "groups", "measured", "wait_histogram"]
+__all__ = [
+    "activity_counts",
+    "duration_histogram",
+    "groups",
+    "left_histogram",
+    "measured",
+    "wait_histogram",
+]
 
 _GROUPS = (
     "SELECT who, what, lang, CASE WHEN state = 'closed' THEN outcome END, "
@@ -34,6 +42,14 @@ _MEASURED = (
     "FROM conversations c WHERE created_at >= {p} AND created_at < {p} "
     "AND assigned_at IS NOT NULL "
     "AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.conv = c.id)"
+)
+
+
+# Never taken and the person left: the conversations "left before an answer".
+_LEFT = (
+    "SELECT {case} AS bucket, count(*) FROM conversations "
+    "WHERE created_at >= {p} AND created_at < {p} AND assigned_at IS NULL "
+    "AND person IN ({left}) GROUP BY 1"
 )
 
 
@@ -72,12 +88,23 @@ def duration_histogram(p: str) -> tuple[str, list[float]]:
     return sql, bounds
 
 
+def left_histogram(p: str) -> tuple[str, list[float]]:
+    """The statement counting the conversations left before an answer (never taken, the
+    person gone or left by quick exit) per :data:`WAIT_BUCKETS` index of how long they had
+    waited when they left; and the bounds to bind before ``since`` and ``until``."""
+    case, bounds = _case("person_since - created_at", WAIT_BUCKETS, p)
+    left = ", ".join(f"'{s}'" for s in LEFT_STATES)
+    sql = _LEFT.format(case=case, p=p, left=left)
+    return sql, bounds
+
+
 def activity_counts(
     group_rows: Iterable[Sequence[Any]],
     waits_measured: int,
     median_wait: float | None,
     wait_rows: Iterable[Sequence[Any]],
     duration_rows: Iterable[Sequence[Any]],
+    left_rows: Iterable[Sequence[Any]] = (),
 ) -> ActivityCounts:
     """The rows of :func:`groups` and of the histograms, summed into counts (the
     databases' booleans may come back as 0 and 1)."""
@@ -92,4 +119,5 @@ def activity_counts(
         median_wait,
         wait_buckets=[(int(r[0]), int(r[1])) for r in wait_rows],
         duration_buckets=[(int(r[0]), int(r[1])) for r in duration_rows],
+        left_wait_buckets=[(int(r[0]), int(r[1])) for r in left_rows],
     )

@@ -4,8 +4,10 @@ It does what a person would, in a real Chromium with a fresh profile on disk: op
 the page, opens the chat, passes the pre-chat, sends a message, leaves by quick exit,
 closes the browser. Then it reads every file of the profile (``trace_scan``) for the
 chat server's address, the chat's ids, tokens and keys (taken from the websocket and
-the ticket answer as they went by), and the message. The tests in tests/e2e use the
-same pieces with an operator on the other side.
+the ticket answer as they went by), and the message; and it reads how the History
+database recorded the quick exit (``trace.history``: a redirect chain from the
+partner page's visit tells that a quick exit was used). The tests in tests/e2e use
+the same pieces with an operator on the other side.
 
 The check opens a real conversation on the chat server: operators see it in their
 queue (as a professional, "other", with a message saying it is a test) until the
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pnav.server.trace.history import ChainFinding, exit_chain, read_visits
 from pnav.server.trace.report import format_findings, meaning, report
 from pnav.server.trace.scan import Excuse, Finding, Needle, host_needles, scan_profile
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
+    "ChainFinding",
     "Excuse",
     "Finding",
     "Needle",
@@ -201,6 +205,10 @@ class _Run:
     capture: WireCapture = field(default_factory=WireCapture)
     canary: str = ""
     steps: list[str] = field(default_factory=list)
+    page_url: str = ""  # the partner page, as it was finally loaded
+    exit_url: str = ""  # where quick exit went
+    # What the History database says about the quick exit (trace.history).
+    chain: list[ChainFinding] = field(default_factory=list)
 
 
 def _drive(page: Page, url: str, timeout_ms: float, run: _Run) -> None:
@@ -212,6 +220,7 @@ def _drive(page: Page, url: str, timeout_ms: float, run: _Run) -> None:
         response = page.goto(url, timeout=timeout_ms)
     except PlaywrightError as exc:
         raise UsageError(f"cannot open {url}: {str(exc).splitlines()[0]}") from exc
+    run.page_url = page.url
     if response is not None:
         run.documents.append(response.text())
         run.documents.extend(v for v in response.headers.values())
@@ -259,6 +268,7 @@ def _drive(page: Page, url: str, timeout_ms: float, run: _Run) -> None:
     page.locator('[data-pnav="exit"]').click()
     try:
         page.wait_for_url(lambda u: u != before, timeout=timeout_ms)
+        run.exit_url = page.url
         run.steps.append(f"quick exit: the page left for {page.url}")
     except PlaywrightError:
         run.steps.append("quick exit: the page did NOT leave in time")
@@ -299,6 +309,8 @@ def check_page(
             "the chat's websocket was not seen (no 'welcome' from the server): "
             "the chat did not start, so there is nothing to check"
         )
+    if run.exit_url:
+        run.chain = exit_chain(read_visits(profile), [run.page_url], run.exit_url)
     needles = host_needles(run.server) + list(run.capture.needles.values())
     needles.append(Needle("message", "the test message", run.canary))
     return run, scan_profile(
@@ -308,7 +320,7 @@ def check_page(
 
 def _report(url: str, run: _Run, findings: list[Finding], profile: Path, kept: bool) -> str:
     files = sum(1 for p in profile.rglob("*") if p.is_file())
-    return report(url, run.server, run.steps, findings, files, profile if kept else None)
+    return report(url, run.server, run.steps, findings, files, profile if kept else None, run.chain)
 
 
 def cmd_trace_check(args: argparse.Namespace) -> int:
@@ -338,7 +350,8 @@ def cmd_trace_check(args: argparse.Namespace) -> int:
         print(f"pnav trace-check: {exc}", file=sys.stderr)
         return 2
     print(text)
-    return 1 if any(f.excused is None for f in findings) else 0
+    traces = any(f.excused is None for f in findings) or any(c.trace for c in run.chain)
+    return 1 if traces else 0
 
 
 def add_parser(sub: Any) -> None:

@@ -3,8 +3,12 @@
 With no desktop keyring (servers, headless runs, many minimal desktops) Chromium
 encrypts cookie values and saved passwords as ``v10`` + AES-128-CBC under a key
 derived from the fixed password ``peanuts`` (salt ``saltysalt``, one PBKDF2-SHA1
-round, IV of 16 spaces): anyone can open them, so the trace scan does too. ``v11``
-values (key in the keyring) and other platforms' keys are out of reach here.
+round, IV of 16 spaces): anyone can open them, so the trace scan does too. The same
+"local key" also encrypts the records of the session-restore files in
+``Sessions_Encrypted/``. ``v11`` values use a password kept in the desktop keyring;
+when the keyring gave Chromium an empty one, the key is derived from the empty
+password, which is tried too. A real keyring's password is out of reach here, as are
+other platforms' keys.
 
 Only AES decryption is needed, in pure Python: the standard library has no AES and
 this runs on a handful of short values.
@@ -13,10 +17,12 @@ this runs on a handful of short values.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
-__all__ = ["aes128_decrypt_block", "open_v10"]
+__all__ = ["aes128_decrypt_block", "open_local", "open_v10"]
 
 _V10_KEY = hashlib.pbkdf2_hmac("sha1", b"peanuts", b"saltysalt", 1, 16)
+_EMPTY_KEY = hashlib.pbkdf2_hmac("sha1", b"", b"saltysalt", 1, 16)
 _IV = b" " * 16
 
 
@@ -52,6 +58,7 @@ for _i, _s in enumerate(_SBOX):
 _MUL = {k: [_mul(x, k) for x in range(256)] for k in (9, 11, 13, 14)}
 
 
+@lru_cache(maxsize=8)
 def _round_keys(key: bytes) -> list[list[int]]:
     words = [list(key[i : i + 4]) for i in range(0, 16, 4)]
     rcon = 1
@@ -91,15 +98,31 @@ def aes128_decrypt_block(key: bytes, block: bytes) -> bytes:
 def open_v10(value: bytes) -> bytes | None:
     """The plaintext of a ``v10`` value (cookies add SHA-256 of the host in front), or
     None when it is not one or does not open under the fixed key."""
-    body = value[3:]
-    if not value.startswith(b"v10") or not body or len(body) % 16:
+    if not value.startswith(b"v10"):
+        return None
+    return _cbc_open(_V10_KEY, value[3:])
+
+
+def open_local(value: bytes) -> bytes | None:
+    """The plaintext of a value Chromium encrypted with a local key an examiner can
+    derive: ``v10`` under the fixed key, ``v11`` under the fixed or the empty-password
+    key; None otherwise."""
+    prefix, body = value[:3], value[3:]
+    keys = {b"v10": (_V10_KEY,), b"v11": (_V10_KEY, _EMPTY_KEY)}.get(prefix, ())
+    for key in keys:
+        opened = _cbc_open(key, body)
+        if opened is not None:
+            return opened
+    return None
+
+
+def _cbc_open(key: bytes, body: bytes) -> bytes | None:
+    if not body or len(body) % 16:
         return None
     out, prev = bytearray(), _IV
     for at in range(0, len(body), 16):
         block = body[at : at + 16]
-        out += bytes(
-            a ^ b for a, b in zip(aes128_decrypt_block(_V10_KEY, block), prev, strict=True)
-        )
+        out += bytes(a ^ b for a, b in zip(aes128_decrypt_block(key, block), prev, strict=True))
         prev = block
     pad = out[-1]
     if not 1 <= pad <= 16 or out[-pad:] != bytes([pad]) * pad:

@@ -2,10 +2,11 @@
 
 Snappy-compressed LevelDB tables with prefix-compressed keys (Local Storage,
 IndexedDB), LevelDB logs cut into 32 KiB blocks, SQLite values (split across
-overflow pages on disk), gzip streams, and values Chromium encrypts with its fixed
-Linux key. Each decoder takes a file's bytes and yields byte strings to search; a
-decoder that does not apply yields nothing or raises one of ``DECODE_ERRORS``.
-Standard library only.
+overflow pages on disk), gzip streams, the encrypted records of the session-restore
+files (``Sessions_Encrypted/``), and every value among those that Chromium encrypted
+with its local key (:func:`opened`). Each decoder takes a file's bytes and yields
+byte strings to search; a decoder that does not apply yields nothing or raises one of
+``DECODE_ERRORS``. Standard library only.
 """
 
 from __future__ import annotations
@@ -15,9 +16,19 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 
-from pnav.server.trace.crypto import open_v10
+from pnav.server.trace.crypto import open_local
+from pnav.server.trace.sqlite_files import SQLITE_MAGIC, rows, snapshot
 
-__all__ = ["DECODERS", "DECODE_ERRORS", "DECODE_LIMIT", "positions", "snappy_decompress"]
+__all__ = [
+    "DECODERS",
+    "DECODE_ERRORS",
+    "DECODE_LIMIT",
+    "ENCRYPTED",
+    "opened",
+    "positions",
+    "snappy_decompress",
+    "sqlite_values",
+]
 
 # Above this, a file is searched as raw bytes only (no decoding attempted).
 DECODE_LIMIT = 64 * 1024 * 1024
@@ -153,42 +164,50 @@ def _leveldb_log(data: bytes) -> Iterator[bytes]:
                 record = bytearray()
 
 
-def _sqlite_values(data: bytes) -> Iterable[bytes]:
-    """Every live value of an SQLite database, text and blobs as they are (a long value
-    is split across overflow pages on disk; the raw search covers free pages and journals)."""
-    if not data.startswith(b"SQLite format 3\x00"):
+def sqlite_values(data: bytes, wal: bytes | None = None) -> Iterable[bytes]:
+    """Every live value of an SQLite database (with ``wal``, the bytes of its ``-wal``
+    file, applied), text and blobs as they are (a long value is split across overflow
+    pages on disk; the raw search covers free pages)."""
+    if not data.startswith(SQLITE_MAGIC) and not (wal and not data):
         return []
-    import tempfile  # only for SQLite files
-
     values: list[bytes] = []
-    with tempfile.NamedTemporaryFile(suffix=".sqlite3") as copy:
-        copy.write(data)
-        copy.flush()
-        db = sqlite3.connect(f"file:{copy.name}?mode=ro&immutable=1", uri=True)
-        db.text_factory = bytes
-        try:
-            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            for table in tables:
-                quoted = '"' + table.decode().replace('"', '""') + '"'
-                for row in db.execute(f"SELECT * FROM {quoted}"):  # noqa: S608 (a table name)
-                    values.extend(v for v in row if isinstance(v, bytes))
-                    values.extend(str(v).encode() for v in row if isinstance(v, int | float))
-        finally:
-            db.close()
+    with snapshot(data, wal) as db:
+        for row in rows(db):
+            values.extend(v for v in row if isinstance(v, bytes))
+            values.extend(str(v).encode() for v in row if isinstance(v, int | float))
     return values
 
 
-def _chromium_encrypted(data: bytes) -> Iterable[bytes]:
-    """Cookie values and saved passwords that Chromium encrypted under its fixed
-    Linux key (``v10``): they open for anyone (trace_crypto)."""
-    opened = (open_v10(v) for v in _sqlite_values(data) if v.startswith(b"v10"))
-    return [v for v in opened if v is not None]
+def _sessions_encrypted(data: bytes) -> Iterator[bytes]:
+    """The records of an encrypted session-restore file (``Sessions_Encrypted/``):
+    ``SNSS``, version 5, then records of a 32-bit length and a value encrypted with
+    Chromium's local key (opened by :func:`opened`)."""
+    if not data.startswith(b"SNSS") or len(data) < 8 or struct.unpack_from("<I", data, 4)[0] < 4:
+        return
+    pos = 8
+    while pos + 4 <= len(data):
+        (size,) = struct.unpack_from("<I", data, pos)
+        pos += 4
+        if pos + size > len(data):
+            raise ValueError("a session record runs past the end of the file")
+        yield data[pos : pos + size]
+        pos += size
+
+
+ENCRYPTED = "in a value Chromium encrypted with its fixed key, decrypted"
+
+
+def opened(items: Iterable[bytes]) -> list[bytes]:
+    """The plaintext of every item that is a value Chromium encrypted with a local key
+    an examiner can derive (``v10``, and ``v11`` with an empty keyring password)."""
+    found = (open_local(item) for item in items if item[:3] in (b"v10", b"v11"))
+    return [item for item in found if item is not None]
 
 
 DECODERS: tuple[tuple[str, Callable[[bytes], Iterable[bytes]]], ...] = (
     ("in a gzip stream", _gzip_members),
     ("in a LevelDB table, decompressed", _leveldb_table),
     ("in a LevelDB log record", _leveldb_log),
-    ("in an SQLite table", _sqlite_values),
-    ("in a value Chromium encrypted with its fixed key, decrypted", _chromium_encrypted),
+    ("in an SQLite table", sqlite_values),
+    ("in an encrypted session-restore record", _sessions_encrypted),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from pnav.server.trace.history import ChainFinding
 from pnav.server.trace.scan import Finding
 
 __all__ = ["describe_file", "format_findings", "meaning", "report"]
@@ -14,10 +15,18 @@ __all__ = ["describe_file", "format_findings", "meaning", "report"]
 def describe_file(relative: str) -> str:
     """What a profile file is, in words a partner or an examiner understands."""
     path = "/" + relative
-    for marker, what in _FILE_KINDS:
-        if marker in path:
-            return what
-    return "a browser profile file"
+    what = next((what for marker, what in _FILE_KINDS if marker in path), "a browser profile file")
+    for suffix, side in _SQLITE_SIDE_FILES:
+        if path.endswith(suffix):
+            return f"{what}: {side}"
+    return what
+
+
+# SQLite's side files (trace.sqlite_files), named after the database they belong to.
+_SQLITE_SIDE_FILES = (
+    ("-wal", "its write-ahead log, changes not yet copied into the database"),
+    ("-journal", "its rollback journal, pages as they were before a change"),
+)
 
 
 # (a path fragment, what the file is) — first match wins, so specific ones first.
@@ -30,6 +39,11 @@ _FILE_KINDS: tuple[tuple[str, str], ...] = (
     ("/Session Storage/", "sessionStorage (LevelDB)"),
     ("/IndexedDB/", "IndexedDB"),
     ("/Storage/", "partitioned web storage (buckets)"),
+    (
+        "/Sessions_Encrypted/",
+        "the encrypted session-restore files (the tabs a restart reopens, with their "
+        "history; encrypted with a key anyone can derive on Linux)",
+    ),
     ("/Sessions/", "the session-restore files (the tabs a restart reopens, with their history)"),
     ("/Current Session", "the session-restore file (the tabs a restart reopens)"),
     ("/Last Session", "the session-restore file of the previous run"),
@@ -163,10 +177,12 @@ def report(
     findings: Sequence[Finding],
     files_read: int,
     kept_in: Path | None = None,
+    chain: Sequence[ChainFinding] = (),
 ) -> str:
-    """The whole report of ``pnav trace-check``: traces, then the partner page's own
-    footprint, then PASS or FAIL."""
+    """The whole report of ``pnav trace-check``: traces, then how History recorded the
+    quick exit, then the partner page's own footprint, then PASS or FAIL."""
     traces = [f for f in findings if f.excused is None]
+    chained = [c for c in chain if c.trace]
     excused = [f for f in findings if f.excused is not None]
     out = [
         f"pnav trace-check {url}",
@@ -180,8 +196,14 @@ def report(
         out.append(format_findings(traces))
     else:
         out.append("No trace of the chat on the disk.")
+    if chain:
+        out += ["", "How the History database recorded the quick exit:"]
+        for c in chain:
+            mark = "TRACE" if c.trace else "fact "
+            out.append(f"  [{mark}] visit {c.visit.id} {c.visit.url}")
+            out.append(f"          {c.what}")
     if excused:
         out += ["", "Not traces of the chat (every visitor of the page has them):"]
         out.append(format_findings(excused, excused=True))
-    out += ["", "FAIL" if traces else "PASS"]
+    out += ["", "FAIL" if traces or chained else "PASS"]
     return "\n".join(out)

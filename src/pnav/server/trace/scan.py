@@ -19,11 +19,20 @@ import hashlib
 import ipaddress
 import os
 from base64 import b64encode
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pnav.server.trace.decode import DECODE_ERRORS, DECODE_LIMIT, DECODERS, positions
+from pnav.server.trace.decode import (
+    DECODE_ERRORS,
+    DECODE_LIMIT,
+    DECODERS,
+    ENCRYPTED,
+    opened,
+    positions,
+    sqlite_values,
+)
+from pnav.server.trace.sqlite_files import journal_rollback, main_of
 
 __all__ = ["Excuse", "Finding", "Needle", "host_needles", "scan_profile"]
 
@@ -108,6 +117,11 @@ def scan_profile(
                         hows, _ = excused.setdefault(key, ([], verdict))
                         if label not in hows:
                             hows.append(label)
+    for relative, how in _names(root):
+        name = relative.rsplit("/", 1)[-1]
+        for needle in needles:
+            if any(form in name for form in _name_forms(needle)):
+                traces.setdefault((relative, needle), []).append(how)
     found = [Finding(file, needle, "; ".join(hows)) for (file, needle), hows in traces.items()]
     found += [
         Finding(file, needle, "; ".join(hows), reason)
@@ -115,6 +129,26 @@ def scan_profile(
         if (file, needle) not in traces
     ]
     return found
+
+
+def _names(root: Path) -> Iterator[tuple[str, str]]:
+    """Every file and folder under ``root`` by its relative path, with how a needle in
+    its own name is reported."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name, how in [(d, "in the folder's name") for d in dirnames] + [
+            (f, "in the file's name") for f in filenames
+        ]:
+            yield Path(dirpath, name).relative_to(root).as_posix(), how
+
+
+def _name_forms(needle: Needle) -> tuple[str, ...]:
+    """How a value can appear in a file name: as it is, and, for a server's
+    ``host:port``, as Chromium names an origin's storage folders
+    (``http_host_port.indexeddb.leveldb``), with ``_`` for ``:``."""
+    forms = [needle.value, needle.value.replace("/", "_")]
+    if needle.kind == "server":
+        forms.append(needle.value.replace(":", "_"))
+    return tuple(dict.fromkeys(forms))
 
 
 def _files(root: Path) -> Iterator[tuple[Path, str]]:
@@ -128,7 +162,8 @@ def _files(root: Path) -> Iterator[tuple[Path, str]]:
 
 
 def _views(path: Path) -> Iterator[tuple[str, bytes]]:
-    """The file's bytes, then whatever can be decoded out of them."""
+    """The file's bytes, then whatever can be decoded out of them, and the plaintext
+    of the values among those that Chromium encrypted with its local key."""
     if path.is_symlink():
         yield "the symlink's target", os.readlink(path).encode()
         return
@@ -141,13 +176,44 @@ def _views(path: Path) -> Iterator[tuple[str, bytes]]:
     yield "raw", data
     if len(data) > DECODE_LIMIT:
         return
-    for how, decoder in DECODERS:
+    for how, decoder in (*DECODERS, *_sidecar_decoders(path)):
         try:
-            decoded = b"\x00".join(decoder(data))
+            items = list(decoder(data))
+            secrets = opened(items)
         except DECODE_ERRORS:
             continue
+        decoded = b"\x00".join(items)
         if decoded:
             yield how, decoded
+        if secrets:
+            yield f"{how}, {ENCRYPTED}", b"\x00".join(secrets)
+
+
+def _sidecar_decoders(path: Path) -> list[tuple[str, Callable[[bytes], Iterable[bytes]]]]:
+    """SQLite's own side files, read with their database: a ``-wal`` file applied to
+    it (its rows as the database will have them), a ``-journal`` rolled back into it
+    (its rows as they were). The findings go to the side file itself."""
+    if path.name.endswith("-wal"):
+        # With no database beside it, the WAL alone (its pages are whole pages).
+        main = main_of(path, "-wal")
+        database = main.read_bytes() if main else b""
+        return [("in an SQLite table, with this WAL applied", _with_wal(database))]
+    if main := main_of(path, "-journal"):
+        database = main.read_bytes()
+        return [("in an SQLite table, rolled back to this journal", _rolled_back(database))]
+    return []
+
+
+def _with_wal(database: bytes) -> Callable[[bytes], Iterable[bytes]]:
+    return lambda wal: sqlite_values(database, wal) if wal else []
+
+
+def _rolled_back(database: bytes) -> Callable[[bytes], Iterable[bytes]]:
+    def decode(journal: bytes) -> Iterable[bytes]:
+        before = journal_rollback(database, journal)
+        return sqlite_values(before) if before else []
+
+    return decode
 
 
 def _search(data: bytes, value: str, encoding: str, excuses: Sequence[Excuse]) -> str | None:

@@ -27,7 +27,7 @@ from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService, Timings
 from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
-from pnav.server.web import console, headers, person, sockets
+from pnav.server.web import console, headers, locale_api, person, sockets
 from pnav.server.web.state import Abuse, AppState, Casework
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
@@ -36,6 +36,22 @@ __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
 # get a `too_large` error frame and the socket stays open (frames.MAX_FRAME_CHARS).
 _HARD_FRAME_LIMIT = 1024 * 1024
 _PING_SECONDS = 25
+
+
+def _decline_compression(wsgi_app: Any) -> Any:
+    """Take the ``permessage-deflate`` offer out of websocket handshakes.
+
+    Browsers offer it and simple-websocket accepts whatever is offered, which costs a
+    zlib compressor and decompressor (about 200 KiB) for every idle socket; message
+    bodies are ciphertext in base64, which deflate barely shrinks. Without the offer
+    the handshake settles on plain frames (RFC 7692: an extension is used only if
+    both sides agree)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 class StoreUnavailable(RuntimeError):
@@ -156,7 +172,9 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     headers.init_app(app)
     sockets.init_app(app, app.extensions["pnav"].sockets)
+    app.wsgi_app = _decline_compression(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(person.bp)
     app.register_blueprint(console.bp)
+    locale_api.init_app(app)
     logging.getLogger("pnav").setLevel(logging.INFO)
     return app

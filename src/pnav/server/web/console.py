@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
@@ -19,11 +20,15 @@ from pnav.sdk.store import Operator
 from pnav.server.abuse import Busy
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
+from pnav.server.chat.supervision import FLOOR_ROLES
 from pnav.server.chat.tokens import TokenError
 from pnav.server.operators.desk import prelogin_salt, verify_login
-from pnav.server.stats.report import PAGE_CSP, RangeError, build_report, render_csv, render_page
-from pnav.server.web import canned_api, casework_api, operators_api
+from pnav.server.stats.page import PAGE_CSP, render_page
+from pnav.server.stats.report import RangeError, build_report, render_csv
+from pnav.server.stats.texts import LANGS as STATS_LANGS
+from pnav.server.web import canned_api, casework_api, floor_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
+from pnav.server.web.locale_api import console_page_locale
 from pnav.server.web.person import internal_error, socket_route
 from pnav.server.web.person_guard import LimitError, refused
 from pnav.server.web.sockets import WebSocket
@@ -45,6 +50,8 @@ def page() -> Response:
         return static_file("console", "index.html")  # logs what to build, answers 503
     nonce = script_nonce()
     html = path.read_text(encoding="utf-8")
+    # The strings first, so that their (data, never run) script element gets the nonce too.
+    html = console_page_locale(html)
     html = html.replace("<script>", "<script >").replace("<script ", f'<script nonce="{nonce}" ')
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = console_csp(nonce)
@@ -119,6 +126,7 @@ def login() -> Response:
     response = jsonify(
         {
             "operator": {"id": op.id, "username": op.username, "role": op.role},
+            "settings": floor_api.console_settings(op),
             "desk_keys": [
                 {
                     "id": key_id,
@@ -179,6 +187,20 @@ def current_operator() -> Operator:
     if op is None or op.removed:
         abort(401)
     return op
+
+
+@bp.get("/api/me")
+def me() -> Response:
+    """The console's own settings (floor_api.py)."""
+    return jsonify(floor_api.console_settings(current_operator()))
+
+
+@bp.put("/api/me")
+def me_change() -> Response:
+    """Keep the console language the operator chose with their account (floor_api.py)."""
+    if not _same_origin():
+        return _error(403, "settings are only changed from the console page")
+    return floor_api.set_me(current_operator())
 
 
 @bp.get("/api/translate")
@@ -264,7 +286,8 @@ def stats() -> Response:
     """Activity counts for supervisors (stats.py): a page with SVG charts, or CSV.
     ``from``/``to`` are days as YYYY-MM-DD in the server's local time zone (default today),
     ``by`` the grain of the "started" series (day, week, month)."""
-    if current_operator().role != "supervisor":
+    op = current_operator()
+    if op.role != "supervisor":
         return _text(403, "statistics are for supervisors: this account is an operator's")
     try:
         report = build_report(state().store, request.args, dt.date.today())
@@ -275,7 +298,10 @@ def stats() -> Response:
         name = f"pnav-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    response = Response(render_page(report), mimetype="text/html")
+    # the console's language kept with the account, else the browser's
+    lang = op.lang or request.accept_languages.best_match(STATS_LANGS) or "en"
+    response = Response(render_page(report, lang), mimetype="text/html")
+    response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 
@@ -300,15 +326,27 @@ def operator_socket(ws: Any) -> None:
         conn.finish()
         return
     chat.operator.connect(op, conn)
-    handlers = {
+    if op.role in FLOOR_ROLES:
+        chat.help.send_open(conn)
+
+    def close(f: dict[str, Any]) -> None:
+        chat.operator.close(op, f)
+        chat.help.forget(str(f.get("conv")))
+
+    def join(f: dict[str, Any]) -> None:
+        chat.supervision.join(op, f)
+        chat.help.joined(op, f)  # joining from a help call answers it
+
+    handlers: dict[str, Callable[[dict[str, Any]], None]] = {
         "accept": lambda f: chat.operator.accept(op, f, conn),
         "sync": lambda f: chat.operator.sync(op, f, conn),
         "msg": lambda f: chat.operator.message(op, f, conn),
-        "close": lambda f: chat.operator.close(op, f),
+        "close": close,
         "transfer": lambda f: chat.operator.transfer(op, f, conn),
         # notes and supervision (notes.py, supervision.py)
         "note": lambda f: chat.notes.write(op, f),
-        "join": lambda f: chat.supervision.join(op, f),
+        "join": join,
+        "help": lambda f: chat.help.ask(op, f, conn),
         "leave": lambda f: chat.supervision.leave(op, f),
         "capacity": lambda f: chat.supervision.set_capacity(op, f, conn),
         "close_abuse": lambda f: chat.operator.close_as_abuse(

@@ -18,6 +18,7 @@ from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
+from pnav.server.web import floor_api
 from pnav.server.web.person_guard import LimitError, PersonGuard, refused
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import client_address, public_base, state, static_file
@@ -31,7 +32,12 @@ SocketHandler = Callable[[Any], None]
 
 
 def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], SocketHandler]:
-    """flask-sock's ``route``, typed."""
+    """flask-sock's ``route``, typed. Every handler ends its socket itself
+    (``Connection.finish``: the close frame, then the connection shut), so nothing can
+    follow the close frame: under Werkzeug flask-sock 0.7 would otherwise let the server
+    write an ``HTTP/1.1 200`` after it, which browsers report as "Invalid frame header"
+    (miguelgrinberg/flask-sock#20, #77), and under gevent the duplicated socket would
+    keep the connection open."""
     decorator: Callable[[SocketHandler], SocketHandler] = sock.route(path, bp=blueprint)
     return decorator
 
@@ -48,7 +54,7 @@ def internal_error(exc: Exception) -> dict[str, Any]:
     return {"t": "error", "code": "internal", "message": "the server could not handle this frame"}
 
 
-_WIDGET_FILES = {"loader.js", "chat.js", "chat.css"}
+_WIDGET_FILES = {"loader.js", "chat.js", "chat.css", "argon2.js"}
 
 
 @bp.get("/widget/<name>")
@@ -112,6 +118,8 @@ def ticket() -> Response:
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
             "resume": st.chat.resume.params(),
+            # closed, or nobody connected: the chat says so before its pre-chat
+            "service": floor_api.duty_now().frame(),
         }
     )
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -124,6 +132,12 @@ def _cross_origin(response: Response) -> Response:
     """Everything here is fetched by partner pages or the opaque-origin chat frame."""
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+@bp.get("/api/service")
+def service() -> Response:
+    """Whether anyone can answer now, for the banner (floor_api.py); no cookie, no-store."""
+    return jsonify(floor_api.duty_now().frame())
 
 
 @bp.post("/api/exit")
@@ -159,6 +173,9 @@ def _hello(guard: PersonGuard, frame: dict[str, Any], conn: Connection) -> str:
             if err.code == "bad_code":
                 guard.code_counted()
             raise
+    if floor_api.duty_now().reason == "closed":
+        # outside the service hours nobody will answer: no conversation, no ticket spent
+        raise FrameError("service_closed", "the service is closed at this time")
     guard.new_conversation(frame)
     return chat.person.hello(frame, conn)
 
@@ -189,6 +206,10 @@ def person_socket(ws: Any) -> None:
                 elif conv_id is None:
                     if kind != "hello":
                         raise FrameError("malformed", "the first frame must be 'hello'")
+                    # A hello in time (a mistyped resume code, say: each try costs the
+                    # person an Argon2 derivation) earns the next try a full wait; wrong
+                    # codes are capped per socket and per address (_hello, chat/resume.py).
+                    hello_by = time.monotonic() + st.settings.hello_timeout
                     conv_id = _hello(guard, frame, conn)
                 elif kind == "msg":
                     guard.message(conv_id, frame)

@@ -52,20 +52,26 @@ class WebSocket:
         self._ws.send(data)
 
     def close(self, reason: int | None = None, message: str | None = None) -> None:
-        """A close frame, then the connection shut at once: under gevent the socket is a
-        duplicate whose reader would otherwise keep the connection open."""
+        """A close frame, then the end of our stream (FIN): nothing can follow it, not
+        even the HTTP response Werkzeug would write (flask-sock#20), and under gevent the
+        duplicated socket cannot keep the connection open. Reading goes on until the
+        peer closes too, so what it has not read yet is not lost to a reset."""
         try:
             self._ws.close(reason, message)
         except ConnectionClosed:
             pass  # the peer closed first
         finally:
-            with contextlib.suppress(OSError):
-                self.abort()
+            self._shutdown(socket.SHUT_WR)
 
     def abort(self) -> None:
+        """Cut the connection both ways at once (a peer that does not read)."""
+        self._shutdown(socket.SHUT_RDWR)
+
+    def _shutdown(self, how: int) -> None:
         raw: socket.socket | None = getattr(self._ws, "sock", None)
         if raw is not None:
-            raw.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                raw.shutdown(how)
 
     def receive(self, timeout: float | None = None) -> Any:
         """The next frame (None when ``timeout`` passed first); ``too_fast`` when the

@@ -118,6 +118,7 @@ def missing_assets() -> list[str]:
     wanted = [
         "widget/loader.js",
         "widget/chat.js",
+        "widget/argon2.js",
         "widget/chat.css",
         "console/index.html",
         "console/console.js",

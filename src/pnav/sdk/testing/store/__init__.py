@@ -31,18 +31,20 @@ The tests are grouped by theme, one module each (``pnav.sdk.store_contract_*``);
 from __future__ import annotations
 
 from pnav.sdk.testing.store.activity import ActivityContract
-from pnav.sdk.testing.store.base import new_conversation
+from pnav.sdk.testing.store.base import new_conversation, new_operator
 from pnav.sdk.testing.store.conversations import ConversationContract
+from pnav.sdk.testing.store.floor import FloorContract
 from pnav.sdk.testing.store.messages import MessageContract
 from pnav.sdk.testing.store.operators import OperatorContract
 from pnav.sdk.testing.store.supervision import SupervisionContract
 
-__all__ = ["StoreContract", "new_conversation"]
+__all__ = ["StoreContract", "new_conversation", "new_operator"]
 
 
 # pytest collects the tests of the last base class first: listed in reverse, they run
 # conversations first and statistics last.
 class StoreContract(
+    FloorContract,
     ActivityContract,
     SupervisionContract,
     OperatorContract,

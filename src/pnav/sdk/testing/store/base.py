@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pnav.sdk.store import Conversation, NewConversation, Operator, Store
+from pnav.sdk.store import Conversation, NewConversation, NewOperator, Operator, Store
 
 __all__ = ["THREADS", "StoreContractBase", "ids", "in_threads", "new_conversation"]
 
@@ -38,6 +38,21 @@ def new_conversation(**changes: Any) -> NewConversation:
     }
     values.update(changes)
     return NewConversation(**values)
+
+
+def new_operator(name: str = "alice", role: str = "operator", **changes: Any) -> NewOperator:
+    """A valid :class:`NewOperator`; keyword arguments replace its fields."""
+    values: dict[str, Any] = {
+        "username": name,
+        "role": role,
+        "salt": b"salt-" + name.encode(),
+        "kdf_ops": 2,
+        "kdf_mem": 65536,
+        "auth_hash": b"auth\x00" + name.encode(),
+        "public_key": b"pk",
+    }
+    values.update(changes)
+    return NewOperator(**values)
 
 
 def in_threads(count: int, work: Callable[[int], T]) -> list[T]:
@@ -68,9 +83,7 @@ class StoreContractBase:
 
     # -- helpers -------------------------------------------------------
     def operator(self, store: Store, name: str = "alice", role: str = "operator") -> Operator:
-        return store.add_operator(
-            name, role, b"salt-" + name.encode(), 2, 65536, b"auth\x00" + name.encode(), b"pk"
-        )
+        return store.add_operator(new_operator(name, role))
 
     def conversation(self, store: Store, **changes: Any) -> Conversation:
         return store.create_conversation(new_conversation(**changes))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
-from pnav.sdk.store import Handover, Store
+import pytest
+
+from pnav.sdk.store import Handover, Store, queue_order
 from pnav.sdk.testing.store.base import (
     THREADS,
     StoreContractBase,
@@ -54,20 +57,31 @@ class ConversationContract(StoreContractBase):
     def test_unknown_conversation_is_none(self, store: Store) -> None:
         assert store.get_conversation("no-such-conversation") is None
 
-    def test_waiting_conversations_danger_first_then_oldest(self, store: Store) -> None:
-        calm_old = self.conversation(store)
-        danger_old = self.conversation(store, danger=True)
-        calm_new = self.conversation(store)
-        danger_new = self.conversation(store, danger=True)
+    def test_waiting_conversations_follow_the_queue_order(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """pnav.sdk.store.queue_order: danger first, then the oldest, then by id. The
+        clock stands still for some of them, so that equal times must fall back on ids
+        (a store that takes its time from the database may have no ties: it is checked
+        against the same rule)."""
+        clock = [1000.0]
+        monkeypatch.setattr(time, "time", lambda: clock[0])
+        made = []
+        for at, danger in ((1000.0, False), (1000.0, True), (1000.0, False), (1000.0, True),
+                           (999.0, False), (1001.0, True), (1000.0, False)):  # fmt: skip
+            clock[0] = at
+            made.append(self.conversation(store, danger=danger))
         taken = self.conversation(store, danger=True)
-        op = self.operator(store)
-        assert store.assign(taken.id, op.id)
-        assert ids(store.waiting_conversations()) == [
-            danger_old.id,
-            danger_new.id,
-            calm_old.id,
-            calm_new.id,
-        ]
+        clock[0] = 1002.0
+        assert store.assign(taken.id, self.operator(store).id)
+        expected = sorted((self.current(store, c.id) for c in made), key=queue_order)
+        assert ids(store.waiting_conversations()) == ids(expected)
+        # The rule itself, on the fields the store kept.
+        dangers = [c.danger for c in expected]
+        assert dangers == sorted(dangers, reverse=True)
+        for a, b in itertools.pairwise(expected):
+            if a.danger == b.danger:
+                assert (a.created_at, a.id) < (b.created_at, b.id)
 
     def test_assign_only_a_waiting_conversation(self, store: Store) -> None:
         alice, bob = self.operator(store, "alice"), self.operator(store, "bob")

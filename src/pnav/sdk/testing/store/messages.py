@@ -112,6 +112,45 @@ class MessageContract(StoreContractBase):
         assert [m.seq for m in store.messages_after(conv.id, 0)] == [1, 2, 3, 4, 5]
         assert self.current(store, conv.id).last_seq == 5
 
+    def test_concurrent_appends_across_conversations(self, store: Store) -> None:
+        """Appends to many conversations at once (which a store may write together, in
+        one transaction): each conversation numbered 1..n in each writer's order, a
+        resent client id stored once, and an unknown conversation refused on its own."""
+        convs = [self.conversation(store).id for _ in range(4)]
+        per_thread = 12
+
+        def append(t: int) -> list[tuple[str, int, bool]]:
+            sender = "person" if t % 2 else "operator"
+            out = []
+            for i in range(per_thread):
+                conv = convs[(t + i) % len(convs)]
+                msg, new = store.append_message(conv, sender, f"t{t}-{i}", f"{t}.{i}".encode())
+                out.append((conv, msg.seq, new))
+                if i % 4 == 0:  # a resend of the same message: the first copy again
+                    again, new_again = store.append_message(conv, sender, f"t{t}-{i}", b"x")
+                    assert (again.seq, new_again) == (msg.seq, False)
+                if t == 0 and i == per_thread // 2:
+                    with pytest.raises(KeyError):
+                        store.append_message("no-such-conversation", sender, f"t{t}-x", b"x")
+            return out
+
+        results = in_threads(THREADS, append)
+        assert all(new for seqs in results for _, _, new in seqs)
+        for conv in convs:
+            stored = store.messages_after(conv, 0)
+            assert [m.seq for m in stored] == list(range(1, len(stored) + 1))
+            assert self.current(store, conv).last_seq == len(stored)
+            for seqs in results:  # a writer's messages to a conversation keep its order
+                mine = [seq for c, seq, _ in seqs if c == conv]
+                assert mine == sorted(mine)
+            by_seq = {m.seq: m for m in stored}
+            for t, seqs in enumerate(results):
+                for i, (c, seq, _) in enumerate(seqs):
+                    if c == conv:
+                        assert by_seq[seq].client_id == f"t{t}-{i}"
+                        assert by_seq[seq].body == f"{t}.{i}".encode()
+        assert sum(len(store.messages_after(c, 0)) for c in convs) == THREADS * per_thread
+
     # -- resume codes ----------------------------------------------------
     def test_resume_codes(self, store: Store) -> None:
         conv, other = self.conversation(store), self.conversation(store)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
-import psycopg
 from psycopg.rows import class_row, tuple_row
 
 from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
+from pnav.server.stores.group_commit import Append, GroupCommit, Outcome
 from pnav.server.stores.postgres.queries import PostgresQueries
 from pnav.server.stores.postgres.schema import Connection
 
@@ -23,10 +24,20 @@ _CONV_COLUMNS = (
     "last_activity"
 )
 _MSG_COLUMNS = "conv, seq, sender, client_id, body, created_at"
+# Number and store a message in one statement (one round trip).
+_APPEND = (
+    "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1, last_activity = %s "
+    "WHERE id = %s RETURNING last_seq) "
+    "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
+    "SELECT %s, s.last_seq, %s, %s, %s, %s FROM s "
+    "RETURNING seq"
+)
 
 
 class PostgresConversations(PostgresQueries):
     """The conversations' part of :class:`~pnav.server.stores.postgres.store.PostgresStore`."""
+
+    _appends: GroupCommit[Append, tuple[StoredMessage, bool]]
 
     def _conversations(self, where: str, *args: Any) -> list[Conversation]:
         sql = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE {where}"  # noqa: S608 - constants
@@ -60,7 +71,11 @@ class PostgresConversations(PostgresQueries):
         return found[0] if found else None
 
     def waiting_conversations(self) -> list[Conversation]:
-        return self._conversations("state = 'waiting' ORDER BY danger DESC, created_at, id")
+        # pnav.sdk.store.queue_order; "C": code-point order whatever the database's locale.
+        return self._conversations(
+            "state = 'waiting' AND person NOT IN ('gone', 'quick_exit') "
+            'ORDER BY danger DESC, created_at, id COLLATE "C"'
+        )
 
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         return self._conversations(
@@ -141,35 +156,22 @@ class PostgresConversations(PostgresQueries):
     def append_message(
         self, conv_id: str, sender: str, client_id: str, body: bytes
     ) -> tuple[StoredMessage, bool]:
-        with self._pool.connection() as conn:
-            first = _message(conn, conv_id, sender, client_id)
-            if first is not None:
-                return first, False
-            with conn.transaction() as tx:
-                now = time.time()
-                # The row lock taken here serialises appends to this conversation across
-                # processes until commit; a rollback gives the number back.
-                seq = conn.execute(
-                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity = %s "
-                    "WHERE id = %s RETURNING last_seq",
-                    (now, conv_id),
-                ).fetchone()
-                if seq is None:
-                    raise KeyError(conv_id)
-                msg = StoredMessage(conv_id, int(seq[0]), sender, client_id, bytes(body), now)
-                stored = conn.execute(
-                    f"INSERT INTO messages ({_MSG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
-                    "ON CONFLICT (conv, sender, client_id) DO NOTHING RETURNING seq",
-                    (msg.conv, msg.seq, msg.sender, msg.client_id, msg.body, msg.created_at),
-                ).fetchone()
-                if stored is not None:
-                    return msg, True
-                # Another worker stored this client id since we looked: undo our number.
-                raise psycopg.Rollback(tx)
-            first = _message(conn, conv_id, sender, client_id)
-            if first is None:  # purged in between
-                raise KeyError(conv_id)
-            return first, False
+        # Appends arriving together share one transaction and one WAL flush (group_commit.py).
+        return self._appends.submit(Append(conv_id, sender, client_id, bytes(body)))
+
+    def _write_appends(self, batch: Sequence[Append]) -> list[Outcome[tuple[StoredMessage, bool]]]:
+        """Store a batch of appends in one transaction, each as if it were alone (an
+        unknown conversation refuses its own item only). Conversation rows are locked in
+        id order, so two workers' batches cannot deadlock."""
+        outcomes: dict[int, Outcome[tuple[StoredMessage, bool]]] = {}
+        order = sorted(range(len(batch)), key=lambda i: batch[i].conv)
+        with self._pool.connection() as conn, conn.transaction():
+            for i in order:
+                try:
+                    outcomes[i] = (_append(conn, batch[i]), None)
+                except KeyError as exc:
+                    outcomes[i] = (None, exc)
+        return [outcomes[i] for i in range(len(batch))]
 
     def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
         return self._rows(
@@ -199,6 +201,27 @@ class PostgresConversations(PostgresQueries):
             lookup_hash,
         )  # fmt: skip
         return (str(row[0]), bytes(row[1])) if row else None
+
+
+def _append(conn: Connection, item: Append) -> tuple[StoredMessage, bool]:
+    """One append inside the batch's transaction. The conversation's row lock, held until
+    commit, serialises its appends across processes, so the de-duplicating read and the
+    numbering cannot race another worker."""
+    conv_id, sender, client_id, body = item
+    found = conn.execute(
+        "SELECT m.seq, m.body, m.created_at FROM conversations c "
+        "LEFT JOIN messages m ON m.conv = c.id AND m.sender = %s AND m.client_id = %s "
+        "WHERE c.id = %s FOR UPDATE OF c",
+        (sender, client_id, conv_id),
+    ).fetchone()
+    if found is None:
+        raise KeyError(conv_id)
+    if found[0] is not None:
+        return StoredMessage(conv_id, found[0], sender, client_id, bytes(found[1]), found[2]), False
+    now = time.time()
+    seq = conn.execute(_APPEND, (now, conv_id, conv_id, sender, client_id, body, now)).fetchone()
+    assert seq is not None  # the row is locked by this transaction: it cannot vanish
+    return StoredMessage(conv_id, int(seq[0]), sender, client_id, body, now), True
 
 
 def _message(conn: Connection, conv: str, sender: str, client_id: str) -> StoredMessage | None:

@@ -123,6 +123,7 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX canned_replies_lang ON canned_replies (lang, title)",
         ),
     ),
+    Migration(4, "operators' console language", ("ALTER TABLE operators ADD COLUMN lang TEXT",)),
 ]
 
 

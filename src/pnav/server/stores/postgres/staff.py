@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import time
 
+from psycopg import errors
 from psycopg.rows import class_row, tuple_row
 
 from pnav.sdk.store import (
     CannedReply,
     DeskKey,
+    NewOperator,
     Note,
     Operator,
     check_capacity,
+    check_console_lang,
     check_note_kind,
 )
 from pnav.server.stores.postgres.queries import PostgresQueries
@@ -20,7 +23,9 @@ from pnav.server.stores.postgres.schema import Connection
 
 __all__ = ["PostgresStaff"]
 
-_OP_COLUMNS = "id, username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, removed, capacity"
+_OP_COLUMNS = (
+    "id, username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, removed, capacity, lang"
+)
 _NOTE_COLUMNS = "conv, id, author, kind, body, created_at"
 _CANNED_COLUMNS = "id, lang, title, text, updated_at"
 
@@ -67,23 +72,18 @@ class PostgresStaff(PostgresQueries):
         return [int(r[0]) for r in rows]
 
     # -- operators and desk keys --------------------------------------
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
-        op = self._row(
-            class_row(Operator),
-            "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "  # noqa: S608
-            f"public_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-            f"RETURNING {_OP_COLUMNS}",
-            username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, time.time(),
-        )  # fmt: skip
+    def add_operator(self, new: NewOperator) -> Operator:
+        try:
+            op = self._row(
+                class_row(Operator),
+                "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "  # noqa: S608
+                f"public_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                f"RETURNING {_OP_COLUMNS}",
+                new.username, new.role, new.salt, new.kdf_ops, new.kdf_mem, new.auth_hash,
+                new.public_key, time.time(),
+            )  # fmt: skip
+        except errors.UniqueViolation as exc:
+            raise ValueError(f"operator {new.username!r} exists already") from exc
         assert op is not None
         return op
 
@@ -112,19 +112,30 @@ class PostgresStaff(PostgresQueries):
         if changed != 1:
             raise KeyError(f"no operator with id {operator_id}")
 
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        check_console_lang(lang)
+        changed = self._count("UPDATE operators SET lang = %s WHERE id = %s", lang, operator_id)
+        if changed != 1:
+            raise KeyError(f"no operator with id {operator_id}")
+
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO desk_keys (id, public, created_at) VALUES (%s, %s, %s)",
-                (key.id, key.public, key.created_at),
-            )
-            if wraps:
-                with conn.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO desk_key_wraps (operator_id, desk_key, wrapped) "
-                        "VALUES (%s, %s, %s)",
-                        [(op_id, key.id, wrapped) for op_id, wrapped in wraps.items()],
-                    )
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    "INSERT INTO desk_keys (id, public, created_at) VALUES (%s, %s, %s)",
+                    (key.id, key.public, key.created_at),
+                )
+                if wraps:
+                    with conn.cursor() as cur:
+                        cur.executemany(
+                            "INSERT INTO desk_key_wraps (operator_id, desk_key, wrapped) "
+                            "VALUES (%s, %s, %s)",
+                            [(op_id, key.id, wrapped) for op_id, wrapped in wraps.items()],
+                        )
+        except errors.UniqueViolation as exc:
+            raise ValueError(f"desk key {key.id!r} exists already") from exc
+        except errors.ForeignKeyViolation as exc:
+            raise KeyError(f"no operator among {sorted(wraps)}") from exc
 
     def current_desk_key(self) -> DeskKey | None:
         return self._row(

@@ -4,8 +4,9 @@ Several workers on several hosts share one database. What SQLite gets from its s
 writer, PostgreSQL gets from row locks: a message's sequence number comes from
 ``UPDATE conversations SET last_seq = last_seq + 1 … RETURNING last_seq`` inside the
 transaction that stores the message, so numbers are unique and gap-free however many
-processes append to one conversation; a duplicate client id is caught by a UNIQUE
-constraint (``ON CONFLICT DO NOTHING``) and answered with the first copy.
+processes append to one conversation; a duplicate client id is found under that row lock
+and answered with the first copy. Appends arriving together share one transaction
+(:mod:`~pnav.server.stores.group_commit`), which locks their conversations in id order.
 
 The schema and its versions are in :mod:`~pnav.server.stores.postgres.schema`: the store checks
 the database against this module's :data:`MIGRATIONS` when it opens (creating an empty
@@ -26,6 +27,7 @@ from psycopg_pool import ConnectionPool
 
 from pnav.sdk.store import ActivityCounts, check_bounds
 from pnav.server.stores import activity_sql
+from pnav.server.stores.group_commit import GroupCommit
 from pnav.server.stores.postgres.conversations import PostgresConversations
 from pnav.server.stores.postgres.schema import (
     MIGRATIONS,
@@ -97,6 +99,7 @@ class PostgresStore(PostgresConversations, PostgresStaff):
         self._vacuum_lock_timeout = vacuum_lock_timeout
         with connect(dsn, self.where, connect_timeout) as conn:
             open_schema(conn, self.where, MIGRATIONS, create=create)
+        self._appends = GroupCommit(self._write_appends)
         self._pool = ConnectionPool(
             dsn,
             min_size=min_size,
@@ -157,6 +160,8 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             wait_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
             sql, bounds = activity_sql.duration_histogram("%s")
             duration_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
+            sql, bounds = activity_sql.left_histogram("%s")
+            left_rows = conn.execute(sql, (*bounds, since, until)).fetchall()
         assert waits is not None
         return activity_sql.activity_counts(
             groups,
@@ -164,6 +169,7 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             None if waits[1] is None else float(waits[1]),
             wait_rows,
             duration_rows,
+            left_rows,
         )
 
     def started_series(self, bounds: Sequence[float]) -> list[int]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
+from pnav.server.stores.group_commit import Append, GroupCommit, Outcome
 from pnav.server.stores.sqlite.queries import SQLiteQueries
 
 __all__ = ["SQLiteConversations"]
@@ -29,6 +31,8 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 
 class SQLiteConversations(SQLiteQueries):
     """The conversations' part of :class:`~pnav.server.stores.sqlite.store.SQLiteStore`."""
+
+    _appends: GroupCommit[Append, tuple[StoredMessage, bool]]
 
     # -- conversations -------------------------------------------------
     def create_conversation(self, new: NewConversation) -> Conversation:
@@ -65,7 +69,8 @@ class SQLiteConversations(SQLiteQueries):
     def waiting_conversations(self) -> list[Conversation]:
         rows = self._all(
             f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'waiting' "  # noqa: S608 - fixed column list
-            "ORDER BY danger DESC, created_at ASC"
+            "AND person NOT IN ('gone', 'quick_exit') "
+            "ORDER BY danger DESC, created_at, id"  # pnav.sdk.store.queue_order (BINARY collation)
         )
         return [_conversation(r) for r in rows]
 
@@ -163,30 +168,20 @@ class SQLiteConversations(SQLiteQueries):
     def append_message(
         self, conv_id: str, sender: str, client_id: str, body: bytes
     ) -> tuple[StoredMessage, bool]:
+        # Appends arriving together share one transaction and one fsync (group_commit.py).
+        return self._appends.submit(Append(conv_id, sender, client_id, body))
+
+    def _write_appends(self, batch: Sequence[Append]) -> list[Outcome[tuple[StoredMessage, bool]]]:
+        """Store a batch of appends in one transaction, each as if it were alone: an
+        unknown conversation refuses its own item only."""
+        outcomes: list[Outcome[tuple[StoredMessage, bool]]] = []
         with self._tx() as db:
-            row = db.execute(
-                "SELECT conv, seq, sender, client_id, body, created_at FROM messages "
-                "WHERE conv = ? AND sender = ? AND client_id = ?",
-                (conv_id, sender, client_id),
-            ).fetchone()
-            if row is not None:
-                return _message(row), False
-            now = time.time()
-            cur = db.execute(
-                "UPDATE conversations SET last_seq = last_seq + 1, last_activity = ? "
-                "WHERE id = ? RETURNING last_seq",
-                (now, conv_id),
-            )
-            seq_row = cur.fetchone()
-            if seq_row is None:
-                raise KeyError(conv_id)
-            msg = StoredMessage(conv_id, int(seq_row[0]), sender, client_id, body, now)
-            db.execute(
-                "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (msg.conv, msg.seq, msg.sender, msg.client_id, msg.body, msg.created_at),
-            )
-            return msg, True
+            for item in batch:
+                try:
+                    outcomes.append((_append(db, item), None))
+                except KeyError as exc:
+                    outcomes.append((None, exc))
+        return outcomes
 
     def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
         rows = self._all(
@@ -212,6 +207,34 @@ class SQLiteConversations(SQLiteQueries):
             "SELECT conv, wrapped_key FROM resume_codes WHERE lookup_hash = ?", lookup_hash
         )
         return (row["conv"], bytes(row["wrapped_key"])) if row else None
+
+
+def _append(db: sqlite3.Connection, item: Append) -> tuple[StoredMessage, bool]:
+    """One append inside the batch's transaction (which holds SQLite's write lock, so
+    the de-duplicating read and the numbering cannot race another writer)."""
+    conv_id, sender, client_id, body = item
+    row = db.execute(
+        "SELECT conv, seq, sender, client_id, body, created_at FROM messages "
+        "WHERE conv = ? AND sender = ? AND client_id = ?",
+        (conv_id, sender, client_id),
+    ).fetchone()
+    if row is not None:
+        return _message(row), False
+    now = time.time()
+    seq_row = db.execute(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_activity = ? "
+        "WHERE id = ? RETURNING last_seq",
+        (now, conv_id),
+    ).fetchone()
+    if seq_row is None:
+        raise KeyError(conv_id)
+    msg = StoredMessage(conv_id, int(seq_row[0]), sender, client_id, body, now)
+    db.execute(
+        "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (msg.conv, msg.seq, msg.sender, msg.client_id, msg.body, msg.created_at),
+    )
+    return msg, True
 
 
 def _message(row: sqlite3.Row) -> StoredMessage:

@@ -124,6 +124,11 @@ CREATE TABLE canned_replies (
 CREATE INDEX canned_replies_lang ON canned_replies(lang, title)
 """
 
+# Version 4: the console language each operator chose (None: their browser's).
+_SCHEMA_4 = """
+ALTER TABLE operators ADD COLUMN lang TEXT
+"""
+
 # One step per schema change, applied in order by ``pnav db upgrade``
 # (:func:`pnav.server.stores.sqlite.store.upgrade`); a new database runs them all. Version 2 is
 # the first released schema: files from earlier versions predate releases and are
@@ -139,6 +144,7 @@ MIGRATIONS: list[Migration] = [
         "notes and whispers, observers, operators' capacity, canned replies, statistics index",
         _statements(_SCHEMA_3),
     ),
+    Migration(4, "operators' console language", _statements(_SCHEMA_4)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

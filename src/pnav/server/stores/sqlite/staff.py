@@ -10,9 +10,11 @@ from typing import Any
 from pnav.sdk.store import (
     CannedReply,
     DeskKey,
+    NewOperator,
     Note,
     Operator,
     check_capacity,
+    check_console_lang,
     check_note_kind,
 )
 from pnav.server.stores.sqlite.queries import SQLiteQueries
@@ -26,6 +28,14 @@ def _operator(row: sqlite3.Row) -> Operator:
     values["removed"] = bool(values["removed"])
     values["public_key"] = bytes(values["public_key"])
     return Operator(**values)
+
+
+def _operator_values(new: NewOperator) -> tuple[str, str, bytes, int, int, bytes, bytes]:
+    """A new operator's columns, in the order of the INSERT."""
+    return (
+        new.username, new.role, new.salt, new.kdf_ops, new.kdf_mem, new.auth_hash,
+        new.public_key,
+    )  # fmt: skip
 
 
 class SQLiteStaff(SQLiteQueries):
@@ -73,23 +83,17 @@ class SQLiteStaff(SQLiteQueries):
         return [int(r[0]) for r in rows]
 
     # -- operators and desk keys --------------------------------------
-    def add_operator(
-        self,
-        username: str,
-        role: str,
-        salt: bytes,
-        kdf_ops: int,
-        kdf_mem: int,
-        auth_hash: bytes,
-        public_key: bytes,
-    ) -> Operator:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "
-                "public_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (username, role, salt, kdf_ops, kdf_mem, auth_hash, public_key, time.time()),
-            )
-        op = self.find_operator(username)
+    def add_operator(self, new: NewOperator) -> Operator:
+        try:
+            with self._tx() as db:
+                db.execute(
+                    "INSERT INTO operators (username, role, salt, kdf_ops, kdf_mem, auth_hash, "
+                    "public_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*_operator_values(new), time.time()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise ValueError(f"operator {new.username!r} exists already") from exc
+        op = self.find_operator(new.username)
         assert op is not None
         return op
 
@@ -118,16 +122,28 @@ class SQLiteStaff(SQLiteQueries):
             if cur.rowcount != 1:
                 raise KeyError(f"no operator with id {operator_id}")
 
+    def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
+        check_console_lang(lang)
+        with self._tx() as db:
+            cur = db.execute("UPDATE operators SET lang = ? WHERE id = ?", (lang, operator_id))
+            if cur.rowcount != 1:
+                raise KeyError(f"no operator with id {operator_id}")
+
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._tx() as db:
+            if db.execute("SELECT 1 FROM desk_keys WHERE id = ?", (key.id,)).fetchone():
+                raise ValueError(f"desk key {key.id!r} exists already")
             db.execute(
                 "INSERT INTO desk_keys (id, public, created_at) VALUES (?, ?, ?)",
                 (key.id, key.public, key.created_at),
             )
-            db.executemany(
-                "INSERT INTO desk_key_wraps (operator_id, desk_key, wrapped) VALUES (?, ?, ?)",
-                [(op_id, key.id, wrapped) for op_id, wrapped in wraps.items()],
-            )
+            try:
+                db.executemany(
+                    "INSERT INTO desk_key_wraps (operator_id, desk_key, wrapped) VALUES (?, ?, ?)",
+                    [(op_id, key.id, wrapped) for op_id, wrapped in wraps.items()],
+                )
+            except sqlite3.IntegrityError as exc:  # the operator's foreign key
+                raise KeyError(f"no operator among {sorted(wraps)}") from exc
 
     def current_desk_key(self) -> DeskKey | None:
         row = self._one("SELECT * FROM desk_keys ORDER BY created_at DESC, rowid DESC LIMIT 1")

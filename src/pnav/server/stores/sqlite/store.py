@@ -20,6 +20,7 @@ from typing import Any
 
 from pnav.sdk.store import ActivityCounts, check_bounds
 from pnav.server.stores import activity_sql
+from pnav.server.stores.group_commit import GroupCommit
 from pnav.server.stores.migrations import Migration, SchemaVersionError
 from pnav.server.stores.sqlite.conversations import SQLiteConversations
 from pnav.server.stores.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, migrate
@@ -60,6 +61,7 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
         self._db.execute("PRAGMA synchronous=FULL")
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
+        self._appends = GroupCommit(self._write_appends)
         try:
             migrate(self._db, self.path, MIGRATIONS, upgrading=False)
         except BaseException:
@@ -94,12 +96,15 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
             waits = self._db.execute(sql, (*bounds, since, until)).fetchall()
             sql, bounds = activity_sql.duration_histogram("?")
             durations = self._db.execute(sql, (*bounds, since, until)).fetchall()
+            sql, bounds = activity_sql.left_histogram("?")
+            left = self._db.execute(sql, (*bounds, since, until)).fetchall()
         return activity_sql.activity_counts(
             groups,
             n,
             sum(float(r[0]) for r in middle) / len(middle) if middle else None,
             waits,
             durations,
+            left,
         )
 
     def started_series(self, bounds: Sequence[float]) -> list[int]:

@@ -1,0 +1,111 @@
+"""Group commit (issue 16): concurrent appends share a transaction, each caller gets its
+own result only once the batch is written, and a failure stays with the batch or the
+item it concerns."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from pnav.sdk.testing.store.base import new_conversation
+from pnav.server.stores.group_commit import GroupCommit, Outcome
+from pnav.server.stores.sqlite.store import SQLiteStore
+
+
+def _wait_for(condition: object, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.005)
+
+
+class Recorder:
+    """A batch writer that records its batches; the first one waits for ``release``."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.release = threading.Event()
+        self.writing = threading.Event()
+
+    def __call__(self, batch: Sequence[int]) -> list[Outcome[int]]:
+        self.batches.append(list(batch))
+        if len(self.batches) == 1:
+            self.writing.set()
+            assert self.release.wait(10)
+        return [(None, ValueError(n)) if n < 0 else (n * 10, None) for n in batch]
+
+
+def test_items_arriving_during_a_write_share_the_next_transaction() -> None:
+    writer = Recorder()
+    commit: GroupCommit[int, int] = GroupCommit(writer)
+    with ThreadPoolExecutor(6) as pool:
+        first = pool.submit(commit.submit, 1)
+        assert writer.writing.wait(10)
+        later = [pool.submit(commit.submit, n) for n in (2, 3, -4, 5)]
+        _wait_for(lambda: commit.queued == 4)
+        assert not any(f.done() for f in [first, *later])  # nobody answered before the write
+        writer.release.set()
+        assert first.result(10) == 10
+        assert [f.result(10) for f in later if f is not later[2]] == [20, 30, 50]
+        with pytest.raises(ValueError):  # refused on its own, the others stored
+            later[2].result(10)
+    assert writer.batches[0] == [1]
+    assert sorted(writer.batches[1]) == [-4, 2, 3, 5]
+    assert (commit.batches, commit.items) == (2, 5)
+
+
+def test_a_failed_transaction_fails_its_whole_batch_and_the_next_one_goes_on() -> None:
+    calls = []
+
+    def write(batch: Sequence[int]) -> list[Outcome[int]]:
+        calls.append(list(batch))
+        if len(calls) == 1:
+            raise OSError("disk I/O error")
+        return [(n, None) for n in batch]
+
+    commit: GroupCommit[int, int] = GroupCommit(write)
+    with pytest.raises(OSError, match="disk I/O error"):
+        commit.submit(1)
+    assert commit.submit(2) == 2
+    assert calls == [[1], [2]]
+
+
+def test_batches_are_bounded() -> None:
+    writer = Recorder()
+    commit: GroupCommit[int, int] = GroupCommit(writer, max_batch=3)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(commit.submit, 0)
+        assert writer.writing.wait(10)
+        rest = [pool.submit(commit.submit, n) for n in range(1, 8)]
+        _wait_for(lambda: commit.queued == 7)
+        writer.release.set()
+        assert [f.result(10) for f in [first, *rest]] == [n * 10 for n in range(8)]
+    assert [len(b) for b in writer.batches] == [1, 3, 3, 1]
+
+
+def test_sqlite_writes_concurrent_appends_in_fewer_transactions(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "pnav.sqlite3")
+    try:
+        convs = [store.create_conversation(new_conversation()).id for _ in range(8)]
+        barrier = threading.Barrier(8)
+
+        def send(t: int) -> list[int]:
+            barrier.wait(10)
+            return [
+                store.append_message(convs[t], "person", f"c{i}", b"m")[0].seq for i in range(30)
+            ]
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(send, range(8)))
+        assert results == [list(range(1, 31))] * 8
+        assert store._appends.items == 240
+        assert store._appends.batches < 240  # at least some appends shared a commit
+        for conv in convs:
+            assert [m.seq for m in store.messages_after(conv, 0)] == list(range(1, 31))
+    finally:
+        store.close()
