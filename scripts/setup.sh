@@ -15,7 +15,7 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev,postgres,redis,translate,deploy]'
+.venv/bin/python -m pip install -q -e '.[dev,postgres,redis,translate,deploy,django]'
 # The out-of-tree example backend: tests check that plugins register and pass contracts.
 .venv/bin/python -m pip install -q -e ./examples/custom_backend
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import re
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template_string, request
 
-from pnav.sdk import embed_snippet
+from pnav.sdk.flask import Pnav
 
 PAGE = """<!doctype html>
-<html lang="{lang}" dir="{dir}">
+<html lang="{{ lang }}" dir="{{ dir }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -33,7 +33,7 @@ PAGE = """<!doctype html>
   cliquez sur le bandeau en bas de la page. En cas de danger immédiat, appelez le 17
   ou le 112, ou envoyez un SMS au 114.</p>
 </main>
-{snippet}
+{{ pnav_banner(lang=lang, exit_url=exit_url) }}
 </body>
 </html>
 """
@@ -43,15 +43,17 @@ NEUTRAL = """<!doctype html>
 <body><h1>Météo du jour</h1><p>Ensoleillé, 18 °C.</p></body></html>
 """
 
-
 # ?lang=ar: the page declares another language, so the banner and the chat follow it
 # (the page's own text stays French, marked so).
-_LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8}){0,2}$")
+_LANG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8}){0,2}")
 _RTL = ("ar", "fa", "ps", "he", "ur")
 
 
 def create_app(server_url: str, partner: str, exit_path: str = "/meteo") -> Flask:
     app = Flask(__name__)
+    # The pnav Flask extension: {{ pnav_banner() }} in any template (pnav.sdk.flask).
+    app.config.update(PNAV_SERVER_URL=server_url, PNAV_PARTNER=partner)
+    Pnav(app)
 
     @app.get("/")
     def home() -> Response:
@@ -59,10 +61,9 @@ def create_app(server_url: str, partner: str, exit_path: str = "/meteo") -> Flas
         # page elsewhere (a weather or search site).
         exit_url = request.host_url.rstrip("/") + exit_path
         asked = request.args.get("lang", "fr")
-        lang = asked if _LANG.match(asked) else "fr"
-        snippet = embed_snippet(server_url, partner, lang=lang, exit_url=exit_url)
-        page = PAGE.replace("{lang}", lang).replace("{snippet}", snippet)
-        page = page.replace("{dir}", "rtl" if lang.split("-")[0].lower() in _RTL else "ltr")
+        lang = asked if _LANG.fullmatch(asked) else "fr"
+        direction = "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
+        page = render_template_string(PAGE, exit_url=exit_url, lang=lang, dir=direction)
         return Response(page, mimetype="text/html")
 
     @app.get(exit_path)

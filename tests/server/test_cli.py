@@ -76,7 +76,7 @@ def test_demo_serves_the_partner_page_and_the_console(tmp_path):
         assert plain.group(1) == saved.read_text().strip()
         assert saved.stat().st_mode & 0o077 == 0
         page = urllib.request.urlopen(f"http://127.0.0.1:{partner_port}/", timeout=10).read()
-        assert f'src="http://127.0.0.1:{port}/widget/loader.js"'.encode() in page
+        assert f'src="http://127.0.0.1:{port}/widget/loader.js?partner=demo'.encode() in page
         console = urllib.request.urlopen(f"http://127.0.0.1:{port}/console", timeout=10)
         assert b'data-pnav="login-user"' in console.read()
     finally:

@@ -37,6 +37,8 @@ PERSON, OPERATOR = "person", "operator"
 ROUTES = {
     "/widget/<name>": PERSON,
     "/widget/locale.js": PERSON,
+    "/widget/loader.js": PERSON,
+    "/widget/panel.js": PERSON,
     "/api/ticket": PERSON,
     "/api/exit": PERSON,
     "/api/service": PERSON,

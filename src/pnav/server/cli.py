@@ -23,6 +23,7 @@ from pnav.sdk.store import ROLES
 from pnav.server.casework import directory
 from pnav.server.operators.canned import seed_demo
 from pnav.server.operators.desk import DeskError, enrol_operator, remove_operator, rotate_desk_key
+from pnav.server.partner_check import add_parser as add_partner_check_parser
 from pnav.server.serving import dev_server, production_server
 from pnav.server.settings import Settings, SettingsError
 from pnav.server.stores.sqlite import store as sqlite_store
@@ -324,6 +325,7 @@ def _parser() -> argparse.ArgumentParser:
     purge.set_defaults(func=cmd_purge)
 
     add_trace_check_parser(sub)  # pnav trace-check URL (src/pnav/server/trace/check.py)
+    add_partner_check_parser(sub)  # pnav partner check URL (src/pnav/server/partner_check.py)
     return parser
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pnav.sdk.opening_hours import OpeningHours
+from pnav.server.partners import Partner, PartnerError, parse_partner
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -37,6 +38,8 @@ class Settings:
     secret_key: bytes
     # partner id -> origins allowed to ask for a ticket on its behalf
     partners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # partner id -> its display settings ([partners.<id>] tables: pnav.server.partners)
+    partner_profiles: Mapping[str, Partner] = field(default_factory=dict)
     database: Path | None = None
     # Public base URL (https://chat.example.org) when behind a proxy; else taken from requests.
     public_url: str | None = None
@@ -117,7 +120,18 @@ class Settings:
     def with_partner(self, partner: str, *origins: str) -> Settings:
         partners = dict(self.partners)
         partners[partner] = tuple(_origin(o) for o in origins)
-        return replace(self, partners=partners)
+        profiles = dict(self.partner_profiles)
+        profiles[partner] = replace(
+            profiles.get(partner) or Partner(partner, ()), origins=partners[partner]
+        )
+        return replace(self, partners=partners, partner_profiles=profiles)
+
+    def partner(self, partner: str) -> Partner | None:
+        """This partner's settings, or None if it is not a partner of this server."""
+        profile = self.partner_profiles.get(partner)
+        if profile is None and partner in self.partners:
+            profile = Partner(partner, self.partners[partner])
+        return profile
 
     @classmethod
     def load(
@@ -165,7 +179,7 @@ class Settings:
 
     @classmethod
     def _from_raw(cls, raw: dict[str, Any]) -> Settings:
-        known = set(cls.__dataclass_fields__)
+        known = set(cls.__dataclass_fields__) - {"partner_profiles"}  # read from partners
         unknown = sorted(set(raw) - known)
         if unknown:
             raise SettingsError(f"unknown settings: {', '.join(unknown)}")
@@ -175,12 +189,13 @@ class Settings:
         partners_raw = raw.get("partners", {})
         if not isinstance(partners_raw, Mapping):
             raise SettingsError("partners must map a partner id to its origins")
-        partners: dict[str, tuple[str, ...]] = {}
+        profiles: dict[str, Partner] = {}
         for pid, spec in partners_raw.items():
-            origins = spec.get("origins") if isinstance(spec, Mapping) else spec
-            if not isinstance(origins, list | tuple) or not origins:
-                raise SettingsError(f"partner {pid!r} needs a non-empty list of origins")
-            partners[str(pid)] = tuple(_origin(str(o)) for o in origins)
+            try:
+                profiles[str(pid)] = parse_partner(str(pid), spec)
+            except PartnerError as exc:
+                raise SettingsError(str(exc)) from exc
+        partners = {pid: p.origins for pid, p in profiles.items()}
         secret = raw.get("secret_key")
         secret_key = (
             secret.encode() if isinstance(secret, str) else secret or _secret_from(data_dir)
@@ -199,7 +214,13 @@ class Settings:
             if not isinstance(values.get(f"{slot}_options", {}), Mapping):
                 raise SettingsError(f"{slot}_options must be a table of options")
         _check_service(values)
-        return cls(data_dir=data_dir, secret_key=secret_key, partners=partners, **values)
+        return cls(
+            data_dir=data_dir,
+            secret_key=secret_key,
+            partners=partners,
+            partner_profiles=profiles,
+            **values,
+        )
 
 
 # Backend slots chosen in settings (each with a `<slot>_options` table).

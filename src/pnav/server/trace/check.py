@@ -184,6 +184,15 @@ def partner_excuses(
                 "partner page, chat or not",
             )
         )
+        # The loader's second part arrives on the page's first interaction, chat or not.
+        panel_url = loader_url.split("?")[0].removesuffix("loader.js") + "panel.js"
+        excuses.append(
+            Excuse(
+                "_key" + panel_url,
+                "the code-cache key of the loader's second part, which arrives on the first "
+                "interaction with the partner page (a click, a key), chat or not",
+            )
+        )
     return excuses
 
 

@@ -27,7 +27,7 @@ from pnav.server.chat.maintenance import Maintenance
 from pnav.server.chat.service import ChatService, Timings
 from pnav.server.chat.tokens import Tokens
 from pnav.server.settings import Settings
-from pnav.server.web import console, headers, locale_api, person, sockets
+from pnav.server.web import console, headers, loader, locale_api, person, sockets
 from pnav.server.web.state import Abuse, AppState, Casework
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
@@ -174,6 +174,7 @@ def create_app(
     sockets.init_app(app, app.extensions["pnav"].sockets)
     app.wsgi_app = _decline_compression(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(person.bp)
+    app.register_blueprint(loader.bp)
     app.register_blueprint(console.bp)
     locale_api.init_app(app)
     logging.getLogger("pnav").setLevel(logging.INFO)

@@ -19,6 +19,7 @@ from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.tokens import TokenError
 from pnav.server.web import floor_api
+from pnav.server.web.loader import refused_origin
 from pnav.server.web.person_guard import LimitError, PersonGuard, refused
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import client_address, public_base, state, static_file
@@ -54,7 +55,8 @@ def internal_error(exc: Exception) -> dict[str, Any]:
     return {"t": "error", "code": "internal", "message": "the server could not handle this frame"}
 
 
-_WIDGET_FILES = {"loader.js", "chat.js", "chat.css", "argon2.js"}
+# loader.js and panel.js are served with their partner's settings inside (web/loader.py).
+_WIDGET_FILES = {"chat.js", "chat.css", "argon2.js"}
 
 
 @bp.get("/widget/<name>")
@@ -97,6 +99,8 @@ def ticket() -> Response:
     if allowed is None:
         return _json_error(403, f"unknown partner {partner!r}")
     if origin is None or origin.lower() not in allowed:
+        if origin:
+            refused_origin(partner, origin)
         # No CORS header: the page that asked is not one of this partner's.
         return _json_error(403, "this page's origin is not allowed for this partner")
     desk = st.store.current_desk_key()

@@ -117,6 +117,8 @@ def static_file(folder: str, name: str) -> Response:
 def missing_assets() -> list[str]:
     wanted = [
         "widget/loader.js",
+        "widget/panel.js",
+        "widget/banner-texts.json",
         "widget/chat.js",
         "widget/argon2.js",
         "widget/chat.css",
