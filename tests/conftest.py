@@ -207,6 +207,14 @@ def clients(live_server: LiveServer) -> Clients:
     return Clients(live_server)
 
 
+@pytest.fixture
+def clients_of() -> Callable[[LiveServer], Clients]:
+    """``clients_of(server)``: clients of a server the test started (``live_server_with``).
+    Tests import nothing from a conftest: tests/e2e has its own, and a run of both would
+    import the wrong one."""
+    return Clients
+
+
 # Tests send from one address faster than a person types: the abuse limits sized for
 # people (docs/deploy.md) would refuse them. tests/abuse/ runs with the real defaults.
 TEST_TRAFFIC: dict[str, Any] = {

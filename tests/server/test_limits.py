@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Clients
 from fakes.person_socket import Raw, hello, ticket
 
 from pnav.sdk import crypto
@@ -69,9 +68,9 @@ def test_tickets_per_address_answer_429(live_server_with):
     assert "429" in str(err.value) and "try again in" in str(err.value)
 
 
-def test_a_message_flood_stops_at_its_limit_and_loses_nothing_before(live_server_with):
+def test_a_message_flood_stops_at_its_limit_and_loses_nothing_before(live_server_with, clients_of):
     server = live_server_with(messages_per_conversation_per_minute=5)
-    clients = Clients(server)
+    clients = clients_of(server)
     op = clients.login()
     person = clients.accepted(op)
     sent = [person.send(f"m{i}") for i in range(5)]
@@ -140,12 +139,12 @@ def test_a_supervisor_clears_400_fakes_in_one_action(live_server, clients):
     assert all(store.get_conversation(c).outcome == "abuse" for c in fakes[:5])
 
 
-def test_closing_as_abuse_is_for_supervisors_and_bounded(live_server_with):
+def test_closing_as_abuse_is_for_supervisors_and_bounded(live_server_with, clients_of):
     server = live_server_with(abuse_close_max=2)
     operator_pw = server.add_operator("olga")
-    olga = Clients(server).login("olga", operator_pw)
+    olga = clients_of(server).login("olga", operator_pw)
     olga._link.send({"t": "close_abuse", "convs": ["a"]})
     assert olga.wait("error", code="forbidden")
-    boss = Clients(server).login()
+    boss = clients_of(server).login()
     boss._link.send({"t": "close_abuse", "convs": ["a", "b", "c"]})
     assert "1 to 2" in boss.wait("error", code="malformed")["message"]
