@@ -77,6 +77,7 @@ def scale_out_env(postgres_dsn: str, redis_url: str) -> dict[str, str]:
         "PNAV_STORE_OPTIONS": json.dumps({"dsn": postgres_dsn}),
         "PNAV_BROKER": "redis",
         "PNAV_BROKER_OPTIONS": json.dumps(broker),
+        **{f"PNAV_{key.upper()}": str(value) for key, value in TEST_TRAFFIC.items()},
     }
 
 
@@ -208,9 +209,23 @@ def clients(live_server: LiveServer) -> Clients:
 
 
 @pytest.fixture
-def clients_for() -> Callable[[LiveServer], Clients]:
-    """``clients_for(live)``: Python clients on a server from ``live_server_with``."""
+def clients_of() -> Callable[[LiveServer], Clients]:
+    """``clients_of(server)``: clients of a server the test started (``live_server_with``).
+    Tests import nothing from a conftest: tests/e2e has its own, and a run of both would
+    import the wrong one."""
     return Clients
+
+
+# Tests send from one address faster than a person types: the abuse limits sized for
+# people (docs/deploy.md) would refuse them. tests/abuse/ runs with the real defaults.
+TEST_TRAFFIC: dict[str, Any] = {
+    "tickets_per_address_per_minute": 10_000,
+    "conversations_per_address_per_hour": 10_000,
+    "messages_per_conversation_per_minute": 10_000,
+    "resume_codes_per_address_per_hour": 1_000,
+    "logins_per_address_per_hour": 10_000,
+    "proof_of_work_max_number": 1_000,
+}
 
 
 @contextlib.contextmanager
@@ -241,7 +256,7 @@ def serve(tmp_path: Path, role: str = "supervisor", **changes: Any) -> Iterator[
         environ={},
         data_dir=data_dir,
         partners={"demo": [partner_url]},
-        **changes,
+        **{**TEST_TRAFFIC, **changes},
     )
     store = SQLiteStore(settings.database_path)
     password = secrets.token_urlsafe(12)

@@ -174,7 +174,9 @@ def test_a_whole_conversation_from_the_keyboard(
     page.keyboard.press("Alt+C")  # the closing controls: outcome first
     outcome = operator.panel.locator('[data-pnav="outcome"]')
     expect(outcome).to_be_focused()
-    page.keyboard.press("End")  # the last outcome: "person left"
+    page.keyboard.press("End")  # the last outcome: "closed as abuse"
+    expect(outcome).to_have_value("abuse")
+    page.keyboard.press("ArrowUp")  # the one before: "person left"
     expect(outcome).to_have_value("person_left")
     page.keyboard.press("Tab")
     expect(operator.panel.locator('[data-pnav="close"]')).to_be_focused()

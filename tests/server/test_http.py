@@ -193,7 +193,7 @@ def test_ticket_is_given_only_to_the_partners_own_origin(app: Flask) -> None:
     ok = client.post("/api/ticket", data=body, headers={"Origin": PARTNER_ORIGIN})
     assert ok.status_code == 200
     assert ok.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
-    assert set(ok.get_json()) == {"ticket", "ws", "exit", "desk_key", "resume", "service"}
+    assert set(ok.get_json()) == {"ticket", "pow", "ws", "exit", "desk_key", "resume", "service"}
     assert "Set-Cookie" not in ok.headers
 
     other = client.post("/api/ticket", data=body, headers={"Origin": "https://evil.example"})

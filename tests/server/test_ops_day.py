@@ -157,7 +157,7 @@ def info_lines(path: Path) -> int:
 
 
 def test_a_scripted_day_names_no_one_in_metrics_or_logs(
-    live_server_with: Any, clients_for: Any, fakes: dict[str, Any], json_log: Path
+    live_server_with: Any, clients_of: Any, fakes: dict[str, Any], json_log: Path
 ) -> None:
     centre, receiver, libre = fakes["centre"], fakes["receiver"], fakes["translator"]
     centre.script = [(503, {"error": "busy"})] * 2  # the first emergency fails both tries
@@ -173,7 +173,7 @@ def test_a_scripted_day_names_no_one_in_metrics_or_logs(
         translator="libretranslate",
         translator_options={"url": libre.url},
     )
-    clients = clients_for(live)
+    clients = clients_of(live)
     supervisor = clients.login()  # alice is the supervisor
     bob_password = live.add_operator("bob")
     bob = clients.login("bob", bob_password)

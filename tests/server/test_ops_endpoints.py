@@ -211,7 +211,7 @@ def test_an_unreachable_casework_service_makes_the_server_not_ready_until_it_is_
 
 def test_a_translator_that_goes_down_raises_the_alarm_and_clears_it(
     live_server_with: Any,
-    clients_for: Any,
+    clients_of: Any,
 ) -> None:
     libre = FakeLibreTranslate().start()
     port = libre.port
@@ -219,7 +219,7 @@ def test_a_translator_that_goes_down_raises_the_alarm_and_clears_it(
         health_every=1, translator="libretranslate", translator_options={"url": libre.url}
     )
     live.app.extensions["pnav"].ops.start()  # the live server runs no background work
-    supervisor = clients_for(live).login()
+    supervisor = clients_of(live).login()
     libre.stop()
     alarm = supervisor.wait("alarm", timeout=15, alarm="translator_down", on=True)
     assert alarm["count"] == 1
@@ -233,10 +233,10 @@ def test_a_translator_that_goes_down_raises_the_alarm_and_clears_it(
 
 def test_no_operator_while_people_wait_is_an_alarm_for_the_supervisors(
     live_server_with: Any,
-    clients_for: Any,
+    clients_of: Any,
 ) -> None:
     live = live_server_with(health_every=1)
-    clients = clients_for(live)
+    clients = clients_of(live)
     supervisor = clients.login()  # alice: a supervisor, not an operator
     ops = live.app.extensions["pnav"].ops
     person = clients.person(danger=False)
@@ -269,10 +269,10 @@ def test_no_operator_while_people_wait_is_an_alarm_for_the_supervisors(
 
 
 def test_pnav_status_for_the_person_on_call(
-    live_server_with: Any, clients_for: Any, capsys: pytest.CaptureFixture[str]
+    live_server_with: Any, clients_of: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     live = live_server_with(metrics_path="/metrics", metrics_token=TOKEN, health_every=1)
-    clients = clients_for(live)
+    clients = clients_of(live)
     op = clients.login()
     person = clients.person(danger=True)
     op.wait_queue(person.conv)

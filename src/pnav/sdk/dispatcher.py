@@ -40,7 +40,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def new_id() -> str:
@@ -50,7 +50,7 @@ def new_id() -> str:
 
 def check_id(value: str, what: str) -> None:
     """Ids end up in file names, mail subjects and headers: letters, digits, _ and -."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValueError(f"{what} must be 1 to 64 letters, digits, '_' or '-'")
 
 

@@ -8,10 +8,10 @@ from urllib.parse import urlencode, urlsplit
 
 __all__ = ["EmbedError", "embed_snippet"]
 
-_PARTNER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_PARTNER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 # A CSP nonce is base64 or base64url text (CSP's nonce-source grammar).
-_NONCE = re.compile(r"^[A-Za-z0-9+/_=-]{8,200}$")
+_NONCE = re.compile(r"[A-Za-z0-9+/_=-]{8,200}")
 _MAX_SELECTOR = 200
 
 
@@ -48,18 +48,18 @@ def embed_snippet(
     ``[partners.<id>]`` settings, inside the loader itself.
     """
     base = _http_url(server_url, "server_url").rstrip("/")
-    if not _PARTNER.match(partner):
+    if not _PARTNER.fullmatch(partner):
         raise EmbedError("partner must be 1-64 characters of letters, digits, '.', '_', '-'")
     query = {"partner": partner}
     if lang is not None:
-        if not _LANG.match(lang):
+        if not _LANG.fullmatch(lang):
             raise EmbedError(f"lang must be a language tag such as 'fr' or 'en', got {lang!r}")
         query["lang"] = lang
     # crossorigin: the browser then tells the server which page asks (its Origin), so
     # the server can answer for that page alone and log an unregistered one.
     attrs = {"src": f"{base}/widget/loader.js?{urlencode(query)}", "crossorigin": "anonymous"}
     if nonce is not None:
-        if not _NONCE.match(nonce):
+        if not _NONCE.fullmatch(nonce):
             raise EmbedError("nonce must be the page's CSP nonce (8-200 base64 characters)")
         attrs["nonce"] = nonce
     if exit_url is not None:

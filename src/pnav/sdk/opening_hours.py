@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = ["DAYS", "OpeningHours"]
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_TIME = re.compile(r"([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
 
 Span = tuple[int, int, int]  # weekday, start minute, end minute (end may exceed 1440)
 
@@ -36,7 +36,7 @@ def _days(spec: str, text: str) -> list[int]:
 def _minutes(spec: str, text: str) -> list[tuple[int, int]]:
     out = []
     for part in spec.split(","):
-        m = _TIME.match(part)
+        m = _TIME.fullmatch(part)
         if not m:
             raise ValueError(f"opening hours {text!r}: {part!r} is not a range like 09:00-17:00")
         start = int(m[1]) * 60 + int(m[2])

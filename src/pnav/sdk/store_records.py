@@ -43,7 +43,8 @@ WHAT = (
     "discrimination",
     "other",
 )
-OUTCOMES = ("information", "referral", "report", "emergency", "person_left")
+# "abuse": closed by a supervisor as a fake (a flood of fake conversations, say).
+OUTCOMES = ("information", "referral", "report", "emergency", "person_left", "abuse")
 CONVERSATION_STATES = ("waiting", "active", "closed")
 PERSON_STATES = ("connected", "reconnecting", "gone", "quick_exit")
 # a person in one of these states has left: a waiting conversation leaves the queue

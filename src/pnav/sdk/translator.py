@@ -50,12 +50,12 @@ REASONS = (
     "unavailable",  # paused after repeated failures; tried again later
 )
 
-_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 
 
 def is_language_code(value: object) -> bool:
     """A short language tag such as ``fr``, ``es``, ``zh-Hans`` (what backends answer)."""
-    return isinstance(value, str) and bool(_CODE.match(value))
+    return isinstance(value, str) and bool(_CODE.fullmatch(value))
 
 
 class TranslatorError(Exception):

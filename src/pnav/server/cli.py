@@ -218,8 +218,10 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     for path in args.files:
         try:
-            data = directory.import_csv(path, settings.data_dir)
-        except directory.DirectoryDataError as exc:
+            # Checked with the files already there, as the next start loads them.
+            options = dict(settings.directory_options) if settings.directory == "csv" else None
+            data = directory.import_csv(path, settings.data_dir, options)
+        except (directory.DirectoryDataError, directory.DirectoryConflict) as exc:
             print(f"pnav: nothing imported from {path}: {exc}", file=sys.stderr)
             return 2
         except OSError as exc:

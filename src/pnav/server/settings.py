@@ -104,6 +104,23 @@ class Settings:
     # may wait for an answer before the supervisors' alarm (seconds).
     health_every: int = 5
     danger_answer_limit: int = 180
+    # Abuse limits (docs/deploy.md, "Limits"): per address (hashed, never stored in
+    # clear), per conversation, per account. "" storage: in memory for one process, or
+    # the Redis of a "redis" broker, so that every process shares the counts.
+    limits_storage: str = ""
+    tickets_per_address_per_minute: int = 30
+    conversations_per_address_per_hour: int = 20
+    # Proof of work for a new conversation (ALTCHA): hashes a browser tries, half on average.
+    proof_of_work_max_number: int = 50_000
+    messages_per_conversation_per_minute: int = 30
+    conversation_bytes_per_day: int = 4 * 1024 * 1024
+    logins_per_account_per_hour: int = 10
+    logins_per_address_per_hour: int = 30
+    # Argon2id checks of passwords running at once (each takes 64 MiB); more wait.
+    login_concurrency: int = 4
+    resume_codes_per_address_per_hour: int = 10
+    # Conversations a supervisor may close as abuse in one action.
+    abuse_close_max: int = 1000
 
     @property
     def database_path(self) -> Path:
@@ -141,7 +158,15 @@ class Settings:
                     raw.update(tomllib.load(fh))
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise SettingsError(f"cannot read settings file {toml_path}: {exc}") from exc
-        for key in ("data_dir", "database", "public_url", "secret_key", *_SLOTS, *_SERVICE):
+        for key in (
+            "data_dir",
+            "database",
+            "public_url",
+            "secret_key",
+            "limits_storage",
+            *_SLOTS,
+            *_SERVICE,
+        ):
             if f"PNAV_{key.upper()}" in env:
                 raw[key] = env[f"PNAV_{key.upper()}"]
         for slot in _SLOTS:
@@ -287,6 +312,16 @@ _NUMBERS = {
     "health_every": 1,
     "danger_answer_limit": 10,
     "danger_realert_after": 5,
+    "tickets_per_address_per_minute": 1,
+    "conversations_per_address_per_hour": 1,
+    "proof_of_work_max_number": 1000,
+    "messages_per_conversation_per_minute": 1,
+    "conversation_bytes_per_day": 64 * 1024,
+    "logins_per_account_per_hour": 1,
+    "logins_per_address_per_hour": 1,
+    "login_concurrency": 1,
+    "resume_codes_per_address_per_hour": 1,
+    "abuse_close_max": 1,
 }
 
 

@@ -10,6 +10,7 @@ import { ConversationView } from './conversation.js';
 import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
+import { solveProofOfWork } from './proof-of-work.js';
 import { onShiftThrice } from '../shared/quick-exit.js';
 import { renderClosed } from './closed.js';
 import { scriptURL } from './script-url.js';
@@ -25,6 +26,7 @@ import { scriptURL } from './script-url.js';
  * @property {number} [dead_after] seconds of silence before the socket counts
  *   as dead; only ever shortens the default (clamped to 5..45 s in shared/socket.js)
  * @property {unknown} [resume] the resume-code KDF parameters (chat/resume.js)
+ * @property {unknown} [pow] the proof-of-work challenge (chat/proof-of-work.js)
  * @property {{open?: unknown, reason?: unknown, opens?: unknown}} [service] whether anyone
  *   can answer now; closed: the chat says so instead of its pre-chat (closed.js)
  */
@@ -56,6 +58,8 @@ let init = null;
 const answers = { who: '', what: '', danger: false, lang: '', writes: '' };
 /** @type {ChatSession | null} */
 let session = null;
+/** @type {Promise<import('./proof-of-work.js').Solution | null>} the current ticket's proof of work */
+let powSolution = Promise.resolve(null);
 /** @type {ResumeOffer | null} "Get a code to come back later" */
 let offer = null;
 let prechatShown = false;
@@ -149,6 +153,8 @@ function validInit(d) {
 function onInit(d) {
   const first = !init;
   init = d;
+  // Solved while the person reads the pre-chat form; each ticket has its own.
+  powSolution = solveProofOfWork(d.pow);
   if (first) {
     firstLocale.then(() => {
       if (init === d) showStart();
@@ -158,7 +164,7 @@ function onInit(d) {
     showStart();
   } else if (session) {
     // A fresh ticket we asked for after bad_ticket.
-    session.retry(d.ticket);
+    session.retry(d.ticket, powSolution);
   }
 }
 
@@ -257,7 +263,7 @@ const viewEvents = {
 /** @param {Init} i */
 function sessionInit(i) {
   const deadAfter = typeof i.dead_after === 'number' ? i.dead_after * 1000 : undefined;
-  return { ws: i.ws, ticket: i.ticket, deskKey: i.desk_key, deadAfter };
+  return { ws: i.ws, ticket: i.ticket, deskKey: i.desk_key, deadAfter, pow: powSolution };
 }
 
 /**
@@ -280,7 +286,7 @@ function sessionEvents(view, resume) {
     onMessage: (m) => view.addIncoming(m),
     onAck: (id, seq) => view.ack(id, seq),
     onFailed: (id) => view.failed(id),
-    onNotice: (code, message) => view.showNotice(t('notice', { message: message || code })),
+    onNotice: (code, message, retryAfter) => view.showNotice(noticeText(code, message, retryAfter)),
     onTicketExpired: () => {
       view.showNotice(t('expired'));
       parent.postMessage({ t: 'ticket' }, '*');
@@ -290,6 +296,19 @@ function sessionEvents(view, resume) {
       resume?.setAvailable(false);
     },
   };
+}
+
+/**
+ * What the person reads for an error frame: the abuse limits in their language
+ * (docs/protocol.md "Limits"), anything else as the server's sentence.
+ * @param {string} code @param {string} message @param {number} [retryAfter] seconds
+ */
+function noticeText(code, message, retryAfter) {
+  // With a conversation, rate_limited answers a message: it stays pending and goes again.
+  if (code === 'rate_limited' && session?.token) return t('slowDown');
+  if (code === 'rate_limited') return t('tooManyChats', { minutes: Math.max(1, Math.ceil((retryAfter ?? 60) / 60)) });
+  if (code === 'bad_pow') return t('startFailed');
+  return t('notice', { message: message || code });
 }
 
 // ------------------------------------------------------------ resume codes (chat/resume.js)

@@ -37,7 +37,8 @@ const MAX_BODY = 64 * 1024;
  *   text is null when the body could not be decrypted
  * @property {(id: string, seq: number) => void} onAck
  * @property {(id: string) => void} onFailed a message the server refused for good
- * @property {(code: string, message: string) => void} onNotice
+ * @property {(code: string, message: string, retryAfter?: number) => void} onNotice retryAfter:
+ *   seconds, with rate_limited
  * @property {() => void} onTicketExpired the caller must obtain a new ticket and call retry()
  * @property {() => void} onLost the resume token is no longer valid
  * @property {(code: string, message: string) => void} [onCodeRefused] a hello by resume
@@ -47,7 +48,8 @@ const MAX_BODY = 64 * 1024;
 
 export class ChatSession {
   /**
-   * @param {{ws: string, ticket: string, deskKey: {id: string, public: string}, deadAfter?: number}} init
+   * @param {{ws: string, ticket: string, deskKey: {id: string, public: string}, deadAfter?: number, pow?: Promise<import('./proof-of-work.js').Solution | null>}} init
+   *   pow: the ticket's proof of work, being solved; hello waits for it
    *   deadAfter: milliseconds of silence before the socket counts as dead (only shortens the default)
    * @param {StartInfo | null} start null: no new conversation, come back with a
    *   resume code (useCode); the key then comes from welcome's wrapped_key
@@ -55,6 +57,8 @@ export class ChatSession {
    */
   constructor(init, start, events) {
     this.ticket = init.ticket;
+    /** @type {Promise<import('./proof-of-work.js').Solution | null> | null} */
+    this.pow = init.pow ?? null;
     this.events = events;
     /** @type {Uint8Array | null} */
     this.key = start ? newConversationKey() : null;
@@ -110,17 +114,27 @@ export class ChatSession {
     } else if (this.code) {
       this.socket.send({ v: 1, t: 'hello', code: { lookup: this.code.lookup, after: 0 } });
     } else if (this.start) {
-      this.socket.send({ v: 1, t: 'hello', ticket: this.ticket, start: this.start });
+      const { ticket, start } = this;
+      if (!this.pow) {
+        this.socket.send({ v: 1, t: 'hello', ticket, start });
+        return;
+      }
+      // The proof of work was started when the ticket came; usually long done.
+      this.pow.then((pow) => {
+        if (!this.token && this.ticket === ticket) this.socket.send({ v: 1, t: 'hello', ticket, start, pow });
+      });
     }
   }
 
   /**
-   * A fresh ticket after bad_ticket.
+   * A fresh ticket after bad_ticket, and its proof of work.
    * @param {string} ticket
+   * @param {Promise<import('./proof-of-work.js').Solution | null>} [pow]
    */
-  retry(ticket) {
+  retry(ticket, pow) {
     if (this.token || this.closed) return;
     this.ticket = ticket;
+    this.pow = pow ?? null;
     this.socket.start();
   }
 
@@ -183,7 +197,8 @@ export class ChatSession {
         if (f.saved === true) this.settleCodeSave(null);
         break;
       case 'error':
-        this.onError(String(f.code ?? ''), String(f.message ?? ''), typeof f.id === 'string' ? f.id : null);
+        this.onError(String(f.code ?? ''), String(f.message ?? ''), typeof f.id === 'string' ? f.id : null,
+          typeof f.retry_after === 'number' ? f.retry_after : undefined);
         break;
       default:
         // pong and anything newer: nothing to do.
@@ -240,8 +255,18 @@ export class ChatSession {
     if (this.token && this.seqs.wantSync()) this.socket.send({ v: 1, t: 'sync', after: this.seqs.last });
   }
 
-  /** @private @param {string} code @param {string} message @param {string | null} id */
-  onError(code, message, id) {
+  /** @private */
+  resendPending() {
+    if (!this.closed && this.token && this.socket.isOpen) {
+      for (const [id, body] of this.pending) this.socket.send({ v: 1, t: 'msg', id, body });
+    }
+  }
+
+  /**
+   * @private @param {string} code @param {string} message @param {string | null} id
+   * @param {number} [retryAfter] seconds, with rate_limited
+   */
+  onError(code, message, id, retryAfter = 5) {
     if ((code === 'bad_code' || code === 'rate_limited') && !this.token && this.code) {
       // Forgotten at once: a reconnect must not try the same wrong code again.
       wipe(this.code.wrap);
@@ -256,11 +281,15 @@ export class ChatSession {
     } else if (code === 'bad_token') {
       this.socket.stop();
       this.events.onLost();
+    } else if (code === 'rate_limited' && id && this.pending.has(id)) {
+      // Too fast for the conversation's limit: kept, sent again when allowed.
+      this.events.onNotice(code, message, retryAfter);
+      setTimeout(() => this.resendPending(), Math.min(120, Math.max(1, retryAfter)) * 1000);
     } else if (id && this.pending.delete(id)) {
       this.events.onFailed(id);
       this.events.onNotice(code, message);
     } else {
-      this.events.onNotice(code, message);
+      this.events.onNotice(code, message, retryAfter);
     }
   }
 

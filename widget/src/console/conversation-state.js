@@ -7,7 +7,7 @@ import { SeqTracker } from '../shared/seq.js';
 
 /** The server refuses a larger message, note or handover body. */
 export const MAX_BODY = 64 * 1024;
-export const OUTCOMES = ['information', 'referral', 'report', 'emergency', 'person_left'];
+export const OUTCOMES = ['information', 'referral', 'report', 'emergency', 'person_left', 'abuse'];
 
 /**
  * Conversation ids are opaque: kept as the server sent them (string or number)

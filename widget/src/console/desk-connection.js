@@ -20,6 +20,8 @@ import { DeskNotes } from './notes.js';
  * @typedef {object} DeskEvents
  * @property {(operator: Record<string, unknown>) => void} onOperator
  * @property {(items: Array<Record<string, unknown>>) => void} onQueue
+ * @property {(added: Array<Record<string, unknown>>, removed: Array<string | number>) => void} [onQueueChange] what entered and left the queue
+ * @property {(closed: number, skipped: number) => void} [onClosedAbuse] the answer to closeAsAbuse
  * @property {(c: Conversation, isNew: boolean, accepted: boolean) => void} onConversation
  *   accepted: the answer to our own accept
  * @property {(c: Conversation, m: {seq: number, from: string, text: string | null, ts: number}) => void} onMessage
@@ -151,6 +153,12 @@ export class DeskConnection {
       case 'queue':
         if (Array.isArray(f.items)) this.events.onQueue(f.items.filter((i) => i && convKey(i.conv) !== undefined));
         break;
+      case 'queue_change':
+        if (Array.isArray(f.added) && Array.isArray(f.removed)) {
+          this.events.onQueueChange?.(f.added.filter((i) => i && convKey(i.conv) !== undefined),
+            f.removed.filter((c) => convKey(c) !== undefined));
+        }
+        break;
       case 'conversation':
         this.onConversation(f);
         break;
@@ -218,6 +226,9 @@ export class DeskConnection {
           this.attention = readAttention(f.items);
           this.events.onAttention([...this.attention.values()]);
         }
+        break;
+      case 'closed_abuse':
+        if (Array.isArray(f.closed)) this.events.onClosedAbuse?.(f.closed.length, Number(f.skipped) || 0);
         break;
       case 'error':
         this.onError(f);

@@ -21,6 +21,14 @@ export { OUTCOMES, convKey };
  */
 
 export class Desk extends DeskConnection {
+  /**
+   * Supervisors: close these waiting conversations as "abuse" in one action.
+   * @param {ConvId[]} convs
+   */
+  closeAsAbuse(convs) {
+    return convs.length > 0 && this.socket.send({ v: 1, t: 'close_abuse', convs });
+  }
+
   /** @param {ConvId} conv */
   accept(conv) {
     this.accepting.add(String(conv));

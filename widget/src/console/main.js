@@ -148,7 +148,7 @@ function startDesk(operator, deskKeys, settings) {
   const alerts = new Alerts({ t, announcer: ui.announcer, baseTitle: () => t('title') });
   const realert = typeof settings.danger_realert_after === 'number' ? settings.danger_realert_after : 60;
   const queue = new QueueView($('queue'), $('queue-empty'), {
-    t, label, onAccept: (conv) => desk.accept(conv),
+    t, label, onAccept: (conv) => desk.accept(conv), onCloseAbuse: (convs) => desk.closeAsAbuse(convs),
     realertAfter: realert * 1000,
     onArrivals: (fresh, all) => {
       // A psychologist takes no one from the queue: their alerts are the help calls.
@@ -218,8 +218,13 @@ function startDesk(operator, deskKeys, settings) {
   showOperator(operator, attention, cannedAdmin, operatorsAdmin);
   const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/console/ws`;
   const desk = new Desk(url, deskKeys, {
-    onOperator: (op) => showOperator(op, attention, cannedAdmin, operatorsAdmin),
+    onOperator: (op) => {
+      showOperator(op, attention, cannedAdmin, operatorsAdmin);
+      queue.allowAbuseClose(op.role === 'supervisor');
+    },
+    onClosedAbuse: (closed, skipped) => notice(t('closedAsAbuse', { count: closed, skipped })),
     onQueue: (items) => queue.render(items),
+    onQueueChange: (added, removed) => queue.change(added, removed),
     // Bring a conversation forward only when this operator just accepted it.
     onConversation: (c, _isNew, accepted) => {
       conversations.upsert(c, accepted);

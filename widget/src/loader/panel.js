@@ -23,7 +23,7 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
     let panel = null;
     /** @type {HTMLElement | null} */
     let alertBox = null;
-    /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, service?: unknown} | null} */
+    /** @type {{ticket: string, ws: string, exit: string, desk_key: {id: string, public: string}, dead_after?: number, resume?: unknown, service?: unknown, pow?: unknown} | null} */
     let ticket = null;
     /** @type {string | null} */
     let exitToken = null;
@@ -173,12 +173,13 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
 
     function sendInit() {
       if (!ready || !ticket || !frame || !frame.contentWindow) return;
-      const { ticket: tk, ws, exit, desk_key, dead_after, resume, service } = ticket;
+      const { ticket: tk, ws, exit, desk_key, dead_after, resume, service, pow } = ticket;
       // '*' because the sandboxed frame's origin is opaque; the window is ours.
       // dead_after (optional, seconds) can only shorten the chat's dead-socket timeout.
       // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
       // service: whether anyone can answer now (the chat's closed view, chat/closed.js).
-      frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: config?.page_lang || cfg.lang, partner: cfg.partner, dead_after, resume, service }, '*');
+      // pow: the proof-of-work challenge the chat solves before hello (chat/proof-of-work.js).
+      frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: config?.page_lang || cfg.lang, partner: cfg.partner, dead_after, resume, service, pow }, '*');
     }
 
     /** @param {boolean} on */

@@ -44,6 +44,8 @@ class OperatorClient(ClientBase):
         self.keys: dict[str, bytes] = {}
         self.operator: dict[str, Any] = {}
         self._seqs: dict[str, Sequence] = {}
+        # The queue as the server described it: `queue` (all) then `queue_change`s.
+        self.queue: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def login(
@@ -87,9 +89,22 @@ class OperatorClient(ClientBase):
             # before anything new (see send_nowait), so the order is kept.
             self._resend()
 
+    def _queue_items(self) -> list[dict[str, Any]]:
+        """The queue in the server's order: danger first, then the longest waiting."""
+        return sorted(self.queue.values(), key=lambda i: (not i["danger"], i["waiting_since"]))
+
     def _on_event(self, frame: dict[str, Any]) -> None:
         kind = frame.get("t")
-        if kind == "conversation":
+        if kind == "queue":
+            self.queue = {item["conv"]: item for item in frame["items"]}
+        elif kind == "queue_change":
+            for conv_id in frame["removed"]:
+                self.queue.pop(conv_id, None)
+            for item in frame["added"]:
+                self.queue[item["conv"]] = item
+            # What wait_queue waits for: the whole queue after this change.
+            self._w.event({"t": "queue", "items": self._queue_items(), "change": True})
+        elif kind == "conversation":
             conv = frame["conv"]
             sealed = crypto.b64decode(frame["sealed_key"])
             self.keys[conv] = crypto.open_sealed_key(sealed, self._desk[frame["desk_key"]])
@@ -116,7 +131,8 @@ class OperatorClient(ClientBase):
 
     # -- what a caller does ------------------------------------------------
     def wait_queue(self, conv: str | None = None, timeout: float = 10) -> list[dict[str, Any]]:
-        """The next queue update (that lists ``conv``, when given)."""
+        """The queue after the next change (that lists ``conv``, when given): the
+        client keeps the queue from the ``queue`` and ``queue_change`` frames."""
         while True:
             items: list[dict[str, Any]] = self.wait("queue", timeout)["items"]
             if conv is None or any(i["conv"] == conv for i in items):

@@ -10,11 +10,13 @@ import json
 import secrets
 from typing import Any
 
+from altcha.v1 import solve_challenge
+
 from pnav.sdk import crypto
 from pnav.sdk.client.base import ClientBase, Message, http_json, open_message
 from pnav.sdk.client.link import ClientError, Sequence, Timing
 
-__all__ = ["PersonClient"]
+__all__ = ["PersonClient", "solve_proof_of_work"]
 
 
 def _ticket(server_url: str, partner: str, origin: str) -> dict[str, Any]:
@@ -26,6 +28,23 @@ def _ticket(server_url: str, partner: str, origin: str) -> dict[str, Any]:
     )
     answer: dict[str, Any] = info
     return answer
+
+
+def solve_proof_of_work(challenge: dict[str, Any]) -> dict[str, Any]:
+    """The solution of a ticket's ALTCHA challenge, as ``hello`` carries it in ``pow``
+    (what the chat in the browser computes with WebCrypto)."""
+    solution = solve_challenge(
+        challenge["challenge"], challenge["salt"], "SHA-256", int(challenge["maxNumber"])
+    )
+    if solution is None:
+        raise ClientError("the proof-of-work challenge has no solution", "bad_pow")
+    return {
+        "algorithm": "SHA-256",
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
 
 
 class PersonClient(ClientBase):
@@ -51,6 +70,7 @@ class PersonClient(ClientBase):
         self.resume_params: dict[str, Any] = {}
         self._own_ids: set[str] = set()
         self._seq = Sequence()
+        self.proof_of_work: dict[str, Any] | None = None  # the solved ticket challenge
 
     @classmethod
     def start(
@@ -82,6 +102,7 @@ class PersonClient(ClientBase):
         }
         client = cls(ws_url or info["ws"], info["ticket"], start, key, timing or Timing())
         client.resume_params = info["resume"]
+        client.proof_of_work = solve_proof_of_work(info["pow"])
         return client._connect(timeout)
 
     @classmethod
@@ -143,12 +164,18 @@ class PersonClient(ClientBase):
             # New messages wait until the unacknowledged ones went again (after
             # `welcome`), so the server stores them in the order they were written.
             self._ready = False
+            hello: dict[str, Any]
             if self.token is not None:
                 hello = {"t": "hello", "resume": {"token": self.token, "after": self._seq.last}}
             elif self._code is not None:
                 hello = {"t": "hello", "code": {**self._code, "after": self._seq.last}}
             else:
-                hello = {"t": "hello", "ticket": self._ticket, "start": self._start}
+                hello = {
+                    "t": "hello",
+                    "ticket": self._ticket,
+                    "start": self._start,
+                    "pow": self.proof_of_work,
+                }
         self._link.send(hello)
 
     def _on_event(self, frame: dict[str, Any]) -> None:

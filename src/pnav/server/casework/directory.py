@@ -51,6 +51,7 @@ __all__ = [
     "RESOURCE_COLUMNS",
     "SERVICE_COLUMNS",
     "CsvDirectory",
+    "DirectoryConflict",
     "DirectoryData",
     "DirectoryDataError",
     "dump_csv",
@@ -69,10 +70,10 @@ RESOURCE_COLUMNS = (
     *("description", "hours", "areas", "example"),
 )
 _REQUIRED = {"services": ("id", "role", "kind", "name"), "resources": ("id", "category", "name")}
-_PHONE = re.compile(r"^\+?[0-9][0-9 .]{1,19}$")
-_POSTAL = re.compile(r"^\d{5}$")
-_COMMUNE = re.compile(r"^\d[\dAB]\d{3}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"\+?[0-9][0-9 .]{1,19}")
+_POSTAL = re.compile(r"\d{5}")
+_COMMUNE = re.compile(r"\d[\dAB]\d{3}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _YES_NO = ("yes", "no", "true", "false", "1", "0", "oui", "non")
 _MAX_BYTES = 16 * 1024 * 1024
 
@@ -97,10 +98,19 @@ def imported_dir(data_dir: Path) -> Path:
     return data_dir / "directory"
 
 
-def import_csv(path: str | Path, data_dir: Path) -> DirectoryData:
+class DirectoryConflict(ValueError):
+    """The file is fine alone but the directory would not load with it (an id that
+    another file already has, say): the server would not start."""
+
+
+def import_csv(
+    path: str | Path, data_dir: Path, options: dict[str, Any] | None = None
+) -> DirectoryData:
     """Check a CSV file (:class:`DirectoryDataError` names file, line and column) and
-    copy it into the data directory, replacing a file of the same name. Nothing is
-    copied when the file has a problem."""
+    copy it into the data directory, replacing a file of the same name. With the
+    deployment's csv directory ``options``, the directory is first loaded as the next
+    start would load it, with this file among the others (:class:`DirectoryConflict`).
+    Nothing is copied when there is a problem."""
     source = Path(path)
     data = load_csv(source)
     target_dir = imported_dir(data_dir)
@@ -108,8 +118,27 @@ def import_csv(path: str | Path, data_dir: Path) -> DirectoryData:
     target = target_dir / source.name
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(source.read_bytes())
-    os.replace(tmp, target)
+    try:
+        if options is not None:
+            _load_with(tmp, target.name, data_dir, options)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return data
+
+
+def _load_with(staged: Path, name: str, data_dir: Path, options: dict[str, Any]) -> None:
+    """Load the directory as the server would, ``staged`` standing for ``name``."""
+    others = [p for p in sorted(imported_dir(data_dir).glob("*.csv")) if p.name != name]
+    opts = {**options, "imported": False}
+    given = opts.get("services") or []
+    opts["services"] = [*(given if isinstance(given, list) else [given]), *others, staged]
+    try:
+        CsvDirectory.from_options(opts, {"data_dir": data_dir})
+    except DirectoryDataError:
+        raise
+    except (ValueError, TypeError, OSError) as exc:
+        raise DirectoryConflict(f"with the files already imported: {exc}") from exc
 
 
 def packaged(name: str) -> Path:
@@ -149,15 +178,15 @@ def _each(ok: Callable[[str], object], what: str) -> Check:
     return lambda v: next((f"{x!r} is not {what}" for x in _split(v) if not ok(x)), None)
 
 
-_PHONE_CHECK = _optional(_PHONE.match, "a phone number")
+_PHONE_CHECK = _optional(_PHONE.fullmatch, "a phone number")
 _CHECKS: dict[str, dict[str, Check]] = {
     "services": {
         "role": _one_of(ROLES),
         "kind": _one_of(KINDS),
         "phone": _PHONE_CHECK,
-        "email": _optional(_EMAIL.match, "an email address"),
-        "commune_codes": _each(_COMMUNE.match, "an INSEE commune code"),
-        "postal_codes": _each(_POSTAL.match, "a postal code"),
+        "email": _optional(_EMAIL.fullmatch, "an email address"),
+        "commune_codes": _each(_COMMUNE.fullmatch, "an INSEE commune code"),
+        "postal_codes": _each(_POSTAL.fullmatch, "a postal code"),
         "departments": _each(_is_dept, "a department code"),
         "categories": _each(WHAT.__contains__, f"a category ({', '.join(WHAT)})"),
         "example": _optional(lambda v: v.lower() in _YES_NO, "yes or no"),
@@ -167,8 +196,10 @@ _CHECKS: dict[str, dict[str, Check]] = {
         "phone": _PHONE_CHECK,
         "sms": _PHONE_CHECK,
         "url": _optional(lambda v: v.startswith(("https://", "http://")), "an http(s) URL"),
-        "email": _optional(_EMAIL.match, "an email address"),
-        "areas": _each(lambda v: _is_dept(v) or _POSTAL.match(v), "a department or postal code"),
+        "email": _optional(_EMAIL.fullmatch, "an email address"),
+        "areas": _each(
+            lambda v: _is_dept(v) or _POSTAL.fullmatch(v), "a department or postal code"
+        ),
         "example": _optional(lambda v: v.lower() in _YES_NO, "yes or no"),
     },
 }

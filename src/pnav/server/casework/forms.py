@@ -32,8 +32,8 @@ __all__ = [
     "parse_resource_query",
 ]
 
-_POSTAL = re.compile(r"^\d{5}$")
-_COMMUNE = re.compile(r"^\d[\dAB]\d{3}$")
+_POSTAL = re.compile(r"\d{5}")
+_COMMUNE = re.compile(r"\d[\dAB]\d{3}")
 # Anything but tab and newline below U+0020, and DEL: nothing a form needs.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Characters a field may hold (the whole request is capped at 64 KiB anyway).
@@ -103,9 +103,9 @@ def _code(data: Mapping[str, Any], name: str, field: str) -> str | None:
     value = _text(data, name, field, 20).upper()
     if not value:
         return None
-    if name == "postal_code" and not _POSTAL.match(value):
+    if name == "postal_code" and not _POSTAL.fullmatch(value):
         raise FormError(field, f"{value!r} is not a postal code (5 digits)")
-    if name == "commune_code" and not _COMMUNE.match(value):
+    if name == "commune_code" and not _COMMUNE.fullmatch(value):
         raise FormError(field, f"{value!r} is not an INSEE commune code (like 35238 or 2A004)")
     return value
 

@@ -12,7 +12,7 @@ from typing import Any
 from pnav.sdk import crypto
 from pnav.sdk.store import Conversation, StoredMessage
 
-__all__ = ["ms", "msg_frame", "queue_frame", "triage"]
+__all__ = ["ms", "msg_frame", "queue_change_frame", "queue_frame", "queue_item", "triage"]
 
 
 def ms(ts: float | None) -> int | None:
@@ -40,10 +40,24 @@ def msg_frame(m: StoredMessage, conv: str | None = None) -> dict[str, Any]:
     return frame
 
 
+def queue_item(c: Conversation) -> dict[str, Any]:
+    """One waiting conversation as the queue shows it."""
+    return {
+        "conv": c.id,
+        **triage(c),
+        "waiting_since": ms(c.created_at),
+        "person": c.person,
+    }
+
+
 def queue_frame(waiting: list[Conversation]) -> dict[str, Any]:
-    """The ``queue`` frame: the waiting conversations, in the store's order."""
-    items = [
-        {"conv": c.id, **triage(c), "waiting_since": ms(c.created_at), "person": c.person}
-        for c in waiting
-    ]
-    return {"t": "queue", "items": items}
+    """The ``queue`` frame: the whole queue, in the store's order (when a console
+    connects; afterwards it gets ``queue_change`` frames)."""
+    return {"t": "queue", "items": [queue_item(c) for c in waiting]}
+
+
+def queue_change_frame(added: list[dict[str, Any]], removed: list[str]) -> dict[str, Any]:
+    """What entered the queue or changed in it (``added``: :func:`queue_item` s) and what
+    left it since the last change this process told. Applying it twice changes nothing
+    (an added item replaces the one with its id, removed ids may be gone already)."""
+    return {"t": "queue_change", "added": added, "removed": removed}

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pnav.sdk.store import Conversation
-from pnav.server.chat.frames import queue_frame
+from pnav.server.chat.frames import queue_change_frame, queue_item
 from pnav.server.chat.parse import FrameError
 from pnav.server.ops import metrics
 
@@ -39,17 +39,24 @@ class Lifecycle:
         self.views = views
         self.routing = routing
         self.supervision = supervision
+        # The waiting conversations this process last told the consoles about, each as
+        # its queue item: an item that changed (its person came or went) is told again.
+        self._told: dict[str, dict[str, Any]] = {
+            c.id: queue_item(c) for c in self.store.waiting_conversations()
+        }
+        self._told_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._refresh_scheduled = False
 
     def queue_changed(self) -> None:
-        """Operators get the queue, each waiting person their place, supervisors the floor.
+        """Operators get what changed in the queue, each waiting person their place,
+        supervisors the floor.
 
         Changes that come together are told together: a caller who finds a refresh
         scheduled that has not read the queue yet leaves it to that one (its own change
         is already stored, so the refresh will show it). The refresh yields once before
-        reading, so that a burst of new conversations costs one queue frame to every
-        operator instead of one per conversation, each as long as the queue."""
+        reading, so that a burst of new conversations costs one queue change to every
+        operator instead of one per conversation."""
         with self._refresh_lock:
             if self._refresh_scheduled:
                 return
@@ -60,11 +67,25 @@ class Lifecycle:
             with self._refresh_lock:
                 self._refresh_scheduled = False  # from here on, later changes refresh again
         waiting = self.store.waiting_conversations()
-        self.hub.to_operators(queue_frame(waiting))
+        self.tell_queue_changes(waiting)
         self.hub.to_people(
             {c.id: self.views.waiting_status(i) for i, c in enumerate(waiting, start=1)}
         )
         self.supervision.refresh_floor()
+
+    def tell_queue_changes(self, waiting: list[Conversation]) -> bool:
+        """Send operators the difference between ``waiting`` and the queue this process
+        last told them about; False if there was none. Another process's changes reach
+        the consoles through that process; the maintenance tick calls this too, so
+        every conversation a process announced is also announced gone by it."""
+        with self._told_lock:
+            now = {c.id: queue_item(c) for c in waiting}
+            added = [item for conv_id, item in now.items() if self._told.get(conv_id) != item]
+            removed = [conv_id for conv_id in self._told if conv_id not in now]
+            self._told = now
+            if added or removed:
+                self.hub.to_operators(queue_change_frame(added, removed))
+        return bool(added or removed)
 
     def presence(self, conv: Conversation, state: str, now: float | None = None) -> None:
         """The person's presence changed: stored, and told to the staff. A waiting
@@ -99,3 +120,23 @@ class Lifecycle:
         self.ctx.to_staff(conv, {"t": "closed", "conv": conv.id, "outcome": outcome})
         self.hub.to_person(conv.id, {"t": "status", "state": "closed"})
         self.supervision.refresh_floor()
+
+    def close_waiting(self, conv_ids: list[str], outcome: str) -> list[str]:
+        """Close many waiting conversations at once (a supervisor clearing a flood);
+        returns those closed. Ones taken or closed meanwhile are left as they are. One
+        queue change and one floor refresh for all of them."""
+        closed: list[str] = []
+        for conv_id in dict.fromkeys(conv_ids):
+            with self.ctx.lock(conv_id), self.ctx.queue_lock:
+                conv = self.store.get_conversation(conv_id)
+                if conv is None or conv.state != "waiting":
+                    continue
+                if not self.store.close_conversation(conv_id, outcome):
+                    continue
+                self.ctx.duress.pop(conv_id, None)
+            self.hub.to_person(conv_id, {"t": "status", "state": "closed"})
+            closed.append(conv_id)
+        log.info("%d waiting conversation(s) closed as %s", len(closed), outcome)
+        if closed:
+            self.queue_changed()
+        return closed

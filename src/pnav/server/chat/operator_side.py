@@ -185,3 +185,22 @@ class OperatorSide:
             self.hub.to_person(conv.id, self.views.status(moved))
         self.supervision.refresh_attention(self.ctx.clock())
         self.supervision.refresh_floor()
+
+    def close_as_abuse(
+        self, op: Operator, frame: dict[str, Any], conn: Connection, most: int
+    ) -> None:
+        """A supervisor closes waiting conversations as "abuse" in one action (a flood
+        of fakes); ``convs`` lists them, at most ``most``."""
+        self.ctx.check_active(op)
+        if op.role != "supervisor":
+            raise FrameError("forbidden", "closing as abuse is for supervisors")
+        convs = frame.get("convs")
+        if (
+            not isinstance(convs, list)
+            or not 1 <= len(convs) <= most
+            or not all(isinstance(c, str) and 0 < len(c) <= 64 for c in convs)
+        ):
+            raise FrameError("malformed", f"'convs' must list 1 to {most} conversation ids")
+        closed = self.lifecycle.close_waiting(convs, "abuse")
+        log.info("operator %d closed %d conversation(s) as abuse", op.id, len(closed))
+        conn.send({"t": "closed_abuse", "closed": closed, "skipped": len(convs) - len(closed)})

@@ -22,8 +22,12 @@ __all__ = [
     "require_str",
 ]
 
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_FRAME_CHARS = 80 * 1024
+# No frame of the protocol nests deeper than 3; deeper is hostile (docs/protocol.md).
+MAX_DEPTH = 6
+# Sequence numbers and other counts: what JSON carries exactly everywhere (2^53 - 1).
+MAX_INT = 2**53 - 1
 # Errors after which the server closes the socket (the client starts afresh or later).
 CLOSING_ERRORS = frozenset({"bad_ticket", "bad_token", "timeout", "too_fast"})
 
@@ -42,6 +46,23 @@ class FrameError(ValueError):
         return out
 
 
+def _too_deep(value: Any) -> bool:
+    """True past MAX_DEPTH levels of objects and arrays (an explicit stack: no frame
+    can make the server recurse)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def parse(raw: str | bytes) -> dict[str, Any]:
     if isinstance(raw, bytes):
         raise FrameError("malformed", "frames are JSON text, not binary")
@@ -51,6 +72,10 @@ def parse(raw: str | bytes) -> dict[str, Any]:
         frame = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise FrameError("malformed", "frame is not valid JSON") from exc
+    except RecursionError as exc:
+        raise FrameError("malformed", f"frame nested deeper than {MAX_DEPTH} levels") from exc
+    if _too_deep(frame):
+        raise FrameError("malformed", f"frame nested deeper than {MAX_DEPTH} levels")
     if not isinstance(frame, dict):
         raise FrameError("malformed", "frame must be a JSON object")
     if frame.get("v") != 1:
@@ -69,7 +94,7 @@ def require_str(frame: dict[str, Any], key: str, max_len: int = 256) -> str:
 
 def client_id(frame: dict[str, Any]) -> str:
     value = frame.get("id")
-    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
         raise FrameError("malformed", "'id' must be 1-64 characters of A-Z a-z 0-9 _ -")
     return value
 
@@ -93,6 +118,6 @@ def body_bytes(frame: dict[str, Any], max_chars: int, ref: str) -> bytes:
 def after_seq(frame: dict[str, Any]) -> int:
     """The ``after`` of a ``sync`` or a resume: the last sequence the client saw."""
     after = frame.get("after", 0)
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise FrameError("malformed", "'after' must be a non-negative integer")
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_INT:
+        raise FrameError("malformed", "'after' must be an integer from 0 to 2^53 - 1")
     return after

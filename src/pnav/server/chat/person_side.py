@@ -132,6 +132,11 @@ class PersonSide:
             conv = self.store.get_conversation(conv_id)
             if conv is None or conv.state == "closed":
                 raise FrameError("closed", "this conversation is closed")
+            taken = self.store.find_resume_code(lookup_hash)
+            if taken is not None and taken[0] != conv_id:
+                # Registrations count against the address's code budget (person_guard),
+                # so this answer tells no more than trying the code would.
+                raise FrameError("code_taken", "this code cannot be used; make another one")
             self.store.put_resume_code(conv_id, lookup_hash, wrapped)
         log.debug("resume code set for a conversation")  # per frame: not INFO
         conn.send({"t": "resume_code", "saved": True})

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -19,49 +17,21 @@ from pnav.sdk.store import Store
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import FrameError, require_str
 
-__all__ = [
-    "CODE_FAILURES_PER_MINUTE",
-    "CODE_TRIES_PER_SOCKET",
-    "RateLimit",
-    "ResumeCodes",
-]
+__all__ = ["CODE_TRIES_PER_SOCKET", "ResumeCodes"]
 
 log = logging.getLogger(__name__)
 
 
-class RateLimit:
-    """At most ``count`` events in any ``per`` seconds (a sliding window)."""
-
-    def __init__(self, count: int, per: float, clock: Callable[[], float]) -> None:
-        self.count, self.per, self.clock = count, per, clock
-        self._times: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def retry_after(self) -> float:
-        """0 if an event may happen now, else how many seconds to wait."""
-        now = self.clock()
-        with self._lock:
-            while self._times and self._times[0] <= now - self.per:
-                self._times.popleft()
-            if len(self._times) < self.count:
-                return 0.0
-            return self._times[0] + self.per - now
-
-    def hit(self) -> None:
-        with self._lock:
-            self._times.append(self.clock())
-
-
-# Wrong resume codes: this many per socket, and this many per minute for the whole server.
+# Wrong resume codes per socket. Per address, the web layer counts wrong codes and
+# registrations (resume_codes_per_address_per_hour, pnav.server.web.person_guard): a
+# limit for the whole server would let anyone lock every person out of resuming.
 CODE_TRIES_PER_SOCKET = 5
-CODE_FAILURES_PER_MINUTE = 30
 
 
 class ResumeCodes:
     def __init__(self, store: Store, salt: bytes, clock: Callable[[], float]) -> None:
         self.store = store
         self.salt = salt
-        self.failures = RateLimit(CODE_FAILURES_PER_MINUTE, 60, clock)
 
     def params(self) -> dict[str, Any]:
         """What the chat needs to turn a resume code into keys (docs/security.md)."""
@@ -96,18 +66,11 @@ class ResumeCodes:
     def find(self, code: dict[str, Any], conn: Connection) -> tuple[str, bytes]:
         """The conversation a resume code's lookup id finds; wrong codes are limited."""
         lookup_hash = self.lookup_hash(code)
-        wait = self.failures.retry_after()
         if conn.code_tries >= CODE_TRIES_PER_SOCKET:
             raise FrameError("rate_limited", "too many wrong codes: reload the chat to try again")
-        if wait > 0:
-            raise FrameError(
-                "rate_limited",
-                f"too many wrong codes were tried just now; try again in {int(wait) + 1} s",
-            )
         found = self.store.find_resume_code(lookup_hash)
         if found is None:
             conn.code_tries += 1
-            self.failures.hit()
             log.debug("a resume code did not match")  # per frame (pnav_resume_code_attempts)
             raise FrameError("bad_code", "no conversation has this code; check the digits")
         return found

@@ -112,6 +112,8 @@ class ChatService:
             _yield()
         if queue_changed:
             self.lifecycle.queue_changed()
+        elif self.lifecycle.tell_queue_changes(self.store.waiting_conversations()):
+            self.supervision.refresh_floor()  # another process changed the queue
         self.routing.soon()
         closed_before = now - t.retention_days * 86400
         purged = self.store.purge_closed(closed_before)

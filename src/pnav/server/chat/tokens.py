@@ -41,11 +41,20 @@ class Tokens:
             raise TokenError(type(exc).__name__) from exc
 
     def ticket(self, partner: str) -> str:
-        return str(self._ticket.dumps({"p": partner, "n": secrets.token_hex(8)}))
+        return self.new_ticket(partner)[0]
+
+    def new_ticket(self, partner: str) -> tuple[str, str]:
+        """A ticket and its nonce (single-use: the web layer records the nonces used)."""
+        nonce = secrets.token_hex(12)
+        return str(self._ticket.dumps({"p": partner, "n": nonce})), nonce
 
     def read_ticket(self, token: object) -> str:
+        return self.read_ticket_nonce(token)[0]
+
+    def read_ticket_nonce(self, token: object) -> tuple[str, str]:
+        """The partner and the nonce of a valid ticket."""
         data = self._load(self._ticket, token, self._ages["ticket"])
-        return str(data["p"])
+        return str(data["p"]), str(data["n"])
 
     def person(self, conv_id: str) -> str:
         return str(self._person.dumps({"c": conv_id}))
@@ -61,7 +70,16 @@ class Tokens:
         return str(self._load(self._exit, token, self._ages["person"])["c"])
 
     def console(self, operator_id: int) -> str:
-        return str(self._console.dumps({"o": operator_id}))
+        """A console session: the operator and a session id that logout revokes."""
+        return str(self._console.dumps({"o": operator_id, "s": secrets.token_hex(12)}))
 
     def read_console(self, token: object) -> int:
-        return int(self._load(self._console, token, self._ages["console"])["o"])
+        return self.read_console_session(token)[0]
+
+    def read_console_session(self, token: object) -> tuple[int, str]:
+        """The operator id and session id; a session without an id (made before
+        sessions could be revoked) is refused."""
+        data = self._load(self._console, token, self._ages["console"])
+        if not isinstance(data.get("s"), str) or not isinstance(data.get("o"), int):
+            raise TokenError("a session from an older version: log in again")
+        return int(data["o"]), str(data["s"])

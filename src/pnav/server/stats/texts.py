@@ -80,6 +80,7 @@ _EN: dict[str, str] = {
     "outcome.report": "Report",
     "outcome.emergency": "Emergency",
     "outcome.person_left": "Person left",
+    "outcome.abuse": "Closed as abuse",
 }
 
 _FR: dict[str, str] = {
@@ -149,6 +150,7 @@ _FR: dict[str, str] = {
     "outcome.report": "Signalement",
     "outcome.emergency": "Urgence",
     "outcome.person_left": "Personne partie",
+    "outcome.abuse": "Close pour abus",
 }
 
 _TABLES = {"en": _EN, "fr": _FR}

@@ -19,6 +19,7 @@ from pnav.sdk.report_sink import AuditedReportSink, ReportSink
 from pnav.sdk.router import Router
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator, Translator
+from pnav.server.abuse import AbuseLimits, ProofOfWork, SlowWork
 from pnav.server.casework.report_sinks import JsonlAuditLog
 from pnav.server.chat.connection import SendLimits
 from pnav.server.chat.hub import Hub
@@ -28,7 +29,7 @@ from pnav.server.chat.tokens import Tokens
 from pnav.server.ops.watch import Watch
 from pnav.server.settings import Settings
 from pnav.server.web import console, headers, loader, locale_api, ops, person, sockets
-from pnav.server.web.state import AppState, Casework, missing_assets
+from pnav.server.web.state import Abuse, AppState, Casework, missing_assets
 
 __all__ = ["StoreUnavailable", "create_app", "open_casework", "open_store"]
 
@@ -110,7 +111,10 @@ def create_app(
         "ping_interval": _PING_SECONDS,
     }
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The data directory holds the database, the signing secret and audit logs: pnav's
+    # user only.
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
     store = store or open_store(settings)
     tokens = Tokens(
         settings.secret_key,
@@ -168,6 +172,13 @@ def create_app(
             settings.secret_key, settings.max_sockets, settings.max_sockets_per_address
         ),
         send_limits=SendLimits(deadline=settings.send_deadline),
+        abuse=Abuse(
+            limits=AbuseLimits(settings),
+            proof_of_work=ProofOfWork(
+                settings.secret_key, settings.proof_of_work_max_number, settings.ticket_max_age
+            ),
+            password_checks=SlowWork(settings.login_concurrency),
+        ),
     )
     if checks is not None:
         checks.start()

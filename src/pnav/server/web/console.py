@@ -7,14 +7,17 @@ them; only the console, which knows the wrap key, can open it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
+from simple_websocket import ConnectionClosed
 from werkzeug.exceptions import HTTPException
 
 from pnav.sdk import crypto
 from pnav.sdk.store import Operator
+from pnav.server.abuse import Busy
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
 from pnav.server.chat.supervision import FLOOR_ROLES
@@ -27,9 +30,10 @@ from pnav.server.stats.texts import LANGS as STATS_LANGS
 from pnav.server.web import canned_api, casework_api, floor_api, operators_api
 from pnav.server.web.headers import console_csp, script_nonce
 from pnav.server.web.locale_api import console_page_locale
-from pnav.server.web.person import socket_route
+from pnav.server.web.person import internal_error, socket_route
+from pnav.server.web.person_guard import LimitError, refused
 from pnav.server.web.sockets import WebSocket
-from pnav.server.web.state import STATIC_DIR, public_base, state, static_file
+from pnav.server.web.state import STATIC_DIR, client_address, public_base, state, static_file
 from pnav.server.web.translate_api import available as _translation_available
 from pnav.server.web.translate_api import translate as _translate
 
@@ -99,8 +103,24 @@ def login() -> Response:
     except crypto.CryptoError:
         return _error(400, "auth must be base64")
     st = state()
-    op = verify_login(st.store, username, auth_key)
+    limits = st.abuse.limits
+    account = hashlib.sha256(b"pnav.login\0" + username.encode()).hexdigest()[:24]
+    refusal = limits.hit("logins_per_address", client_address()) or limits.exhausted(
+        "logins_per_account", account
+    )
+    if refusal is not None:
+        response = _error(429, LimitError(refusal).message)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    try:
+        op = st.abuse.password_checks.run(verify_login, st.store, username, auth_key)
+    except Busy:
+        refused("login_busy")
+        response = _error(503, "the server is checking many logins; try again in a moment")
+        response.headers["Retry-After"] = "5"
+        return response
     if op is None:
+        limits.hit("logins_per_account", account)
         return _error(401, "wrong username or password")
     wraps = st.store.desk_key_wraps(op.id)
     desk = st.store.current_desk_key()
@@ -132,16 +152,37 @@ def login() -> Response:
 
 @bp.post("/api/logout")
 def logout() -> Response:
+    """Revoke this session in every process (the limits storage is shared), then forget
+    the cookie. Refused from another origin, so no other site can log an operator out."""
+    if not _same_origin():
+        return _error(403, "logout is only accepted from the console page")
+    st = state()
+    try:
+        _, session_id = st.tokens.read_console_session(request.cookies.get(COOKIE))
+    except TokenError:
+        session_id = None
+    if session_id is not None and not st.abuse.limits.revoke_session(session_id):
+        return _error(503, "the session could not be ended; try again")
     response = Response(status=204)
     response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="Strict")
     return response
 
 
-def current_operator() -> Operator:
+def session_valid() -> int | None:
+    """The operator id of this request's console session, unless it expired, was
+    tampered with or was logged out (in any process)."""
     st = state()
     try:
-        op_id = st.tokens.read_console(request.cookies.get(COOKIE))
+        op_id, session_id = st.tokens.read_console_session(request.cookies.get(COOKIE))
     except TokenError:
+        return None
+    return None if st.abuse.limits.session_revoked(session_id) else op_id
+
+
+def current_operator() -> Operator:
+    st = state()
+    op_id = session_valid()
+    if op_id is None:
         abort(401)
     op = st.store.get_operator(op_id)
     if op is None or op.removed:
@@ -316,6 +357,9 @@ def _operator_socket(ws: Any) -> None:
         "help": lambda f: chat.help.ask(op, f, conn),
         "leave": lambda f: chat.supervision.leave(op, f),
         "capacity": lambda f: chat.supervision.set_capacity(op, f, conn),
+        "close_abuse": lambda f: chat.operator.close_as_abuse(
+            op, f, conn, st.settings.abuse_close_max
+        ),
         "ping": lambda f: conn.send({"t": "pong"}),
     }
     try:
@@ -325,6 +369,9 @@ def _operator_socket(ws: Any) -> None:
                 raw = sock.receive()
                 if raw is None:
                     continue
+                if session_valid() is None:  # logged out, in this process or another
+                    conn.send({"t": "error", "code": "unauthorised", "message": "logged out"})
+                    break
                 frame = parse(raw)
                 handler = handlers.get(frame["t"])
                 if handler is None:
@@ -338,6 +385,10 @@ def _operator_socket(ws: Any) -> None:
                 conn.send(out)
                 if err.code in CLOSING_ERRORS:
                     break
+            except ConnectionClosed:
+                break
+            except Exception as exc:  # a bug must not end the socket with a traceback
+                conn.send(internal_error(exc))
     finally:
         conn.finish()
         chat.operator.gone(op, conn)

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_sock import Sock
+from simple_websocket import ConnectionClosed
 
 from pnav.sdk import crypto
 from pnav.server.chat.connection import Connection
@@ -20,10 +21,11 @@ from pnav.server.chat.tokens import TokenError
 from pnav.server.ops import metrics
 from pnav.server.web import floor_api
 from pnav.server.web.loader import refused_origin
+from pnav.server.web.person_guard import LimitError, PersonGuard, refused
 from pnav.server.web.sockets import WebSocket
-from pnav.server.web.state import public_base, state, static_file
+from pnav.server.web.state import client_address, public_base, state, static_file
 
-__all__ = ["bp", "sock", "socket_route"]
+__all__ = ["bp", "internal_error", "sock", "socket_route"]
 
 bp = Blueprint("person", __name__)
 sock = Sock()
@@ -40,6 +42,18 @@ def socket_route(path: str, blueprint: Blueprint) -> Callable[[SocketHandler], S
     keep the connection open."""
     decorator: Callable[[SocketHandler], SocketHandler] = sock.route(path, bp=blueprint)
     return decorator
+
+
+def internal_error(exc: Exception) -> dict[str, Any]:
+    """The error frame for an unexpected failure, logged by type and place only (an
+    exception's message may quote stored values)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+    current_app.logger.error("frame failed: %s at %s", type(exc).__name__, where)
+    refused("internal")
+    return {"t": "error", "code": "internal", "message": "the server could not handle this frame"}
 
 
 # loader.js and panel.js are served with their partner's settings inside (web/loader.py).
@@ -93,10 +107,18 @@ def ticket() -> Response:
     desk = st.store.current_desk_key()
     if desk is None:
         return _json_error(503, "the platform is not ready: no operator is enrolled", origin)
+    refusal = st.abuse.limits.hit("tickets_per_address", client_address())
+    if refusal is not None:
+        refused(refusal.rule)
+        response = _json_error(429, LimitError(refusal).message, origin)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     base = public_base()
+    ticket, nonce = st.tokens.new_ticket(partner)
     response = jsonify(
         {
-            "ticket": st.tokens.ticket(partner),
+            "ticket": ticket,
+            "pow": st.abuse.proof_of_work.challenge(nonce),
             "ws": base.replace("http", "ws", 1) + "/ws/person",
             "exit": base + "/api/exit",
             "desk_key": {"id": desk.id, "public": crypto.b64encode(desk.public)},
@@ -147,6 +169,26 @@ def quick_exit() -> Response:
 _CODE_RESULTS = {"bad_code": "wrong", "rate_limited": "rate_limited", "malformed": "malformed"}
 
 
+def _hello(guard: PersonGuard, frame: dict[str, Any], conn: Connection) -> str:
+    """A ``hello``: new conversations and resume codes meet the abuse limits first."""
+    chat = state().chat
+    if isinstance(frame.get("resume"), dict):
+        return chat.person.hello(frame, conn)
+    if isinstance(frame.get("code"), dict):
+        guard.before_code()
+        try:
+            return chat.person.hello(frame, conn)
+        except FrameError as err:
+            if err.code == "bad_code":
+                guard.code_counted()
+            raise
+    if floor_api.duty_now().reason == "closed":
+        # outside the service hours nobody will answer: no conversation, no ticket spent
+        raise FrameError("service_closed", "the service is closed at this time")
+    guard.new_conversation(frame)
+    return chat.person.hello(frame, conn)
+
+
 @socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
     with metrics.socket_open("person"):
@@ -158,6 +200,7 @@ def _person_socket(ws: Any) -> None:
     chat = st.chat
     sock = WebSocket(ws)
     conn = Connection(sock, st.send_limits)
+    guard = PersonGuard(st.abuse.limits, st.abuse.proof_of_work, st.tokens, client_address())
     conv_id: str | None = None
     # A socket that never says hello is closed, not held (issue: idle-socket floods).
     hello_by = time.monotonic() + st.settings.hello_timeout
@@ -180,22 +223,19 @@ def _person_socket(ws: Any) -> None:
                         raise FrameError("malformed", "the first frame must be 'hello'")
                     # A hello in time (a mistyped resume code, say: each try costs the
                     # person an Argon2 derivation) earns the next try a full wait; wrong
-                    # codes are capped per socket and per server (chat/resume.py).
+                    # codes are capped per socket and per address (_hello, chat/resume.py).
                     hello_by = time.monotonic() + st.settings.hello_timeout
-                    starting = not isinstance(frame.get("resume"), dict) and not isinstance(
-                        frame.get("code"), dict
-                    )
-                    if starting and floor_api.duty_now().reason == "closed":
-                        # outside the service hours nobody will answer: no conversation
-                        raise FrameError("service_closed", "the service is closed at this time")
-                    conv_id = chat.person.hello(frame, conn)
+                    conv_id = _hello(guard, frame, conn)
                     if isinstance(frame.get("code"), dict):
                         metrics.resume_code("matched")
                 elif kind == "msg":
+                    guard.message(conv_id, frame)
                     chat.person.message(conv_id, frame, conn)
                 elif kind == "sync":
                     chat.person.sync(conv_id, frame, conn)
                 elif kind == "resume_code":
+                    guard.before_code()
+                    guard.code_counted()
                     chat.person.resume_code(conv_id, frame, conn)
                 elif kind == "duress":
                     chat.person.duress(conv_id, frame)
@@ -210,6 +250,10 @@ def _person_socket(ws: Any) -> None:
                 conn.send(err.frame())
                 if err.code in CLOSING_ERRORS:
                     break
+            except ConnectionClosed:
+                break
+            except Exception as exc:  # a bug must not end the socket with a traceback
+                conn.send(internal_error(exc))
     finally:
         conn.finish()
         if conv_id is not None:

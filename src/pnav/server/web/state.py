@@ -13,6 +13,7 @@ from pnav.sdk.dispatcher import SafeDispatcher
 from pnav.sdk.report_sink import AuditedReportSink
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator
+from pnav.server.abuse import AbuseLimits, ProofOfWork, SlowWork
 from pnav.server.chat.connection import SendLimits
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.maintenance import Maintenance
@@ -22,7 +23,16 @@ from pnav.server.ops.watch import Watch
 from pnav.server.settings import Settings
 from pnav.server.web.sockets import SocketLimits
 
-__all__ = ["STATIC_DIR", "AppState", "Casework", "public_base", "state", "static_file"]
+__all__ = [
+    "STATIC_DIR",
+    "Abuse",
+    "AppState",
+    "Casework",
+    "client_address",
+    "public_base",
+    "state",
+    "static_file",
+]
 
 STATIC_DIR = Path(str(resources.files("pnav.server.web") / "static"))
 
@@ -40,6 +50,16 @@ class Casework:
 
 
 @dataclass(frozen=True)
+class Abuse:
+    """Abuse limits (pnav.server.abuse): counted limits, the proof of work asked for a
+    new conversation, and the bounded pool of password checks."""
+
+    limits: AbuseLimits
+    proof_of_work: ProofOfWork
+    password_checks: SlowWork
+
+
+@dataclass(frozen=True)
 class AppState:
     settings: Settings
     store: Store
@@ -51,6 +71,7 @@ class AppState:
     sockets: SocketLimits
     send_limits: SendLimits
     ops: Watch  # readiness, metrics, alarms (src/pnav/server/ops)
+    abuse: Abuse
 
     def shutdown(self) -> None:
         """Stop the background checks and the broker (the caller closes the store)."""
@@ -69,6 +90,12 @@ class AppState:
 def state() -> AppState:
     st: AppState = current_app.extensions["pnav"]
     return st
+
+
+def client_address() -> str:
+    """The limit key of the client's address (a keyed hash: the address itself is never
+    kept or logged). Behind ``trusted_proxies`` proxies, ProxyFix has set remote_addr."""
+    return state().abuse.limits.address(request.remote_addr)
 
 
 def public_base() -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,7 +52,7 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -117,6 +119,20 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
             intervals,
         )
         return [int(r[1]) for r in rows]
+
+
+def private_file(path: Path) -> None:
+    """The database file readable by pnav's user only (0600), in a directory of its own
+    (0700); SQLite gives its -wal and -shm files the database file's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)  # a file made by an earlier version
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists() and stat.S_IMODE(extra.stat().st_mode) & 0o077:
+            extra.chmod(0o600)
 
 
 def upgrade(path: str | Path) -> list[int]:
