@@ -12,6 +12,7 @@ from pnav.sdk import crypto
 from pnav.sdk.client import ClientError
 from pnav.sdk.client.person import solve_proof_of_work
 from pnav.sdk.store import NewConversation
+from pnav.server.ops import metrics
 
 
 def test_one_ticket_starts_at_most_one_conversation(live_server):
@@ -61,11 +62,15 @@ def test_conversations_per_address_stop_at_the_limit_with_a_clear_error(live_ser
 
 def test_tickets_per_address_answer_429(live_server_with):
     server = live_server_with(tickets_per_address_per_minute=2)
+    label = {"rule": "tickets_per_address"}
+    before = metrics.PROCESS.get_sample_value("pnav_limits_refused_total", label) or 0.0
     ticket(server)
     ticket(server)
     with pytest.raises(ClientError) as err:
         ticket(server)
     assert "429" in str(err.value) and "try again in" in str(err.value)
+    # counted once, by rule (pnav/server/web/person_guard.py refused)
+    assert metrics.PROCESS.get_sample_value("pnav_limits_refused_total", label) == before + 1
 
 
 def test_a_message_flood_stops_at_its_limit_and_loses_nothing_before(live_server_with, clients_of):

@@ -115,7 +115,7 @@ def login() -> Response:
     try:
         op = st.abuse.password_checks.run(verify_login, st.store, username, auth_key)
     except Busy:
-        refused("login_busy")
+        refused("busy")
         response = _error(503, "the server is checking many logins; try again in a moment")
         response.headers["Retry-After"] = "5"
         return response

@@ -21,7 +21,7 @@ from pnav.server.chat.tokens import TokenError
 from pnav.server.ops import metrics
 from pnav.server.web import floor_api
 from pnav.server.web.loader import refused_origin
-from pnav.server.web.person_guard import LimitError, PersonGuard, refused
+from pnav.server.web.person_guard import LimitError, PersonGuard
 from pnav.server.web.sockets import WebSocket
 from pnav.server.web.state import client_address, public_base, state, static_file
 
@@ -52,7 +52,7 @@ def internal_error(exc: Exception) -> dict[str, Any]:
         tb = tb.tb_next
     where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
     current_app.logger.error("frame failed: %s at %s", type(exc).__name__, where)
-    refused("internal")
+    metrics.frame_refused("internal")  # a bug, not an abuse limit
     return {"t": "error", "code": "internal", "message": "the server could not handle this frame"}
 
 
@@ -108,8 +108,7 @@ def ticket() -> Response:
     if desk is None:
         return _json_error(503, "the platform is not ready: no operator is enrolled", origin)
     refusal = st.abuse.limits.hit("tickets_per_address", client_address())
-    if refusal is not None:
-        refused(refusal.rule)
+    if refusal is not None:  # counted by LimitError (person_guard.refused)
         response = _json_error(429, LimitError(refusal).message, origin)
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response

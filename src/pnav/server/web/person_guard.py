@@ -15,6 +15,7 @@ from typing import Any
 from pnav.server.abuse import AbuseLimits, ProofOfWork, Refusal
 from pnav.server.chat.parse import FrameError
 from pnav.server.chat.tokens import TokenError, Tokens
+from pnav.server.ops import metrics
 
 __all__ = ["LimitError", "PersonGuard", "refused"]
 
@@ -31,10 +32,11 @@ _SENTENCES = {
 }
 
 
-def refused(reason: str) -> None:
-    """Every abuse refusal passes here: the one place a "frames refused by reason"
-    metric hooks in (issue 18's metrics, when they land)."""
-    log.debug("refused: %s", reason)
+def refused(rule: str) -> None:
+    """Every abuse refusal passes here once, HTTP or frame: counted by rule in
+    ``pnav_limits_refused_total`` (a rule outside the metric's fixed set is "other")."""
+    log.debug("refused: %s", rule)
+    metrics.limit_refused(rule)
 
 
 class LimitError(FrameError):
