@@ -146,7 +146,8 @@ def test_the_panel_gets_its_own_texts(app: Flask) -> None:
     response = app.test_client().get("/widget/panel.js?partner=town&lang=fr")
     assert response.status_code == 200
     assert _config(response.get_data(as_text=True)) == {
-        "texts": {"fail": "Le service est indisponible pour le moment.", "retry": "Réessayer"}
+        "texts": {"fail": "Le service est indisponible pour le moment.", "retry": "Réessayer"},
+        "page_lang": "fr",  # the chat starts in the page's language (docs/translations.md)
     }
 
 
