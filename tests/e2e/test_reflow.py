@@ -92,8 +92,10 @@ CONSOLE_COVERED = """() => {
         const s = el.getBoundingClientRect();
         const hit = document.elementFromPoint(s.left + s.width / 2, s.top + s.height / 2);
         if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) {
-            const name = (e) => e.tagName.toLowerCase() + (e.dataset.pnav ? `[${e.dataset.pnav}]` : '')
-                + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '');
+            const name = (e) => e.tagName.toLowerCase()
+                + (e.dataset.pnav ? `[${e.dataset.pnav}]` : '')
+                + (typeof e.className === 'string' && e.className
+                    ? '.' + e.className.split(' ')[0] : '');
             covered.push(`${name(el)} under ${name(hit)}`);
         }
     }
