@@ -12,7 +12,7 @@ export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_hara
 
 /**
  * @typedef {{who: string, what: string, danger: boolean, lang: string, writes: string}} PrechatAnswers
- *   who, what: '' while not said (the hello leaves them out); lang: the interface's;
+ *   who, what: '' while not said (sent as '', which the server keeps as not_said); lang: the interface's;
  *   writes: the language the person will write in ('' until they choose: the
  *   interface's), the conversation's language
  */
