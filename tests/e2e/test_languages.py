@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accessibility import axe_violations, describe
 from playwright.sync_api import Browser, Route, expect
 
 
@@ -93,6 +94,7 @@ def test_a_chat_that_gets_no_strings_says_so_in_the_page_s_language(
         expect(alert).to_be_visible()
         expect(alert).to_contain_text("indisponible")
         assert len(refused) == 2, refused  # one try, then once more; never English
+        assert not axe_violations(page), describe(axe_violations(page))
         chat = page.frame_locator('iframe[title="Chat"]')
         expect(chat.locator('[data-pnav="prechat"]')).to_have_count(0)
         expect(chat.locator("html")).to_have_attribute("lang", "fr")
