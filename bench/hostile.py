@@ -294,7 +294,7 @@ def main() -> int:
             "minute, 10 wrong passwords per account, 10 resume codes per address). "
             "`peak_rss_mib` is the server's peak resident memory (VmHWM): it includes the "
             "64 MiB password hash the server computes as it starts, and a login burst adds "
-            "`login_concurrency` (2) × 64 MiB. "
+            "`login_concurrency` (2) times 64 MiB. "
             "The acceptance bounds are p99 under 1 s, welcome under 1 s, memory under "
             '250 MiB (docs/deploy.md, "Limits").\n'
         )
