@@ -9,121 +9,18 @@ cut off within its deadline; nothing the honest people wrote is lost (issue 15).
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import shutil
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
+from deployments import FAST, LIMITS_ENV, MEMORY_BOUND_MIB, PARTNER, SEND_DEADLINE
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import Request
 
 from pnav.sdk import crypto
-from pnav.sdk.client import PersonClient, Timing
-from pnav.sdk.testing import HonestFloor, RawSocket, ServerProcess, free_port
-from pnav.server.operators.desk import enrol_operator
-from pnav.server.stores.postgres.store import PostgresStore
-from pnav.server.stores.sqlite.store import SQLiteStore
-
-PARTNER = "http://partner.test"
-FAST = Timing(ping_every=0.5, dead_after=3, min_delay=0.05, max_delay=0.5)
-SEND_DEADLINE = 2  # seconds; the server's send_deadline in these tests
-LIMITS_ENV = {
-    "PNAV_PARTNERS": f"demo={PARTNER}",
-    "PNAV_SECURE_COOKIES": "0",
-    "PNAV_SEND_DEADLINE": str(SEND_DEADLINE),
-    "PNAV_HELLO_TIMEOUT": "2",
-    "PNAV_MAX_SOCKETS_PER_ADDRESS": "200",
-}
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the server exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
-
-
-# What one server process may hold while it is attacked (docs/deploy.md, "Limits").
-MEMORY_BOUND_MIB = 250
-
-
-def rss_mib(pids: list[int]) -> float:
-    """Resident memory of these processes, in MiB (Linux)."""
-    total = 0
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-@pytest.fixture(params=["pnav-serve", "gunicorn-2-workers"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, list[int]]]:
-    """(url, alice's password, the serving processes' ids) of a server as people meet
-    it in production."""
-    password = secrets.token_urlsafe(12)
-    if request.param == "pnav-serve":
-        data = tmp_path / "data"
-        store = SQLiteStore(data / "pnav.sqlite3")
-        enrol_operator(store, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
-        store.close()
-        proc = ServerProcess(data, env=LIMITS_ENV)
-        proc.start()
-        assert proc.pid is not None
-        yield proc.url, password, [proc.pid]
-        proc.stop()
-        return
-    dsn: str = request.getfixturevalue("postgres_dsn")
-    redis_url: str = request.getfixturevalue("redis_url")
-    store_pg = PostgresStore(dsn)
-    enrol_operator(store_pg, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
-    store_pg.close()
-    exe = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    assert exe, "gunicorn is missing: pip install 'pnav[deploy]'"
-    port = free_port()
-    env = {
-        **os.environ,
-        **LIMITS_ENV,
-        "PNAV_DATA_DIR": str(tmp_path / "data"),
-        "PNAV_SECRET_KEY": secrets.token_hex(32),
-        "PNAV_STORE": "postgres",
-        "PNAV_STORE_OPTIONS": json.dumps({"dsn": dsn}),
-        "PNAV_BROKER": "redis",
-        "PNAV_BROKER_OPTIONS": json.dumps({"url": redis_url, "prefix": f"t{secrets.token_hex(4)}"}),
-    }
-    with (tmp_path / "gunicorn.log").open("wb") as log:
-        proc_g = subprocess.Popen(
-            [exe, "-k", "gevent", "-w", "2", "-b", f"127.0.0.1:{port}", "pnav.server.wsgi:app"],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        _wait_listening(port, proc_g)
-        url = f"http://127.0.0.1:{port}"
-        # Both workers answer before the test starts (each opens its own sockets).
-        for _ in range(4):
-            PersonClient.start(url, "demo", PARTNER, timing=FAST).close()
-        yield url, password, _children(proc_g.pid)
-        proc_g.terminate()
-        proc_g.wait(20)
+from pnav.sdk.client import PersonClient
+from pnav.sdk.testing import HonestFloor, RawSocket, ServerProcess
 
 
 def _fake_ciphertext(size: int) -> str:
@@ -131,8 +28,8 @@ def _fake_ciphertext(size: int) -> str:
 
 
 def test_a_client_that_stops_reading_slows_nobody_and_is_cut_off(server) -> None:
-    url, password, pids = server
-    floor = HonestFloor(url, "demo", PARTNER, "alice", password)
+    url = server.url
+    floor = HonestFloor(url, "demo", PARTNER, "alice", server.password)
     # The attacker opens a conversation, then comes back on a socket it never reads
     # and asks for as much as it can: large messages and whole-history replays.
     opener = PersonClient.start(url, "demo", PARTNER, timing=FAST)
@@ -146,12 +43,11 @@ def test_a_client_that_stops_reading_slows_nobody_and_is_cut_off(server) -> None
     for _ in range(10):
         attacker.send({"t": "sync", "after": 0})
     began = time.monotonic()
-    peak = 0.0
     for n in range(5):
         floor.round(n)
-        peak = max(peak, rss_mib(pids) / len(pids))
     assert floor.welcome_time() < 1.0
-    assert peak < MEMORY_BOUND_MIB, f"{peak:.0f} MiB per process while a peer stalls"
+    peak = server.peak_rss_mib()
+    assert max(peak.values()) < MEMORY_BOUND_MIB, f"peak MiB by process {peak}"
     assert floor.percentile(0.99) < 1.0, f"p99 {floor.percentile(0.99):.3f}s while a peer stalls"
     # Cut off within its deadline (plus the watch's round); it may come back later.
     assert attacker.closed_by_server(SEND_DEADLINE + 3 - (time.monotonic() - began))
@@ -160,16 +56,14 @@ def test_a_client_that_stops_reading_slows_nobody_and_is_cut_off(server) -> None
 
 
 def test_sockets_that_never_say_hello_are_closed_and_slow_nobody(server) -> None:
-    url, password, pids = server
-    floor = HonestFloor(url, "demo", PARTNER, "alice", password)
-    ws_url = url.replace("http", "ws", 1) + "/ws/person"
-    idle = [RawSocket(ws_url) for _ in range(150)]
+    floor = HonestFloor(server.url, "demo", PARTNER, "alice", server.password)
+    idle = [RawSocket(server.ws_url) for _ in range(150)]
     for n in range(3):
         floor.round(n)
     assert floor.welcome_time() < 1.0
     assert floor.percentile(0.99) < 1.0, f"p99 {floor.percentile(0.99):.3f}s with idle sockets open"
-    per_process = rss_mib(pids) / len(pids)
-    assert per_process < MEMORY_BOUND_MIB, f"{per_process:.0f} MiB per process"
+    peak = server.peak_rss_mib()
+    assert max(peak.values()) < MEMORY_BOUND_MIB, f"peak MiB by process {peak}"
     # hello_timeout is 2 s: every idle socket is closed soon after.
     assert all(s.closed_by_server(5) for s in idle)
     for s in idle:

@@ -117,7 +117,7 @@ class Settings:
     logins_per_account_per_hour: int = 10
     logins_per_address_per_hour: int = 30
     # Argon2id checks of passwords running at once (each takes 64 MiB); more wait.
-    login_concurrency: int = 4
+    login_concurrency: int = 2
     resume_codes_per_address_per_hour: int = 10
     # Conversations a supervisor may close as abuse in one action.
     abuse_close_max: int = 1000

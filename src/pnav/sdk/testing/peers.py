@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections import deque
+from typing import Any
 from urllib.parse import urlsplit
 
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, Message, Request
+from wsproto.events import AcceptConnection, CloseConnection, Message, Ping, Request, TextMessage
 
 from pnav.sdk.client import OperatorClient, PersonClient, Timing
 
@@ -24,14 +26,22 @@ FAST = Timing(ping_every=0.5, dead_after=3, min_delay=0.05, max_delay=0.5)
 
 class RawSocket:
     """A websocket client that writes and never reads unless asked: what a client
-    stalled on purpose (or a phone gone to sleep mid-download) looks like."""
+    stalled on purpose (or a phone gone to sleep mid-download) looks like; or, reading
+    with :meth:`receive`, a script written from docs/protocol.md. ``source`` binds the
+    client's end to a local address (another loopback address than the honest
+    clients' makes the attacker a network of its own)."""
 
-    def __init__(self, ws_url: str, receive_buffer: int = 4096) -> None:
+    def __init__(self, ws_url: str, receive_buffer: int = 4096, source: str | None = None) -> None:
         parts = urlsplit(ws_url)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.sock.settimeout(10)
+        if source is not None:
+            self.sock.bind((source, 0))
         self.sock.connect((parts.hostname or "127.0.0.1", parts.port or 80))
+        self._frames: deque[dict[str, Any]] = deque()
+        self._partial = ""
+        self._closed = False
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.sock.sendall(self.ws.send(Request(host=parts.netloc, target=parts.path)))
         while True:
@@ -44,6 +54,43 @@ class RawSocket:
 
     def send(self, frame: dict[str, object]) -> None:
         self.sock.sendall(self.ws.send(Message(data=json.dumps({"v": 1, **frame}))))
+
+    def receive(self, timeout: float = 10) -> dict[str, Any] | None:
+        """The next frame the server sent; None when the server closed the connection
+        or nothing came within ``timeout``. Pings are answered."""
+        deadline = time.monotonic() + timeout
+        while not self._frames and not self._closed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(1 << 16)
+            except TimeoutError:
+                return None
+            except OSError:
+                return None  # reset by the server
+            if not data:
+                return None
+            self.ws.receive_data(data)
+            for event in self.ws.events():
+                if isinstance(event, TextMessage):
+                    self._partial += event.data
+                    if event.message_finished:
+                        self._frames.append(json.loads(self._partial))
+                        self._partial = ""
+                elif isinstance(event, Ping):
+                    self.sock.sendall(self.ws.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    self._closed = True  # what came before the close is still read
+        return self._frames.popleft() if self._frames else None
+
+    def ask(self, frame: dict[str, object], timeout: float = 10) -> dict[str, Any] | None:
+        """Send a frame; the first answer that is not a queue position (``status``)."""
+        self.send(frame)
+        while (answer := self.receive(timeout)) is not None and answer.get("t") == "status":
+            pass
+        return answer
 
     def closed_by_server(self, timeout: float) -> bool:
         """Read what is left; True if the server closed the connection by then."""

@@ -93,14 +93,14 @@ class AbuseLimits:
             return self._unavailable(rule, exc)
         return None if allowed else self._refusal(rule, key)
 
-    def exhausted(self, rule: str, key: str) -> Refusal | None:
-        """A Refusal if one more event would be over the limit; counts nothing (for
-        rules that count failures only, checked before the attempt)."""
+    def forget(self, rule: str, key: str) -> None:
+        """Start ``key``'s count again (a right password ends a run of wrong ones).
+        Count first and forget on success, rather than check first and count failures:
+        attempts sent at once would all pass the check before any failure was counted."""
         try:
-            allowed = self._limiter(rule).test(self._items[rule], rule, key)
+            self._limiter(rule).clear(self._items[rule], rule, key)
         except StorageError as exc:
-            return self._unavailable(rule, exc)
-        return None if allowed else self._refusal(rule, key)
+            self._unavailable(rule, exc)
 
     @staticmethod
     def _unavailable(rule: str, exc: Exception) -> None:

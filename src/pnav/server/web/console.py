@@ -105,7 +105,10 @@ def login() -> Response:
     st = state()
     limits = st.abuse.limits
     account = hashlib.sha256(b"pnav.login\0" + username.encode()).hexdigest()[:24]
-    refusal = limits.hit("logins_per_address", client_address()) or limits.exhausted(
+    # Both counted before the password check: attempts sent at once cannot all pass a
+    # check made before any of them failed. A right password starts the account's count
+    # again (pnav.server.abuse.AbuseLimits.forget).
+    refusal = limits.hit("logins_per_address", client_address()) or limits.hit(
         "logins_per_account", account
     )
     if refusal is not None:
@@ -120,8 +123,8 @@ def login() -> Response:
         response.headers["Retry-After"] = "5"
         return response
     if op is None:
-        limits.hit("logins_per_account", account)
         return _error(401, "wrong username or password")
+    limits.forget("logins_per_account", account)
     wraps = st.store.desk_key_wraps(op.id)
     desk = st.store.current_desk_key()
     response = jsonify(

@@ -175,12 +175,7 @@ def _hello(guard: PersonGuard, frame: dict[str, Any], conn: Connection) -> str:
         return chat.person.hello(frame, conn)
     if isinstance(frame.get("code"), dict):
         guard.before_code()
-        try:
-            return chat.person.hello(frame, conn)
-        except FrameError as err:
-            if err.code == "bad_code":
-                guard.code_counted()
-            raise
+        return chat.person.hello(frame, conn)
     if floor_api.duty_now().reason == "closed":
         # outside the service hours nobody will answer: no conversation, no ticket spent
         raise FrameError("service_closed", "the service is closed at this time")
@@ -234,7 +229,6 @@ def _person_socket(ws: Any) -> None:
                     chat.person.sync(conv_id, frame, conn)
                 elif kind == "resume_code":
                     guard.before_code()
-                    guard.code_counted()
                     chat.person.resume_code(conv_id, frame, conn)
                 elif kind == "duress":
                     chat.person.duress(conv_id, frame)

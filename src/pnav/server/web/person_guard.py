@@ -83,15 +83,12 @@ class PersonGuard:
             raise LimitError(refusal)
 
     def before_code(self) -> None:
-        """Before a resume code is looked up or registered: this address has tries left."""
-        refusal = self.limits.exhausted("resume_codes_per_address", self.address)
+        """Before a resume code is looked up or registered: the try is counted first
+        (a try and a registration both tell whether a lookup id exists), so tries sent
+        at once cannot all pass a check made before any of them was counted."""
+        refusal = self.limits.hit("resume_codes_per_address", self.address)
         if refusal is not None:
             raise LimitError(refusal)
-
-    def code_counted(self) -> None:
-        """A wrong code or a registration: both tell whether a lookup id exists, so both
-        count against the address's budget."""
-        self.limits.hit("resume_codes_per_address", self.address)
 
     def message(self, conv_id: str, frame: dict[str, Any]) -> None:
         ref = frame.get("id")
