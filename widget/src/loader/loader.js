@@ -88,9 +88,9 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
   // Text on the theme: the partner's, which the server checked against its banner colour
   // (WCAG AA), else black or white, whichever contrasts more with the page's colour: its
   // relative luminance is a sum of its srgb-linear channels (past 0.179, black; the worst
-  // case is 4.58:1). A browser without relative colours keeps the partner's.
+  // case is 4.58:1), opaque. A browser without relative colours keeps the partner's.
   const k = 'clamp(0,(.179 - .2126*r - .7152*g - .0722*b)*1e9,1)';
-  const ink = bannerText + (theme === banner ? '' : `;color:color(from ${theme} srgb-linear ${k} ${k} ${k})`);
+  const ink = bannerText + (theme === banner ? '' : `;color:color(from ${theme} srgb-linear ${k} ${k} ${k} / 1)`);
 
   /**
    * Create an element styled through the CSSOM (which a CSP without 'unsafe-inline'
@@ -258,7 +258,7 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
     };
     document.head.append(s);
   }
-  // (load() runs once; the listeners stay, doing nothing.)
+  // (load() fetches once, again only after a failed fetch.)
   addEventListener('pointerdown', load, true);
   addEventListener('keydown', load, true);
 
