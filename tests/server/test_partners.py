@@ -8,6 +8,7 @@ instead, and the server logs the refused origin once an hour.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from pnav.server.settings import SettingsError
 from pnav.server.stores.sqlite.store import SQLiteStore
 from pnav.server.web.loader import LOADER_TEXTS, RefusedOrigins
 
+LOCALES = Path(__file__).resolve().parents[2] / "widget" / "src" / "locales"
 TOWN = "https://town.example"
 PARTNERS: dict[str, Any] = {
     "town": {
@@ -149,6 +151,23 @@ def test_a_banner_loader_carries_the_buttons_colours_and_no_side(app: Flask) -> 
     assert config["colors"] == ["#2b2256", "#ffffff", "#ffffff", "#2b2256"]
     # Compact JSON: every byte of it goes with every page view.
     assert '"colors":["#2b2256",' in response.get_data(as_text=True)
+
+
+def test_the_loader_as_served_stays_within_its_budget_in_every_shipped_locale(
+    app: Flask,
+) -> None:
+    """Issue 16: what every page view runs, at most 2,500 bytes gzip (level 9), whatever
+    the page's language (widget/build.mjs checks its mirror of this answer too)."""
+    tags = json.loads((LOCALES / "index.json").read_text(encoding="utf-8"))
+    client = app.test_client()
+    sizes = {}
+    for tag in tags:
+        response = client.get(
+            f"/widget/loader.js?partner=club&lang={tag}", headers={"Origin": "https://club.example"}
+        )
+        assert _config(response.get_data(as_text=True))["lang"] == tag
+        sizes[tag] = len(gzip.compress(response.get_data(), compresslevel=9, mtime=0))
+    assert len(sizes) >= 18 and max(sizes.values()) <= 2500, sizes
 
 
 def test_without_an_origin_header_the_loader_checks_in_the_page(app: Flask) -> None:
