@@ -5,7 +5,8 @@ One walk per language and size: the partner page with its banner; the chat's lan
 choice and pre-chat, resume-code entry, waiting, conversation, the duress view and the
 closed state; the console's login, queue, a conversation with every tool open, the
 floor; the statistics page. The console ships in French and English: in the Arabic
-walk it shows in English (the browser asks for Arabic first, French or English next).
+walk it shows in English (the browser asks for Arabic first, French or English next);
+the statistics page has an Arabic table and shows right to left.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def test_every_view_passes_axe(
     expect(chat.locator("html")).to_have_attribute("lang", lang)
     expect(chat.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
     walk.check("chat: pre-chat", frame)
+    # Language, danger and start on the first screen, at 320x568 too.
+    expect(chat.locator('[data-pnav="prechat-start"]')).to_be_in_viewport()
     chat.locator('[data-pnav="prechat-write-search"]').fill("ti")
     walk.check("chat: language choice (searching)", frame)
 
@@ -112,9 +115,7 @@ def test_every_view_passes_axe(
     panel = desk.locator('[data-pnav="conversation"]:visible')
     expect(panel).to_be_visible()
     panel.locator('[data-pnav="reply-input"]').fill("Bonjour, je vous écoute.")
-    # By keyboard: at 320 px the console's tools column may lie over the button (its
-    # layout is issue 12's); a keyboard reaches it whatever lies on top.
-    panel.locator('[data-pnav="reply-send"]').press("Enter")
+    panel.locator('[data-pnav="reply-send"]').click()
     expect(status).to_have_attribute("data-state", "active")
     box = chat.locator('[data-pnav="message-input"]')
     box.fill("مرحبا، أحتاج إلى مساعدة")
@@ -137,6 +138,8 @@ def test_every_view_passes_axe(
     walk.check("chat: closed", frame)
 
     desk.goto(live_server.url + "/console/stats")
+    expect(desk.locator("html")).to_have_attribute("lang", lang)
+    expect(desk.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
     walk.check("statistics page", desk)
 
     assert not walk.found, f"axe violations ({lang}, {size}):\n{walk.report()}"

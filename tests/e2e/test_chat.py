@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Request, WebSocketRoute, expect
@@ -167,3 +168,22 @@ def test_chat_carries_on_after_the_server_refuses_bad_frames(live_server, person
         expect(person.status).to_have_attribute("data-state", "active")
     finally:
         op.close()
+
+
+def test_language_danger_start_is_enough_and_the_operator_sees_not_said(
+    person: Any, operator: Any
+) -> None:
+    person.page.set_viewport_size({"width": 320, "height": 568})
+    person.goto_partner()
+    person.page.locator('[data-pnav="open"]').click()
+    chat = person.chat
+    # On a phone's first screen: the language, danger and start, nothing to scroll.
+    start = chat.locator('[data-pnav="prechat-start"]')
+    expect(start).to_be_in_viewport()
+    chat.locator('label[for="pnav-danger"]').click()
+    start.click()
+    expect(person.status).to_have_attribute("data-state", "waiting")
+    operator.login()
+    operator.accept()
+    # Who and what, left out: "Not said" (the console is in English here).
+    expect(operator.panel.locator("dd", has_text=re.compile("^Not said$"))).to_have_count(2)

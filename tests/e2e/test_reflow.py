@@ -2,6 +2,11 @@
 of a 1280x800 window (a 320x200 CSS-pixel viewport), the chat's message box is on screen
 and not covered, and the message list takes at least 40 % of the chat's height.
 
+The operator console at 320x568 (login, queue and floor, a conversation with every tool
+open): no control lies under another, nothing scrolls sideways, and the reply box takes
+the width of the screen (it was once squeezed to 20 px between the untranslated-reply
+warning and the send column).
+
 The measure is the chat frame's own height: the loader's banner (quick exit, always on
 screen) takes the rest of the window. Figures are printed for docs/accessibility.md.
 """
@@ -13,6 +18,8 @@ from typing import Any
 import pytest
 from accessibility import chat_frame
 from playwright.sync_api import Browser, expect
+
+from pnav.sdk.client import PersonClient
 
 SCREENS = {
     "phone 320x568": ({"width": 320, "height": 568}, 1),
@@ -134,3 +141,68 @@ def test_the_panel_follows_the_visual_viewport_when_the_keyboard_is_up(
         )
     finally:
         context.close()
+
+
+# Every control on screen in the console: not covered by another element (checked at
+# its centre, scrolled into view), and no sideways scrolling of the page.
+CONSOLE_COVERED = """() => {
+    const covered = [];
+    const controls = document.querySelectorAll(
+        'button, input, select, textarea, summary, a[href], [tabindex="0"]');
+    for (const el of controls) {
+        const r = el.getBoundingClientRect();
+        // checkVisibility: not in a closed <details> (its content is laid out, unseen).
+        if (!r.width || !r.height || !el.checkVisibility({ visibilityProperty: true })) continue;
+        el.scrollIntoView({ block: 'center', inline: 'center' });
+        const s = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(s.left + s.width / 2, s.top + s.height / 2);
+        if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) {
+            const name = (e) => e.tagName.toLowerCase()
+                + (e.dataset.pnav ? `[${e.dataset.pnav}]` : '')
+                + (typeof e.className === 'string' && e.className
+                    ? '.' + e.className.split(' ')[0] : '');
+            covered.push(`${name(el)} under ${name(hit)}`);
+        }
+    }
+    return { covered, wide: document.scrollingElement.scrollWidth - innerWidth };
+}"""
+
+
+def test_the_console_at_320_px_has_nothing_overlapping_and_the_reply_box_on_screen(
+    browser: Browser, browser_log: Any, live_server: Any
+) -> None:
+    person = PersonClient.start(live_server.url, "demo", live_server.origin)
+    context = browser.new_context(locale="en-GB", viewport={"width": 320, "height": 568})
+    browser_log.watch(context, "operator")
+    try:
+        desk = context.new_page()
+        desk.goto(live_server.url + "/console")
+        views: dict[str, Any] = {"login": desk.evaluate(CONSOLE_COVERED)}
+        desk.locator('[data-pnav="login-user"]').fill(live_server.operator)
+        desk.locator('[data-pnav="login-password"]').fill(live_server.password)
+        desk.locator('[data-pnav="login-submit"]').click()
+        expect(desk.locator('[data-pnav="desk"]')).to_be_visible(timeout=20_000)
+        expect(desk.locator('[data-pnav="queue-item"]')).to_have_count(1)
+        views["queue and floor"] = desk.evaluate(CONSOLE_COVERED)
+        desk.locator('[data-pnav="accept"]').click()
+        panel = desk.locator('[data-pnav="conversation"]:visible')
+        expect(panel).to_be_visible()
+        for details in panel.locator("details").all():
+            details.evaluate("(d) => { d.open = true; }")
+        views["conversation with every tool open"] = desk.evaluate(CONSOLE_COVERED)
+        box = panel.locator('[data-pnav="reply-input"]')
+        box.scroll_into_view_if_needed()
+        expect(box).to_be_in_viewport()
+        # Not squeezed beside the warning and the send column: the whole width.
+        box.fill("Bonjour")  # a person writing French: the untranslated warning shows
+        expect(panel.locator('[data-pnav="untranslated-warning"]')).to_be_visible()
+        shape = box.bounding_box()
+        assert shape and shape["width"] >= 0.8 * 320 - 64, shape
+        # A pointer reaches the send button (nothing lies over it).
+        panel.locator('[data-pnav="reply-send"]').click(timeout=5_000)
+        expect(panel.locator('[data-pnav="message"][data-from="operator"]')).to_have_count(1)
+        bad = {v: m for v, m in views.items() if m["covered"] or m["wide"] > 0}
+        assert not bad, bad
+    finally:
+        context.close()
+        person.close()

@@ -454,7 +454,7 @@ def test_the_page_speaks_the_operators_language_with_a_table_beside_each_chart(
     response = supervisor.get(f"/console/stats?{day_query()}")
     assert response.headers["Content-Language"] == "fr"
     html = response.get_data(as_text=True)
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     for words in (
         "Activité",
         "Discussions par catégorie",

@@ -105,8 +105,9 @@ class Skills:
 
     def fit(self, conv: Conversation) -> bool:
         lang = conv.lang.split("-")[0].lower()
+        # A person who did not say what it is about ("not_said") fits any category.
         return (not self.languages or lang in self.languages) and (
-            not self.categories or conv.what in self.categories
+            not self.categories or conv.what in self.categories or conv.what == "not_said"
         )
 
 

@@ -67,8 +67,9 @@ let prechatShown = false;
 let locale = null;
 let t = lookup({});
 const wanted = wantedLanguages(document.documentElement.lang, navigator.languages);
-// Once more on a failed load (a dropped request), then English, the reference.
-const firstLocale = loadLocale(wanted).catch(() => loadLocale(wanted)).catch(() => loadLocale(['en']));
+// Once more on a failed load (a dropped request). Still nothing: the loader says the
+// chat is unavailable, in the page's language (never a silent switch to English).
+const firstLocale = loadLocale(wanted).catch(() => loadLocale(wanted));
 
 const main = h('main', { className: 'pnav-main', 'aria-busy': 'true' }, h('p', { className: 'pnav-status' }, '…'));
 const title = h('h1', { className: 'pnav-title' });
@@ -99,7 +100,7 @@ leaveButton.addEventListener('click', leave);
 
 exitButton.addEventListener('click', leave);
 closeButton.addEventListener('click', minimise);
-firstLocale.then(setLocale, () => {});
+firstLocale.then(setLocale, () => parent.postMessage({ t: 'unavailable' }, '*'));
 
 // Opened again: the loader focuses this frame; the person lands where they were
 // going (the message box in a conversation, else the first control of the view).

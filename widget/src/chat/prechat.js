@@ -1,6 +1,8 @@
-// The pre-chat form: the interface language first, then danger, who is writing,
-// what it is about, the language they will write in (optional), start.
-// Rendered again (same answers kept) when the interface language changes.
+// The pre-chat form, short enough for a phone's first screen: the interface language
+// first, "in danger now", start. Who is writing, what it is about and the language
+// they will write in follow, optional: the operator sees "not said" for what is left
+// out (docs/protocol.md, hello). Rendered again (same answers kept) when the
+// interface language changes.
 import { autonym } from '../shared/i18n.js';
 import { h } from '../shared/dom.js';
 import { exitHintKey } from '../shared/quick-exit.js';
@@ -10,8 +12,9 @@ export const WHAT = ['sexual', 'sexist', 'domestic', 'intra_family', 'cyber_hara
 
 /**
  * @typedef {{who: string, what: string, danger: boolean, lang: string, writes: string}} PrechatAnswers
- *   lang: the interface's; writes: the language the person will write in ('' until
- *   they choose: the interface's), the conversation's language
+ *   who, what: '' while not said (sent as '', which the server keeps as not_said); lang: the interface's;
+ *   writes: the language the person will write in ('' until they choose: the
+ *   interface's), the conversation's language
  */
 
 /**
@@ -30,8 +33,6 @@ export function renderPrechat(t, answers, locale, on) {
     emergency.hidden = !danger.checked;
   });
 
-  const error = h('p', { className: 'pnav-error', role: 'alert', 'data-pnav': 'prechat-error' });
-
   const shipped = locale.interface.filter(([, , machine]) => !machine);
   const machine = locale.interface.filter(([, , m]) => m);
   /** @param {[string, string | null, boolean]} l */
@@ -46,11 +47,13 @@ export function renderPrechat(t, answers, locale, on) {
     h('p', { className: 'pnav-intro' }, t('intro')),
     h('div', { className: 'pnav-check pnav-check--danger' }, danger, h('label', { htmlFor: 'pnav-danger' }, t('danger'))),
     emergency,
-    choices(t, 'who', WHO, answers),
-    choices(t, 'what', WHAT, answers),
-    writingLanguage(t, answers, locale),
-    error,
     h('button', { type: 'submit', className: 'pnav-button pnav-button--primary', 'data-pnav': 'prechat-start' }, t('start')),
+    h('section', { className: 'pnav-more', 'data-pnav': 'prechat-more', 'aria-labelledby': 'pnav-more-title' },
+      h('h2', { id: 'pnav-more-title', className: 'pnav-more__title' }, t('more')),
+      choices(t, 'who', WHO, answers),
+      choices(t, 'what', WHAT, answers),
+      writingLanguage(t, answers, locale),
+      h('button', { type: 'submit', className: 'pnav-button pnav-button--secondary', 'data-pnav': 'prechat-start-more' }, t('startMore'))),
     haveCode(t, on.onHaveCode),
     h('p', { className: 'pnav-hint', 'data-pnav': 'exit-hint' }, t(exitHintKey())),
   );
@@ -58,13 +61,6 @@ export function renderPrechat(t, answers, locale, on) {
   form.addEventListener('submit', (e) => {
     // Never a real submission: the sandbox's CSP forbids it and nothing may navigate.
     e.preventDefault();
-    const missing = !answers.who ? 'who' : !answers.what ? 'what' : '';
-    if (missing) {
-      error.textContent = t(missing === 'who' ? 'missingWho' : 'missingWhat');
-      /** @type {HTMLInputElement | null} */ (form.querySelector(`input[name="${missing}"]`))?.focus();
-      return;
-    }
-    error.textContent = '';
     on.onStart({ ...answers });
   });
   return form;

@@ -54,6 +54,11 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
         // The chat's ticket expired before the person pressed start: fetch anew.
         ticket = null;
         fetchTicket();
+      } else if (d.t === 'unavailable') {
+        // The chat got none of its strings from the server: said here, in the page's
+        // language; "Try again" loads the chat afresh (a new frame: no history entry).
+        showError(true, reloadChat);
+        emit('unavailable');
       }
     });
 
@@ -65,19 +70,32 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       alertBox.setAttribute('role', 'alert');
       alertBox.lang = cfg.lang;
       alertBox.dir = cfg.dir;
+      frame = chatFrame();
+      panel.append(alertBox, frame);
+      document.body.append(panel);
+      addEventListener('resize', layout);
+      visualViewport?.addEventListener('resize', layout);
+      visualViewport?.addEventListener('scroll', layout);
+      fetchTicket();
+    }
+
+    function chatFrame() {
       const iframe = el('iframe', 'display:block;flex:1;width:100%;border:0;background:#fff');
       // The sandbox must be in place before the document is given: never allow-same-origin.
       iframe.setAttribute('sandbox', 'allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox');
       iframe.setAttribute('referrerpolicy', 'no-referrer');
       iframe.title = 'Chat';
       iframe.srcdoc = ctx.policy().createHTML(chatDocument());
-      frame = iframe;
-      panel.append(alertBox, iframe);
-      document.body.append(panel);
-      addEventListener('resize', layout);
-      visualViewport?.addEventListener('resize', layout);
-      visualViewport?.addEventListener('scroll', layout);
-      fetchTicket();
+      return iframe;
+    }
+
+    function reloadChat() {
+      if (!frame) return;
+      showError(false);
+      ready = false;
+      const fresh = chatFrame();
+      frame.replaceWith(fresh);
+      frame = fresh;
     }
 
     /**
@@ -191,8 +209,8 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: config?.page_lang || cfg.lang, partner: config?.partner, dead_after, resume, service, pow }, '*');
     }
 
-    /** @param {boolean} on */
-    function showError(on) {
+    /** @param {boolean} on @param {() => void} [onRetry] */
+    function showError(on, onRetry = fetchTicket) {
       if (!alertBox) return;
       alertBox.replaceChildren();
       alertBox.style.display = on ? 'flex' : 'none';
@@ -200,7 +218,7 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       const text = el('span', 'color:#0b0c0c;font-size:16px;flex:1 1 12em');
       text.textContent = T.fail;
       const retry = button(T.retry, '#fff', '#0b0c0c', 'retry');
-      retry.addEventListener('click', fetchTicket);
+      retry.addEventListener('click', onRetry);
       alertBox.append(text, retry);
     }
 

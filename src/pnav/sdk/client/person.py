@@ -79,22 +79,23 @@ class PersonClient(ClientBase):
         partner: str,
         origin: str,
         *,
-        who: str = "victim",
-        what: str = "domestic",
+        who: str | None = "victim",
+        what: str | None = "domestic",
         danger: bool = False,
         lang: str = "fr",
         timeout: float = 10,
         ws_url: str | None = None,
         timing: Timing | None = None,
     ) -> PersonClient:
-        """Open a conversation. ``ws_url`` overrides the socket address the server gives
-        (to go through a proxy)."""
+        """Open a conversation. ``who`` or ``what`` None: left out of ``hello`` (not
+        said). ``ws_url`` overrides the socket address the server gives (to go through
+        a proxy)."""
         info = _ticket(server_url, partner, origin)
         key = crypto.new_conversation_key()
         sealed = crypto.seal_conversation_key(key, crypto.b64decode(info["desk_key"]["public"]))
+        said = {k: v for k, v in (("who", who), ("what", what)) if v is not None}
         start = {
-            "who": who,
-            "what": what,
+            **said,
             "danger": danger,
             "lang": lang,
             "sealed_key": crypto.b64encode(sealed),

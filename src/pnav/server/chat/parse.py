@@ -14,12 +14,14 @@ from pnav.sdk import crypto
 
 __all__ = [
     "CLOSING_ERRORS",
+    "NOT_SAID",
     "FrameError",
     "after_seq",
     "body_bytes",
     "client_id",
     "parse",
     "require_str",
+    "triage_choice",
 ]
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -30,6 +32,10 @@ MAX_DEPTH = 6
 MAX_INT = 2**53 - 1
 # Errors after which the server closes the socket (the client starts afresh or later).
 CLOSING_ERRORS = frozenset({"bad_ticket", "bad_token", "timeout", "too_fast"})
+
+
+# What a conversation stores for a pre-chat answer the person left out (who, what).
+NOT_SAID = "not_said"
 
 
 class FrameError(ValueError):
@@ -121,3 +127,14 @@ def after_seq(frame: dict[str, Any]) -> int:
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_INT:
         raise FrameError("malformed", "'after' must be an integer from 0 to 2^53 - 1")
     return after
+
+
+def triage_choice(start: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    """An optional pre-chat answer of a ``hello``'s ``start``: one of ``choices``, or
+    :data:`NOT_SAID` when absent, null or empty (the chat asks it after "start")."""
+    value = start.get(name)
+    if value is None or value == "":
+        return NOT_SAID
+    if value not in choices:
+        raise FrameError("malformed", f"'{name}' must be one of {', '.join(choices)} or left out")
+    return str(value)

@@ -16,7 +16,14 @@ from pnav.server.chat.connection import Connection
 from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import msg_frame
 from pnav.server.chat.lifecycle import Lifecycle
-from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
+from pnav.server.chat.parse import (
+    FrameError,
+    after_seq,
+    body_bytes,
+    client_id,
+    require_str,
+    triage_choice,
+)
 from pnav.server.chat.resume import ResumeCodes
 from pnav.server.chat.routing import Routing
 from pnav.server.chat.tokens import TokenError, Tokens
@@ -94,11 +101,7 @@ class PersonSide:
         start = frame.get("start")
         if not isinstance(start, dict):
             raise FrameError("malformed", "'start' is required to open a conversation")
-        who, what = start.get("who"), start.get("what")
-        if who not in WHO:
-            raise FrameError("malformed", f"'who' must be one of {', '.join(WHO)}")
-        if what not in WHAT:
-            raise FrameError("malformed", f"'what' must be one of {', '.join(WHAT)}")
+        who, what = triage_choice(start, "who", WHO), triage_choice(start, "what", WHAT)
         if not isinstance(start.get("danger"), bool):
             raise FrameError("malformed", "'danger' must be true or false")
         lang = require_str(start, "lang", 35)

@@ -1,4 +1,5 @@
-"""The statistics page: styled like the console, printable, in English or French.
+"""The statistics page: styled like the console, printable, in English, French or
+Arabic (right to left; its words come from the locale tables, stats/texts.py).
 
 Each chart (SVG, drawn by the server: the page runs no script) has a table beside it
 with the same numbers, for screen readers and for print. The language is the one the
@@ -22,7 +23,7 @@ from pnav.server.stats.report import (
     totals,
 )
 from pnav.server.stats.svg import Series, bar_chart, column_chart
-from pnav.server.stats.texts import texts
+from pnav.server.stats.texts import direction, texts
 
 __all__ = ["PAGE_CSP", "STYLE", "STYLE_HASH", "render_page"]
 
@@ -51,6 +52,9 @@ STYLE = (
     ".chart{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}"
     ".chart figure{margin:0;flex:1 1 24rem;min-width:0}"
     "figcaption{font-weight:700;margin-bottom:.5rem}svg{max-width:100%;height:auto}"
+    # A chart is a drawing laid out left to right: its labels keep their anchors in a
+    # right-to-left page (the table beside it follows the page's direction).
+    "svg{direction:ltr}"
     ".note{color:#505a5f}"
     "@media print{header,form,.noprint{display:none}body{background:#fff}"
     "section{break-inside:avoid;padding:0}main{max-width:none;padding:0}}"
@@ -145,7 +149,7 @@ def render_page(report: Report, lang: str = "en") -> str:
         for s in [*series(counts, tx), *histograms(counts, tx)]
     ]
     return (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{lang}" dir="{direction(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(tx['title'].format(span=span))}</title><style>{STYLE}</style></head>"
         f"<body><header><h1>{escape(tx['heading'].format(span=span))}</h1>"

@@ -16,7 +16,7 @@ from simple_websocket import ConnectionClosed
 from werkzeug.exceptions import HTTPException
 
 from pnav.sdk import crypto
-from pnav.sdk.store import Operator
+from pnav.sdk.store import CONSOLE_LANGS, Operator
 from pnav.server.abuse import Busy
 from pnav.server.chat.connection import Connection
 from pnav.server.chat.parse import CLOSING_ERRORS, FrameError, parse
@@ -299,8 +299,11 @@ def stats() -> Response:
         name = f"pnav-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    # the console's language kept with the account, else the browser's
-    lang = op.lang or request.accept_languages.best_match(STATS_LANGS) or "en"
+    # The console's language kept with the account (fr or en), else the browser's;
+    # a browser that asks first for a language the page has and the console has not
+    # (Arabic) gets it.
+    asked = request.accept_languages.best_match(STATS_LANGS)
+    lang = asked if asked and asked not in CONSOLE_LANGS else op.lang or asked or "en"
     response = Response(render_page(report, lang), mimetype="text/html")
     response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = PAGE_CSP
