@@ -143,3 +143,34 @@ def test_every_view_passes_axe(
     walk.check("statistics page", desk)
 
     assert not walk.found, f"axe violations ({lang}, {size}):\n{walk.report()}"
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("partner", ["demo", "corner"])
+@pytest.mark.parametrize("theme", ["#ffe066", "#f0f0f0"])
+def test_a_light_partner_theme_passes_axe(
+    browser: Browser,
+    browser_log: Any,
+    contexts: list[BrowserContext],
+    tmp_path: Any,
+    partner: str,
+    theme: str,
+    size: str,
+) -> None:
+    """A page's light theme colour (data-pnav-theme) with the partner's white text would
+    read at 1.3:1; the loader picks black for it itself (issue 11 §7), in the banner and
+    on the corner button, whose text sits on the theme colour."""
+    from partner_pages import embed_env
+
+    with embed_env(tmp_path) as env:
+        page = _open(browser, browser_log, contexts, "person", locale="fr-FR", viewport=SIZES[size])
+        page.goto(env.page(partner, theme=theme))
+        opener = page.locator('[data-pnav="open"]')
+        expect(opener).to_be_visible()
+        holder = page.locator('[data-pnav="banner"]') if partner == "demo" else opener
+        assert holder.evaluate("(e) => getComputedStyle(e).color") in {
+            "rgb(0, 0, 0)",
+            "color(srgb-linear 0 0 0)",
+        }
+        violations = axe_violations(page)
+        assert not violations, describe(violations)

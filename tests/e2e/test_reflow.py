@@ -78,6 +78,71 @@ def test_message_box_visible_and_list_at_least_40_percent(
         context.close()
 
 
+# A phone's on-screen keyboard: the visual viewport shrinks (its height, here by
+# `keyboard` px) while the layout viewport, where fixed elements live, does not.
+# Emulated before the loader runs, as the browser's own object would behave.
+KEYBOARD = """() => {
+    const vv = new EventTarget();
+    let keyboard = 0;
+    Object.defineProperties(vv, {
+        width: { get: () => innerWidth },
+        height: { get: () => innerHeight - keyboard },
+        offsetTop: { value: 0 },
+        offsetLeft: { value: 0 },
+        scale: { value: 1 },
+    });
+    Object.defineProperty(window, 'visualViewport', { value: vv, configurable: true });
+    window.showKeyboard = (px) => { keyboard = px; vv.dispatchEvent(new Event('resize')); };
+}"""
+
+
+def test_the_panel_follows_the_visual_viewport_when_the_keyboard_is_up(
+    browser: Browser, browser_log: Any, live_server: Any
+) -> None:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 568})
+    browser_log.watch(context, "person")
+    try:
+        page = context.new_page()
+        page.add_init_script(f"({KEYBOARD})()")
+        page.goto(live_server.partner_url + "/")
+        page.locator('[data-pnav="open"]').click()
+        chat = page.frame_locator('iframe[title="Chat"]')
+        chat.locator('label[for="pnav-who-victim"]').click()
+        chat.locator('label[for="pnav-what-domestic"]').click()
+        chat.locator('[data-pnav="prechat-start"]').click()
+        expect(chat.locator('[data-pnav="status"]')).to_have_attribute("data-state", "waiting")
+        box = chat.locator('[data-pnav="message-input"]')
+        box.fill("message")
+        box.press("Enter")
+        expect(chat.locator('[data-pnav="message"][data-state="sent"]')).to_have_count(1)
+        # A typical phone keyboard, up while the message box has the focus: 260 of 568 px;
+        # 308 px of the page remain visible.
+        box.focus()
+        page.evaluate("showKeyboard(260)")
+        panel = page.locator('[data-pnav="panel"]')
+        page.wait_for_function(
+            "document.querySelector('[data-pnav=\"panel\"]').getBoundingClientRect().bottom <= 308"
+        )
+        rect = panel.evaluate("(e) => e.getBoundingClientRect().toJSON()")
+        assert rect["top"] >= 0 and rect["bottom"] <= 308 and rect["width"] == 320, rect
+        m = chat_frame(page).evaluate(MEASURE)
+        print(
+            f"\nkeyboard up: chat {m['height']}px, list {m['list']:.0f}px, shown {m['shown']:.0f}px"
+        )
+        assert m["height"] <= 308, m
+        assert m["boxOnTop"], m
+        assert m["boxTop"] >= 0 and m["boxBottom"] <= m["height"], m
+        # The list keeps its 40 % (chat.css: 40vh of the frame, laid out to 1/64 px).
+        assert m["list"] >= 0.4 * m["height"] - 1, m
+        # Keyboard down: the panel takes the page above the banner again.
+        page.evaluate("showKeyboard(0)")
+        page.wait_for_function(
+            "document.querySelector('[data-pnav=\"panel\"]').getBoundingClientRect().bottom > 308"
+        )
+    finally:
+        context.close()
+
+
 # Every control on screen in the console: not covered by another element (checked at
 # its centre, scrolled into view), and no sideways scrolling of the page.
 CONSOLE_COVERED = """() => {

@@ -8,6 +8,7 @@ instead, and the server logs the refused origin once an hour.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -22,8 +23,9 @@ from pnav.server import Settings, create_app
 from pnav.server.partners import DEFAULT_EXIT
 from pnav.server.settings import SettingsError
 from pnav.server.stores.sqlite.store import SQLiteStore
-from pnav.server.web.loader import RefusedOrigins
+from pnav.server.web.loader import LOADER_TEXTS, RefusedOrigins
 
+LOCALES = Path(__file__).resolve().parents[2] / "widget" / "src" / "locales"
 TOWN = "https://town.example"
 PARTNERS: dict[str, Any] = {
     "town": {
@@ -119,19 +121,53 @@ def test_the_loader_carries_its_partners_settings_for_the_asking_page(app: Flask
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Set-Cookie" not in response.headers
     config = _config(response.get_data(as_text=True))
-    # Only the asking page's origin: the partner's other sites are none of its business.
-    assert config["origins"] == [TOWN]
+    # The server checked the asking page's origin: no origin at all (the partner's other
+    # sites are none of its business), and nothing the loader does not use (it runs on
+    # every page view): no partner id, no banner-mode button colours in corner mode.
+    assert "origins" not in config and "partner" not in config
     assert "error" not in config
     assert (config["mode"], config["position"], config["lang"]) == ("corner", "left", "fr")
+    # Lists, in the order of LOADER_COLORS and LOADER_TEXTS (fewer bytes than keys).
+    assert config["colors"] == ["#005a30", "#ffffff"]  # banner, banner_text
     assert config["dir"] == "ltr"
-    assert config["texts"]["open"] == "Parler à la mairie"
+    texts = dict(zip(LOADER_TEXTS, config["texts"], strict=True))
+    assert texts["open"] == "Parler à la mairie"
     # The locale table's texts where the partner says nothing; only what the loader shows.
-    assert config["texts"]["exit"] == "Sortie rapide"
-    assert set(config["texts"]) == {"open", "exit", "exitLabel", "region", "leave"}
+    assert texts["exit"] == "Sortie rapide"
+    assert all(texts.values())
     assert config["exit"] == "https://weather.example/"
     # A language neither the partner nor the tables speak: the partner's default.
     other = client.get("/widget/loader.js?partner=town&lang=tlh", headers={"Origin": TOWN})
-    assert _config(other.get_data(as_text=True))["texts"]["open"] == "Talk to the town"
+    assert _config(other.get_data(as_text=True))["texts"][0] == "Talk to the town"
+
+
+def test_a_banner_loader_carries_the_buttons_colours_and_no_side(app: Flask) -> None:
+    response = app.test_client().get(
+        "/widget/loader.js?partner=club&lang=fr", headers={"Origin": "https://club.example"}
+    )
+    config = _config(response.get_data(as_text=True))
+    assert config["mode"] == "banner" and "position" not in config
+    # banner, banner_text, button, button_text: the defaults
+    assert config["colors"] == ["#2b2256", "#ffffff", "#ffffff", "#2b2256"]
+    # Compact JSON: every byte of it goes with every page view.
+    assert '"colors":["#2b2256",' in response.get_data(as_text=True)
+
+
+def test_the_loader_as_served_stays_within_its_budget_in_every_shipped_locale(
+    app: Flask,
+) -> None:
+    """Issue 16: what every page view runs, at most 2,500 bytes gzip (level 9), whatever
+    the page's language (widget/build.mjs checks its mirror of this answer too)."""
+    tags = json.loads((LOCALES / "index.json").read_text(encoding="utf-8"))
+    client = app.test_client()
+    sizes = {}
+    for tag in tags:
+        response = client.get(
+            f"/widget/loader.js?partner=club&lang={tag}", headers={"Origin": "https://club.example"}
+        )
+        assert _config(response.get_data(as_text=True))["lang"] == tag
+        sizes[tag] = len(gzip.compress(response.get_data(), compresslevel=9, mtime=0))
+    assert len(sizes) >= 18 and max(sizes.values()) <= 2500, sizes
 
 
 def test_without_an_origin_header_the_loader_checks_in_the_page(app: Flask) -> None:
@@ -146,6 +182,8 @@ def test_the_panel_gets_its_own_texts(app: Flask) -> None:
     response = app.test_client().get("/widget/panel.js?partner=town&lang=fr")
     assert response.status_code == 200
     assert _config(response.get_data(as_text=True)) == {
+        "partner": "town",
+        "position": "left",
         "texts": {"fail": "Le service est indisponible pour le moment.", "retry": "Réessayer"},
         "page_lang": "fr",  # the chat starts in the page's language (docs/translations.md)
     }

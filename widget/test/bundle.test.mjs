@@ -19,7 +19,7 @@ test('loader is small and has no dependencies', { skip: !built && 'not built' },
 });
 
 test('bundles avoid eval and storage', { skip: !built && 'not built' }, () => {
-  for (const f of ['widget/loader.js', 'widget/panel.js', 'widget/chat.js', 'widget/argon2.js', 'console/console.js']) {
+  for (const f of ['widget/loader.js', 'widget/panel.js', 'widget/chat.js', 'widget/argon2.js', 'widget/pow.js', 'console/console.js']) {
     const js = read(f);
     assert.doesNotMatch(js, /\beval\(|new Function\b/, f);
     assert.doesNotMatch(js, /localStorage|sessionStorage|indexedDB|document\.cookie/, f);

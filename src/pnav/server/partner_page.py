@@ -40,13 +40,23 @@ _STATE = """(ms) => new Promise((resolve) => {
 _COLORS = """() => {
   const pick = (sel) => document.querySelector(sel);
   const css = (e) => e && getComputedStyle(e);
+  // An opaque colour as rgb(r, g, b), whatever its notation (the loader's text colour on a
+  // page's theme computes to color(srgb-linear …)); a translucent one as it is.
+  const rgb = (c) => {
+    const g = document.createElement('canvas').getContext('2d');
+    g.fillStyle = c;
+    g.fillRect(0, 0, 1, 1);
+    const [r, gr, b, a] = g.getImageData(0, 0, 1, 1).data;
+    return a === 255 ? `rgb(${r}, ${gr}, ${b})` : c;
+  };
+  const pair = (e) => e && [rgb(css(e).color), rgb(css(e).backgroundColor)];
   const open = pick('[data-pnav="open"]');
   const exit = pick('[data-pnav="exit"]');
   const bar = pick('[data-pnav="banner"]');
   return {
-    open: open && [css(open).color, css(open).backgroundColor],
-    exit: exit && [css(exit).color, css(exit).backgroundColor],
-    bar: bar && css(bar).backgroundColor,
+    open: pair(open),
+    exit: pair(exit),
+    bar: bar && rgb(css(bar).backgroundColor),
     banner: !!bar && css(bar).left === '0px' && css(bar).right === '0px',
   };
 }"""

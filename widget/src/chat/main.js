@@ -10,10 +10,10 @@ import { ConversationView } from './conversation.js';
 import { ChatSession } from './session.js';
 import { Duress } from './duress.js';
 import { resumeParams, ResumeOffer, renderCodeEntry } from './resume.js';
-import { solveProofOfWork } from './proof-of-work.js';
 import { onShiftThrice } from '../shared/quick-exit.js';
 import { renderClosed } from './closed.js';
 import { scriptURL } from './script-url.js';
+import { loadGlobal } from '../shared/load-script.js';
 
 /**
  * @typedef {object} Init what the loader sends after {t: 'ready'}
@@ -31,26 +31,24 @@ import { scriptURL } from './script-url.js';
  *   can answer now; closed: the chat says so instead of its pre-chat (closed.js)
  */
 
-// Argon2id (resume codes only) is not in this bundle: it comes from the same server,
-// under the same CSP and no-store, the first time a code is made or typed.
-const argon2Url = new URL('argon2.js', /** @type {HTMLScriptElement} */ (document.currentScript).src).href;
-setArgon2Loader(
-  () =>
-    new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      script.src = scriptURL(argon2Url);
-      script.onload = () => {
-        const argon2id = /** @type {any} */ (globalThis).pnavArgon2id;
-        if (typeof argon2id === 'function') resolve(argon2id);
-        else reject(new Error('argon2.js did not load'));
-      };
-      script.onerror = () => {
-        script.remove();
-        reject(new Error('argon2.js did not load'));
-      };
-      document.head.append(script);
-    }),
-);
+// Argon2id (resume codes only) and the proof-of-work solver are not in this bundle:
+// they come from the same server, under the same CSP and no-store, when first needed
+// (a code made or typed; a ticket's challenge), never before the first screen.
+const base = /** @type {HTMLScriptElement} */ (document.currentScript).src;
+/** @param {string} file @param {string} name */
+const part = (file, name) => loadGlobal(scriptURL(new URL(file, base).href), name);
+setArgon2Loader(() => part('argon2.js', 'pnavArgon2id'));
+/** @type {Promise<typeof import('./proof-of-work.js').solveProofOfWork> | null} */
+let powSolver = null;
+/** @param {unknown} challenge @returns {Promise<import('./proof-of-work.js').Solution | null>} */
+function solveProofOfWork(challenge) {
+  if (!challenge) return Promise.resolve(null);
+  powSolver ||= part('pow.js', 'pnavSolvePow');
+  return powSolver.then((solve) => solve(challenge), () => {
+    powSolver = null; // a failed load (network) is tried again with the next ticket
+    return null;
+  });
+}
 
 /** @type {Init | null} */
 let init = null;

@@ -24,6 +24,13 @@ import { Shortcuts } from './shortcuts.js';
 import { carryTool } from './carry.js';
 import { HelpView } from './help.js';
 import { convKey } from './desk.js';
+import { setArgon2Loader } from '../shared/crypto.js';
+import { loadGlobal } from '../shared/load-script.js';
+
+// Argon2id (hash-wasm and its wasm) is not in console.js: widget/argon2.js comes from
+// the same server when the operator logs in, with this page's script nonce.
+const own = /** @type {HTMLScriptElement} */ (document.currentScript);
+setArgon2Loader(() => loadGlobal(new URL('../widget/argon2.js', own.src).href, 'pnavArgon2id', own.nonce));
 
 // The console's strings come with the page, in one language (fr or en, from the
 // browser's languages): the server puts them in <script id="pnav-locale">

@@ -4,14 +4,16 @@
 /**
  * The partner's settings (or only `error` when the server has none for the snippet), written into loader.js by the server (server/web/loader.py).
  * @typedef {object} Config
- * @property {string} partner
- * @property {string[]} origins the pages allowed to show the banner
+ * @property {string[]} [origins] the pages allowed to show the banner; left out when the
+ *   server saw the page's origin (the snippet's crossorigin) and it is one of them
  * @property {'banner' | 'corner' | 'launcher'} mode
- * @property {'left' | 'right'} position the corner button's side
+ * @property {'left' | 'right'} [position] the corner button's side (not in banner mode)
  * @property {string} lang
  * @property {'ltr' | 'rtl'} dir the language's writing direction
- * @property {Record<string, string>} texts the locale table's banner section, reworded by the partner
- * @property {{banner: string, banner_text: string, button: string, button_text: string}} colors
+ * @property {string[]} texts the locale table's banner texts, reworded by the partner: open,
+ *   exit, exitLabel, region, leave (server/web/loader.py LOADER_TEXTS)
+ * @property {string[]} colors banner, banner_text, then in banner mode only the open
+ *   button's: button, button_text
  * @property {string} exit the partner's quick-exit URL ('' for the default)
  * @property {string} [error] the console error for a page whose origin is not in
  *   `origins` (the page's origin is written after it)
@@ -23,7 +25,7 @@
  * @property {Config} cfg
  * @property {URL} src the loader's URL (the pnav server's widget folder)
  * @property {string} nonce the page's CSP nonce, given to what the panel creates
- * @property {<K extends keyof HTMLElementTagNameMap>(tag: K, css: string) => HTMLElementTagNameMap[K]} el
+ * @property {<K extends keyof HTMLElementTagNameMap>(tag: K, css: string, name?: string) => HTMLElementTagNameMap[K]} el
  * @property {(text: string, bg: string, fg: string, name: string) => HTMLButtonElement} button
  * @property {(e: HTMLElement) => void} onTop
  * @property {(name: string) => void} emit

@@ -21,10 +21,11 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
   const src = new URL(script.src);
   const nonce = script.nonce || '';
   const TOP = '2147483647';
-  // Touch screens get larger targets than the 44 px minimum.
-  const MIN = matchMedia('(pointer: coarse)').matches ? '56px' : '44px';
+  // Touch screens get larger targets than the 44 px minimum (WCAG 2.2 AAA target size).
+  const MIN = matchMedia('(pointer:coarse)').matches ? 56 : 44;
 
-  const cfg = typeof config === 'object' ? /** @type {import('./context.js').Config | null} */ (config) : null;
+  // A loader not served by loader.py still has its string here: no texts, no banner.
+  const cfg = /** @type {import('./context.js').Config} */ (config);
 
   /** @type {Record<string, Array<() => void>>} */
   const handlers = {};
@@ -40,7 +41,7 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
   /** Listeners run in their own microtask, with no argument: events carry no data. @param {string} name */
   function emit(name) {
     if (name === 'ready' || name === 'unavailable') fired[name] = true;
-    (handlers[name] || []).forEach((fn) => queueMicrotask(fn));
+    handlers[name]?.map(queueMicrotask);
   }
 
   /** @type {import('./pnav').PnavApi} the published types (pnav.d.ts), checked here */
@@ -67,59 +68,54 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
   const drain = () => Array.isArray(queued) && queued.forEach(api.push);
   let ok = false;
   // The page's own choice, else the partner's (the server checked it and gives a default).
-  const neutral = /^https?:\/\/[^/]/i.test(ds.pnavExit || '') ? /** @type {string} */ (ds.pnavExit) : cfg?.exit || 'about:blank';
+  const neutral = /^https?:\/\/[^/]/i.test(ds.pnavExit || '') ? /** @type {string} */ (ds.pnavExit) : cfg.exit || 'about:blank';
 
-  if (!cfg || !cfg.origins.includes(location.origin)) {
+  if (!cfg.texts || (cfg.origins && !cfg.origins.includes(location.origin))) {
     // No banner: a victim must never meet a service that cannot answer. The server
     // words the error, naming the setting to change.
-    console.error(cfg?.error, location.origin);
+    console.error(cfg.error, location.origin);
     drain();
     emit('unavailable');
     return;
   }
   const C = cfg;
-  const T = C.texts;
+  // In the order of LOADER_TEXTS and the colours' in server/web/loader.py.
+  const [openText, exitText, exitLabel, region, leaveText] = C.texts;
+  const [banner, bannerText, buttonBg, buttonText] = C.colors;
   const mode = C.mode;
-  const theme = ds.pnavTheme && CSS.supports('color', ds.pnavTheme) ? ds.pnavTheme : C.colors.banner;
+  // (No attribute: CSS.supports('color', 'undefined') is false.)
+  const theme = CSS.supports('color', /** @type {string} */ (ds.pnavTheme)) ? /** @type {string} */ (ds.pnavTheme) : banner;
+  // Text on the theme: the partner's, which the server checked against its banner colour
+  // (WCAG AA), else black or white, whichever contrasts more with the page's colour: its
+  // relative luminance is a sum of its srgb-linear channels (past 0.179, black; the worst
+  // case is 4.58:1), opaque. A browser without relative colours keeps the partner's.
+  const k = 'clamp(0,(.179 - .2126*r - .7152*g - .0722*b)*1e9,1)';
+  const ink = bannerText + (theme === banner ? '' : `;color:color(from ${theme} srgb-linear ${k} ${k} ${k} / 1)`);
 
   /**
    * Create an element styled through the CSSOM (which a CSP without 'unsafe-inline'
    * styles allows). `all: initial` first, so the partner's own CSS (button { … })
    * cannot restyle or hide it.
    * @template {keyof HTMLElementTagNameMap} K
-   * @param {K} tag @param {string} css
+   * @param {K} tag @param {string} css @param {string} [name] its data-pnav
    * @returns {HTMLElementTagNameMap[K]}
    */
-  function el(tag, css) {
+  function el(tag, css, name) {
     const e = document.createElement(tag);
-    e.style.cssText = 'all:initial;box-sizing:border-box;font:16px system-ui,sans-serif;outline-offset:2px;' + css;
+    if (name) e.dataset.pnav = name;
+    // outline:revert: the browser's own focus ring (its user-agent rule), which no rule
+    // of the partner's page can take away.
+    e.style.cssText = 'all:initial;box-sizing:border-box;font:16px system-ui;outline:revert;' + css;
     return e;
-  }
-
-  /**
-   * Visible focus without a stylesheet; `hide` also hides the element when not focused.
-   * @param {HTMLElement} e @param {string} name @param {boolean} [hide]
-   */
-  function focusable(e, name, hide) {
-    e.dataset.pnav = name;
-    const on = (/** @type {boolean} */ f) => {
-      const st = e.style;
-      st.outline = f ? '3px solid #ffdd00' : 'none';
-      st.boxShadow = f ? '0 0 0 5px #0b0c0c' : 'none';
-      st.clipPath = hide && !f ? 'inset(50%)' : 'none';
-    };
-    e.addEventListener('focus', () => on(true));
-    e.addEventListener('blur', () => on(false));
-    on(false);
   }
 
   /** @param {string} text @param {string} bg @param {string} fg @param {string} name */
   function button(text, bg, fg, name) {
-    const b = el('button', `min-width:${MIN};min-height:${MIN};padding:8px 16px;border:2px solid ${fg};border-radius:6px;` +
-      `background:${bg};color:${fg};font-weight:700;line-height:1.2;display:inline-block;text-align:center`);
+    // Always in a flex row (the bar, the panel's alert), so a block whatever its display.
+    const b = el('button', `min-width:${MIN}px;min-height:${MIN}px;padding:8px 16px;border:2px solid;border-radius:6px;` +
+      `background:${bg};color:${fg};font-weight:700`, name);
     b.type = 'button';
     b.textContent = text;
-    focusable(b, name);
     return b;
   }
 
@@ -141,45 +137,45 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
   // fixed element is a stacking context of its own).
   // A <section> with a name: a region landmark of its own.
   const bar = el('section', `position:fixed;z-index:${TOP};display:${mode === 'launcher' ? 'none' : 'flex'};flex-wrap:wrap;align-items:center;gap:8px;` + (mode === 'banner'
-    ? `left:0;right:0;bottom:0;justify-content:space-between;background:${theme};color:${C.colors.banner_text};` +
-      'padding:6px max(12px,env(safe-area-inset-right)) max(6px,env(safe-area-inset-bottom)) max(12px,env(safe-area-inset-left))'
-    : `bottom:max(16px,env(safe-area-inset-bottom));${C.position}:16px`));
-  bar.dataset.pnav = 'banner';
-  bar.setAttribute('aria-label', T.region);
+    ? `inset:auto 0 0;justify-content:space-between;background:${theme};color:${ink};padding:6px 12px max(6px,env(safe-area-inset-bottom))`
+    : `bottom:max(16px,env(safe-area-inset-bottom));${C.position}:16px`), 'banner');
+  bar.ariaLabel = region;
   const openBtn = mode === 'banner'
-    ? button(T.open, C.colors.button, C.colors.button_text, 'open')
-    : button(T.open, theme, C.colors.banner_text, 'open');
-  openBtn.setAttribute('aria-expanded', 'false');
-  const exitBtn = button(T.exit, '#d4351c', '#fff', 'exit');
-  exitBtn.setAttribute('aria-label', T.exitLabel);
+    ? button(openText, buttonBg, buttonText, 'open')
+    : button(openText, theme, ink, 'open');
+  openBtn.ariaExpanded = 'false';
+  const exitBtn = button(exitText, '#d4351c', '#fff', 'exit');
+  exitBtn.ariaLabel = exitLabel;
   // Quick exit is on screen whenever the chat is open, whatever the mode.
   if (mode !== 'banner') exitBtn.style.display = 'none';
   if (mode !== 'launcher') bar.append(openBtn);
   bar.append(exitBtn);
   // "Leave quickly": the first stop of the page's tab order, shown only when focused.
   // A real link to the neutral page, so it leaves even if the handler never runs.
-  const leave = el('a', `position:fixed;top:env(safe-area-inset-top);left:env(safe-area-inset-left);z-index:${TOP};display:block;` +
-    'padding:12px 16px;background:#d4351c;color:#fff;font-size:18px;font-weight:700;text-decoration:underline');
+  // (A fixed element is a block whatever its display.)
+  const leave = el('a', `position:fixed;top:env(safe-area-inset-top);left:0;z-index:${TOP};` +
+    'padding:12px 16px;background:#d4351c;color:#fff;font-size:18px;font-weight:700;text-decoration:underline;clip-path:inset(50%)', 'leave');
+  // Shown only while focused.
+  leave.onfocus = leave.onblur = (e) => (leave.style.clipPath = e.type == 'blur' ? 'inset(50%)' : 'none');
   leave.href = neutral;
   // In the partner's language and its direction (right to left for Arabic, Persian…).
   // In a landmark of its own too, so that nothing of pnav lies outside one (axe "region").
   const nav = el('nav', '');
-  nav.setAttribute('aria-label', T.leave);
+  nav.ariaLabel = leaveText;
   nav.append(leave);
   bar.lang = nav.lang = C.lang;
   bar.dir = nav.dir = C.dir;
-  leave.textContent = T.leave;
-  focusable(leave, 'leave', true);
-  leave.addEventListener('click', (e) => {
+  leave.textContent = leaveText;
+  leave.onclick = (e) => {
     e.preventDefault();
     quickExit();
-  });
+  };
   // Keeps the end of the partner's page reachable above the fixed banner (empty: no
   // semantics for assistive technologies).
   const spacer = el('div', `display:block;height:${mode === 'banner' ? 60 : 0}px`);
 
-  openBtn.addEventListener('click', () => (panel?.visible() ? panel.show(false) : open()));
-  exitBtn.addEventListener('click', quickExit);
+  openBtn.onclick = () => (panel?.visible() ? panel.show(false) : open());
+  exitBtn.onclick = quickExit;
 
   // The partner's own elements (data-pnav-launcher="<CSS selector>") open the chat,
   // also those added later: one listener, in the capture phase.
@@ -217,10 +213,12 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
      * list, the browser says so in the console and plain strings are tried.
      */
     policy: () => {
+      const same = (/** @type {string} */ s) => s;
+      const plain = { createHTML: same, createScriptURL: same };
       try {
-        tt ||= W.trustedTypes?.createPolicy('pnav', { createHTML: (/** @type {string} */ s) => s, createScriptURL: (/** @type {string} */ s) => s });
+        tt ||= W.trustedTypes?.createPolicy('pnav', plain);
       } catch { /* see above */ }
-      return tt || { createHTML: String, createScriptURL: String };
+      return tt || plain;
     },
   };
 
@@ -260,7 +258,9 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
     };
     document.head.append(s);
   }
-  for (const type of ['pointerdown', 'keydown']) addEventListener(type, load, { once: true, passive: true, capture: true });
+  // (load() fetches once, again only after a failed fetch.)
+  addEventListener('pointerdown', load, true);
+  addEventListener('keydown', load, true);
 
   /**
    * Leave now. Synchronous and defensive: every step is wrapped, so nothing can
@@ -271,8 +271,7 @@ import { leaveFor, onShiftThrice } from '../shared/quick-exit.js';
   function quickExit() {
     try {
       document.documentElement.style.setProperty('visibility', 'hidden', 'important');
-      const cover = el('div', `position:fixed;inset:0;background:#fff;z-index:${TOP};visibility:visible;display:block`);
-      cover.dataset.pnav = 'cover';
+      const cover = el('div', `position:fixed;inset:0;background:#fff;z-index:${TOP};visibility:visible`, 'cover');
       document.documentElement.append(cover);
       onTop(cover);
     } catch { /* keep leaving */ }

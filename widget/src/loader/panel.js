@@ -14,8 +14,8 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
     const origin = src.origin;
     const wsOrigin = origin.replace(/^http/, 'ws');
     /** @type {Record<string, string>} */
-    const T = { ...cfg.texts, ...config?.texts };
-    const side = cfg.position === 'left' ? 'left' : 'right';
+    const T = config?.texts || {};
+    const side = config?.position === 'left' ? 'left' : 'right';
 
     /** @type {HTMLIFrameElement | null} */
     let frame = null;
@@ -63,19 +63,19 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
     });
 
     function create() {
-      panel = el('div', 'position:fixed;z-index:2147483647;display:flex;flex-direction:column;background:#fff;box-shadow:0 0 16px rgba(0,0,0,.35)');
+      panel = el('div', 'position:fixed;z-index:2147483647;display:flex;flex-direction:column;background:#fff;box-shadow:0 0 16px rgba(0,0,0,.35)', 'panel');
       panel.id = 'pnav-panel';
       openBtn.setAttribute('aria-controls', panel.id);
-      panel.dataset.pnav = 'panel';
-      alertBox = el('div', 'display:none;padding:12px;background:#fff4f2;color:#0b0c0c;font-size:16px;gap:8px;align-items:center;flex-wrap:wrap');
+      alertBox = el('div', 'display:none;padding:12px;background:#fff4f2;color:#0b0c0c;font-size:16px;gap:8px;align-items:center;flex-wrap:wrap', 'error');
       alertBox.setAttribute('role', 'alert');
-      alertBox.dataset.pnav = 'error';
       alertBox.lang = cfg.lang;
       alertBox.dir = cfg.dir;
       frame = chatFrame();
       panel.append(alertBox, frame);
       document.body.append(panel);
       addEventListener('resize', layout);
+      visualViewport?.addEventListener('resize', layout);
+      visualViewport?.addEventListener('scroll', layout);
       fetchTicket();
     }
 
@@ -145,16 +145,25 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       emit(on ? 'open' : 'close');
     }
 
-    /** Above the bar; the whole viewport above it on narrow screens. */
+    /**
+     * Above the bar; the whole visible page above it on narrow screens. A phone's
+     * on-screen keyboard shrinks the visual viewport, not the layout viewport this
+     * fixed panel is placed in: the panel follows the visual one, so that the message
+     * box and the messages stay above the keyboard (the bar is then under it).
+     */
     function layout() {
       if (!panel || !visible()) return;
       const h = bar.offsetHeight;
       if (cfg.mode === 'banner') spacer.style.height = h + 'px';
-      const bottom = Math.max(0, innerHeight - bar.getBoundingClientRect().top) + 'px';
-      const narrow = innerWidth < 600;
+      const vv = visualViewport;
+      const top = vv ? vv.offsetTop : 0;
+      const left = vv ? vv.offsetLeft : 0;
+      const end = Math.min(vv ? top + vv.height : innerHeight, bar.getBoundingClientRect().top || innerHeight);
+      const bottom = Math.max(0, innerHeight - end) + 'px';
+      const narrow = (vv ? vv.width : innerWidth) < 600;
       Object.assign(panel.style, { left: 'auto', right: 'auto' }, narrow
-        ? { top: '0', left: '0', right: '0', bottom, width: 'auto', height: 'auto', borderRadius: '0' }
-        : { top: 'auto', [side]: '16px', bottom, width: '380px', height: `min(620px, calc(100vh - ${bottom} - 16px))`, borderRadius: '8px', overflow: 'hidden' });
+        ? { top: top + 'px', left: left + 'px', right: 'auto', bottom, width: (vv ? vv.width : innerWidth) + 'px', height: 'auto', borderRadius: '0' }
+        : { top: 'auto', [side]: '16px', bottom, width: '380px', height: `min(620px, ${end - top - 16}px)`, borderRadius: '8px', overflow: 'hidden' });
     }
 
     function fetchTicket() {
@@ -162,7 +171,7 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       fetching = true;
       showError(false);
       fetch(new URL('../api/ticket', src).href, {
-        method: 'POST', body: JSON.stringify({ partner: cfg.partner }), headers: { 'Content-Type': 'text/plain' },
+        method: 'POST', body: JSON.stringify({ partner: config?.partner }), headers: { 'Content-Type': 'text/plain' },
         credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer', mode: 'cors',
       })
         .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
@@ -197,7 +206,7 @@ import { closeHelpSites, openHelpSite } from '../shared/quick-exit.js';
       // resume: the resume-code KDF parameters, checked by the chat (chat/resume.js).
       // service: whether anyone can answer now (the chat's closed view, chat/closed.js).
       // pow: the proof-of-work challenge the chat solves before hello (chat/proof-of-work.js).
-      frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: config?.page_lang || cfg.lang, partner: cfg.partner, dead_after, resume, service, pow }, '*');
+      frame.contentWindow.postMessage({ t: 'init', ticket: tk, ws, exit, desk_key, lang: config?.page_lang || cfg.lang, partner: config?.partner, dead_after, resume, service, pow }, '*');
     }
 
     /** @param {boolean} on @param {() => void} [onRetry] */

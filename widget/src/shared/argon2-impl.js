@@ -1,3 +1,3 @@
 // Only Argon2id of hash-wasm (with its wasm modules), imported on demand by crypto.js
-// (the console bundles it; the chat loads it as widget/argon2.js, see argon2.js).
+// in Node (the tests); the chat and the console load it as widget/argon2.js (argon2.js).
 export { argon2id } from 'hash-wasm';

@@ -118,7 +118,9 @@ def _built(name: str) -> tuple[str, float, dict[str, Locale]]:
 def _script(source: str, config: dict[str, Any] | None) -> Response:
     # JSON is a JavaScript expression: the loader's argument, an object literal. Every
     # partner text is a JSON string, so nothing in it can end the literal.
-    body = source.replace(CONFIG_SLOT, json.dumps(config, ensure_ascii=False))
+    body = source.replace(
+        CONFIG_SLOT, json.dumps(config, ensure_ascii=False, separators=(",", ":"))
+    )
     response = Response(body, mimetype="text/javascript")
     # Public code, fetched with crossorigin="anonymous" so the page's Origin reaches us.
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -128,6 +130,7 @@ def _script(source: str, config: dict[str, Any] | None) -> Response:
 
 # The texts each part shows: the loader on every page view, the panel once opened.
 LOADER_TEXTS = ("open", "exit", "exitLabel", "region", "leave")
+LOADER_COLORS = ("banner", "banner_text", "button", "button_text")
 PANEL_TEXTS = ("fail", "retry")
 
 
@@ -160,9 +163,20 @@ def _loader_settings(pid: str, banners: dict[str, Locale]) -> dict[str, Any]:
         return {"origins": [], "error": _not_registered(pid)}
     asked = request.args.get("lang", "")[:35]
     config = loader_config(partner, asked if LANG_TAG.match(asked) else "", banners, LOADER_TEXTS)
+    # Every page view carries this: only what the loader itself uses (the panel gets the
+    # partner's id and side with panel.js; the banner's own button colours, in its mode).
+    # Texts and colours as lists, in the order of LOADER_TEXTS and LOADER_COLORS.
+    del config["partner"]
+    if partner.mode == "banner":
+        del config["position"]
+    colors = LOADER_COLORS if partner.mode == "banner" else LOADER_COLORS[:2]
+    config["colors"] = [config["colors"][k] for k in colors]
+    # (English, the base of every table, has them all: tests/server/test_locale_tables.py.)
+    config["texts"] = [config["texts"][k] for k in LOADER_TEXTS]
     if origin:
-        # The browser said which page this is (crossorigin): only that one is sent.
-        config["origins"] = [origin.lower()]
+        # The browser said which page this is (crossorigin) and it is the partner's: no
+        # origin to check in the page (the partner's other sites are none of its business).
+        del config["origins"]
     else:
         config["error"] = _not_registered(pid)
     return config
@@ -186,6 +200,8 @@ def partner_panel() -> Response:
     page_lang = asked if LANG_TAG.match(asked) else ""
     config = (
         {
+            "partner": partner.id,
+            "position": partner.position,
             "texts": loader_config(partner, page_lang, banners, PANEL_TEXTS)["texts"],
             # The chat starts in the page's language even with no banner table for it
             # (it asks the server, which may have a machine-made table), then the

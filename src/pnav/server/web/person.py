@@ -57,7 +57,7 @@ def internal_error(exc: Exception) -> dict[str, Any]:
 
 
 # loader.js and panel.js are served with their partner's settings inside (web/loader.py).
-_WIDGET_FILES = {"chat.js", "chat.css", "argon2.js"}
+_WIDGET_FILES = {"chat.js", "chat.css", "argon2.js", "pow.js"}
 
 
 @bp.get("/widget/<name>")

@@ -124,6 +124,7 @@ def missing_assets() -> list[str]:
         "widget/banner-texts.json",
         "widget/chat.js",
         "widget/argon2.js",
+        "widget/pow.js",
         "widget/chat.css",
         "console/index.html",
         "console/console.js",
