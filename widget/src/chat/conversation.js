@@ -65,6 +65,11 @@ export class ConversationView {
     });
     this.el = h('section', { className: 'pnav-conversation', 'data-pnav': 'conversation' },
       this.status, this.notice, this.list, this.announcer, form);
+    // A phone's keyboard coming up while the person types shrinks the frame (the loader
+    // follows visualViewport): keep the latest messages in view above the message box.
+    addEventListener('resize', () => {
+      if (document.activeElement === this.input) this.scrollToEnd();
+    });
   }
 
   focus() {
