@@ -19,9 +19,11 @@ constant with bound parameters.
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Sequence
 
 import psycopg
+from psycopg.pq import ConnStatus
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
@@ -108,7 +110,7 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             kwargs={"autocommit": True, "connect_timeout": connect_timeout},
             configure=_configure,
             # a connection broken by a database restart is replaced, not handed out
-            check=ConnectionPool.check_connection,
+            check=_check_idle,
             name="pnav-store",
             open=False,
         )
@@ -204,6 +206,25 @@ _upgrade = upgrade
 
 def _configure(conn: Connection) -> None:
     conn.add_notice_handler(_log_notice)
+
+
+def _check_idle(conn: Connection) -> None:
+    """Raise if a pooled connection is broken, without a round trip per checkout.
+
+    An idle connection hears nothing from the server unless the server is going away (a
+    restart, ``pg_terminate_backend``: an error message, then the end of the stream), so
+    reading what is already there without waiting tells a live connection from a dead
+    one; only when something did arrive is the server asked (``check_connection``'s
+    empty query). The pool replaces a connection that fails this.
+    """
+    pgconn = conn.pgconn
+    if pgconn.status != ConnStatus.OK:
+        raise psycopg.OperationalError("the connection was closed")
+    inbox = pgconn.socket  # raises OperationalError when libpq has dropped the socket
+    readable, _, _ = select.select([inbox], [], [], 0)
+    if readable:
+        pgconn.consume_input()  # raises OperationalError at the end of the stream
+        ConnectionPool.check_connection(conn)
 
 
 def _log_notice(diag: psycopg.errors.Diagnostic) -> None:
