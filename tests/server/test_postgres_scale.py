@@ -4,6 +4,8 @@ yet a connection the server dropped is never handed out."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from unittest import mock
 
@@ -50,9 +52,7 @@ def test_a_connection_the_server_dropped_is_replaced(
         pid = conn.info.backend_pid
     with psycopg.connect(postgres_dsn, autocommit=True) as admin:
         # waits up to 5 s for the backend to be gone
-        assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone() == (
-            True,
-        )
+        assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone() == (True,)
     got = store.get_conversation(conv.id)  # not an error: the pool made a new connection
     assert got is not None and got.id == conv.id
     with store._pool.connection() as conn:
@@ -91,3 +91,47 @@ def test_a_batch_numbers_each_item_as_if_it_were_alone(store: PostgresStore) -> 
     assert store.get_conversation(first.id).last_seq == 2  # type: ignore[union-attr]
     then = store.append_message(first.id, "person", "next", b"four")[0]
     assert then.seq == 3
+
+
+_UNDER_GEVENT = """
+from gevent import monkey; monkey.patch_all()
+import sys, gevent
+from pnav.server.stores.postgres.green import GreenConnection
+from pnav.server.stores.postgres.store import PostgresStore
+from pnav.sdk.testing.store import new_conversation
+
+store = PostgresStore(sys.argv[1])
+assert store._pool.connection_class is GreenConnection
+conv = store.create_conversation(new_conversation())
+ticks = []
+
+def ticker():
+    for _ in range(10):
+        ticks.append(1)
+        gevent.sleep(0.01)
+
+def slow():
+    store._count("SELECT pg_sleep(0.5)")
+    print("ticks while the query waited:", len(ticks))
+
+gevent.joinall([gevent.spawn(slow), gevent.spawn(ticker)], raise_error=True)
+# a body larger than the socket buffers: the send waits for read or write
+big = store.append_message(conv.id, "person", "big", b"x" * (8 << 20))[0]
+sent = [gevent.spawn(store.append_message, conv.id, "person", f"c{n}", b"m") for n in range(20)]
+gevent.joinall(sent, raise_error=True)
+print("seqs:", big.seq, sorted(g.value[0].seq for g in sent) == list(range(2, 22)))
+store.close()
+"""
+
+
+def test_under_gevent_a_query_s_wait_lets_the_other_greenlets_run(postgres_dsn: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _UNDER_GEVENT, postgres_dsn],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ticks while the query waited: 10" in done.stdout
+    assert "seqs: 1 True" in done.stdout

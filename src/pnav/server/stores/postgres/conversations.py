@@ -167,7 +167,7 @@ class PostgresConversations(PostgresQueries):
         outcomes: list[Outcome[tuple[StoredMessage, bool]] | None] = [None] * len(batch)
         convs = sorted({item.conv for item in batch})
         with self._pool.connection() as conn, conn.transaction():
-            last = dict(
+            last: dict[str, int] = dict(
                 conn.execute(
                     "SELECT id, last_seq FROM conversations WHERE id = ANY(%s) "
                     "ORDER BY id FOR UPDATE",

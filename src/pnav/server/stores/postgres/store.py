@@ -31,6 +31,7 @@ from pnav.sdk.store import ActivityCounts, check_bounds
 from pnav.server.stores import activity_sql
 from pnav.server.stores.group_commit import GroupCommit
 from pnav.server.stores.postgres.conversations import PostgresConversations
+from pnav.server.stores.postgres.green import GreenConnection, gevent_patched
 from pnav.server.stores.postgres.schema import (
     MIGRATIONS,
     Connection,
@@ -108,6 +109,8 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             max_size=max_size,
             timeout=timeout,
             kwargs={"autocommit": True, "connect_timeout": connect_timeout},
+            # under gevent: waits are switches on each socket's watcher (green.py)
+            connection_class=GreenConnection if gevent_patched() else psycopg.Connection,
             configure=_configure,
             # a connection broken by a database restart is replaced, not handed out
             check=_check_idle,
