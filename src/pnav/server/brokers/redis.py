@@ -103,10 +103,12 @@ class RedisBroker(Broker):
             if self._topics[topic] == 1:
                 self._live[topic] = self._send_subscribe([topic])[0]
             live = self._live[topic]
+            connected = self._pubsub is not None
         # Redis confirms a subscription once it is in force: from then on no publication
-        # on the topic can miss this process. While Redis is away, the listener subscribes
-        # again when it is back and makes every client resynchronise.
-        if not live.wait(5) and not self._stop.is_set():
+        # on the topic can miss this process. While Redis is away nobody waits (the
+        # listener releases the waiters when it sees the outage): it subscribes again
+        # when Redis is back and makes every client resynchronise.
+        if connected and not live.wait(5) and not self._stop.is_set():
             log.warning("Redis broker: a subscription is not confirmed yet")
 
     def unsubscribe(self, topic: str) -> None:
@@ -119,7 +121,7 @@ class RedisBroker(Broker):
             del self._topics[topic], self._live[topic]
             if self._pubsub is not None:
                 with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
-                    self._pubsub.unsubscribe(self._channel(topic))
+                    self._pubsub.unsubscribe(self._channel(topic))  # type: ignore[no-untyped-call]
 
     def _send_subscribe(self, topics: list[str]) -> list[threading.Event]:
         """SUBSCRIBE to ``topics`` (with ``_subscribing`` held); an event per topic, set
@@ -146,7 +148,7 @@ class RedisBroker(Broker):
     def _connect(self) -> PubSub:
         """A new subscriber connection, subscribed to this process's own channel (so it
         is live even without a socket) and to every topic it holds sockets for."""
-        pubsub = self._redis.pubsub()  # type: ignore[no-untyped-call]
+        pubsub: PubSub = self._redis.pubsub()  # type: ignore[no-untyped-call]
         pubsub.subscribe(f"{self.prefix}:process:{self._process}")
         with self._subscribing:
             self._pubsub = pubsub
@@ -191,7 +193,13 @@ class RedisBroker(Broker):
                 outage = True
                 attempt += 1
                 with self._subscribing:
+                    # Nobody waits for a confirmation that cannot come: the subscriptions
+                    # are made again on reconnection, and every client resynchronises then.
                     self._pubsub = None
+                    for waiting in self._unconfirmed.values():
+                        for event in waiting:
+                            event.set()
+                    self._unconfirmed.clear()
                 self._stop.wait(min(5.0, 0.2 * 2**attempt) * (0.5 + random.random() / 2))  # noqa: S311
             finally:
                 if pubsub is not None:

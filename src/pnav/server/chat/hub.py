@@ -160,11 +160,13 @@ class Hub:
             else:
                 log.warning("frame on an unknown topic dropped")
                 return
+        if frame.get("t") == "msg":
+            metrics.message_relayed("person" if kind == "p" else "operator", len(conns))
+        if not conns:
+            return  # nobody here (the socket left, or the broker delivers every topic)
         # Each socket's writer sends; this thread (the broker's) only queues, so one
         # peer that does not read delays nobody. Encoded once for all the sockets.
         data = encode(frame) if action == "send" else ""
-        if frame.get("t") == "msg":
-            metrics.message_relayed("person" if kind == "p" else "operator", len(conns))
         for conn in conns:
             if action == "drop":
                 conn.drop()
