@@ -152,9 +152,9 @@ class PostgresConversations(PostgresQueries):
         return self._appends.submit(Append(conv_id, sender, client_id, bytes(body)))
 
     def _write_appends(self, batch: Sequence[Append]) -> list[Outcome[tuple[StoredMessage, bool]]]:
-        """Store a batch of appends in one transaction of four statements whatever its
-        size, each item as if it were alone (an unknown conversation refuses its own item
-        only).
+        """Store a batch of appends in one transaction of four statements (two round
+        trips) whatever its size, each item as if it were alone (an unknown conversation
+        refuses its own item only).
 
         1. lock the batch's conversation rows, in id order so two workers' batches cannot
            deadlock, and read their last sequence numbers;
@@ -166,27 +166,28 @@ class PostgresConversations(PostgresQueries):
         """
         outcomes: list[Outcome[tuple[StoredMessage, bool]] | None] = [None] * len(batch)
         convs = sorted({item.conv for item in batch})
-        with self._pool.connection() as conn, conn.transaction():
-            last: dict[str, int] = dict(
-                conn.execute(
-                    "SELECT id, last_seq FROM conversations WHERE id = ANY(%s) "
-                    "ORDER BY id FOR UPDATE",
-                    (convs,),
-                ).fetchall()
+        # Pipeline mode: BEGIN and the two reads leave together, then the writes and
+        # COMMIT: two round trips for the batch. The server still runs the statements one
+        # after the other, so the second read starts once the locks are held.
+        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+            locked = conn.execute(
+                "SELECT id, last_seq FROM conversations WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (convs,),
             )
-            known = [item for item in batch if item.conv in last]
+            found = conn.execute(
+                "SELECT m.conv, m.sender, m.client_id, m.seq, m.body, m.created_at "
+                "FROM messages m JOIN unnest(%s::text[], %s::text[], %s::text[]) "
+                "AS k(conv, sender, client_id) USING (conv, sender, client_id)",
+                (
+                    [i.conv for i in batch],
+                    [i.sender for i in batch],
+                    [i.client_id for i in batch],
+                ),
+            )
+            last: dict[str, int] = dict(locked.fetchall())
             stored = {
                 (conv, sender, client_id): (int(seq), bytes(body), created_at)
-                for conv, sender, client_id, seq, body, created_at in conn.execute(
-                    "SELECT m.conv, m.sender, m.client_id, m.seq, m.body, m.created_at "
-                    "FROM messages m JOIN unnest(%s::text[], %s::text[], %s::text[]) "
-                    "AS k(conv, sender, client_id) USING (conv, sender, client_id)",
-                    (
-                        [i.conv for i in known],
-                        [i.sender for i in known],
-                        [i.client_id for i in known],
-                    ),
-                ).fetchall()
+                for conv, sender, client_id, seq, body, created_at in found.fetchall()
             }
             now = time.time()
             rows: list[tuple[str, int, str, str, bytes]] = []
