@@ -135,3 +135,23 @@ def test_under_gevent_a_query_s_wait_lets_the_other_greenlets_run(postgres_dsn: 
     assert done.returncode == 0, done.stderr
     assert "ticks while the query waited: 10" in done.stdout
     assert "seqs: 1 True" in done.stdout
+
+
+def test_a_connection_numbered_past_select_s_limit_is_checked(postgres_dsn: str) -> None:
+    """A worker with thousands of sockets gives its database connections descriptor
+    numbers above 1023, which ``select()`` cannot watch: the checkout check polls."""
+    import os
+
+    spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        store = PostgresStore(postgres_dsn, min_size=1, max_size=1)
+        try:
+            with store._pool.connection() as conn:
+                assert conn.pgconn.socket > 1023
+            conv = store.create_conversation(new_conversation())
+            assert store.get_conversation(conv.id) is not None
+        finally:
+            store.close()
+    finally:
+        for fd in spare:
+            os.close(fd)

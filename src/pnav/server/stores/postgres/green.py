@@ -21,7 +21,7 @@ from psycopg.abc import PQGen
 from psycopg.rows import TupleRow
 from psycopg.waiting import READY_R, READY_RW, READY_W, WAIT_R, WAIT_W, Ready
 
-__all__ = ["GreenConnection", "gevent_patched"]
+__all__ = ["GreenConnection", "gevent_patched", "ready_now"]
 
 RV = TypeVar("RV")
 
@@ -43,7 +43,6 @@ class GreenConnection(psycopg.Connection[TupleRow]):
     ) -> RV:
         # ``interval`` exists for Ctrl-C between polls; a greenlet is interrupted by
         # gevent itself, so the wait needs no periodic wake-up.
-        from gevent.monkey import get_original
         from gevent.socket import wait_read, wait_readwrite, wait_write
 
         fileno = self.pgconn.socket
@@ -62,16 +61,22 @@ class GreenConnection(psycopg.Connection[TupleRow]):
                     ready = READY_W
                 else:
                     wait_readwrite(fileno, left, expired)
-                    ready = _ready_now(get_original("select", "poll"), fileno) or READY_RW
+                    ready = ready_now(fileno) or READY_RW
                 state = gen.send(ready)
         except StopIteration as stop:
             result: RV = stop.value
             return result
 
 
-def _ready_now(poll_factory: type[select.poll], fileno: int) -> Ready:
-    """Which of read/write the socket is ready for, without waiting (the real poll)."""
-    poller = poll_factory()
+def ready_now(fileno: int) -> Ready:
+    """Which of read/write the socket is ready for, without waiting: the system's own
+    ``poll`` even under gevent (no limit on descriptor numbers, unlike ``select``)."""
+    poll: type[select.poll] = select.poll
+    if gevent_patched():
+        from gevent.monkey import get_original
+
+        poll = get_original("select", "poll")
+    poller = poll()
     poller.register(fileno, select.POLLIN | select.POLLOUT)
     ready = 0
     for _, events in poller.poll(0):

@@ -19,19 +19,19 @@ constant with bound parameters.
 from __future__ import annotations
 
 import logging
-import select
 from collections.abc import Sequence
 
 import psycopg
 from psycopg.pq import ConnStatus
 from psycopg.rows import tuple_row
+from psycopg.waiting import READY_R
 from psycopg_pool import ConnectionPool
 
 from pnav.sdk.store import ActivityCounts, check_bounds
 from pnav.server.stores import activity_sql
 from pnav.server.stores.group_commit import GroupCommit
 from pnav.server.stores.postgres.conversations import PostgresConversations
-from pnav.server.stores.postgres.green import GreenConnection, gevent_patched
+from pnav.server.stores.postgres.green import GreenConnection, gevent_patched, ready_now
 from pnav.server.stores.postgres.schema import (
     MIGRATIONS,
     Connection,
@@ -224,8 +224,7 @@ def _check_idle(conn: Connection) -> None:
     if pgconn.status != ConnStatus.OK:
         raise psycopg.OperationalError("the connection was closed")
     inbox = pgconn.socket  # raises OperationalError when libpq has dropped the socket
-    readable, _, _ = select.select([inbox], [], [], 0)
-    if readable:
+    if ready_now(inbox) & READY_R:
         pgconn.consume_input()  # raises OperationalError at the end of the stream
         ConnectionPool.check_connection(conn)
 
