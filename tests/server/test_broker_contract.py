@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -44,3 +46,37 @@ class TestRedisBroker(BrokerContract):
         yield make
         for broker in made:
             broker.close()
+
+
+def test_a_redis_process_reads_only_the_topics_of_its_sockets() -> None:
+    """With several workers, each decodes only its own share of the frames: a process
+    gets no publication on a topic it holds no socket for (any longer)."""
+    prefix = f"pnav-test-{secrets.token_hex(4)}"
+    holder, other = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+    got: dict[RedisBroker, list[tuple[str, dict[str, object]]]] = {holder: [], other: []}
+    marked = {holder: threading.Event(), other: threading.Event()}
+
+    def inbox(broker: RedisBroker) -> Callable[[str, dict[str, object]], None]:
+        def deliver(topic: str, frame: dict[str, object]) -> None:
+            got[broker].append((topic, frame))
+            if topic == "o:1":
+                marked[broker].set()
+
+        return deliver
+
+    try:
+        for broker in (holder, other):
+            broker.start(inbox(broker))
+            broker.subscribe("o:1")  # a marker: once it arrives, all before it has
+        holder.subscribe("p:mine")
+        other.subscribe("p:gone")
+        other.unsubscribe("p:gone")
+        holder.publish("p:mine", {"t": "msg", "seq": 1})
+        holder.publish("p:gone", {"t": "msg", "seq": 2})
+        holder.publish("o:1", {"t": "marker"})
+        assert marked[holder].wait(10) and marked[other].wait(10)
+        assert got[other] == [("o:1", {"t": "marker"})]
+        assert got[holder] == [("p:mine", {"t": "msg", "seq": 1}), ("o:1", {"t": "marker"})]
+    finally:
+        holder.close()
+        other.close()

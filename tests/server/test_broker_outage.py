@@ -114,3 +114,43 @@ def test_a_redis_restart_loses_no_message(server_on_redis):
     assert op.receive(timeout=15).text == "after"
     person.close()
     op.close()
+
+
+def test_subscriptions_made_while_redis_is_away_hold_once_it_is_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A socket that joins while Redis is away is not held up waiting for a confirmation
+    that cannot come; once Redis is back, its topic is subscribed again and the process is
+    told to make its clients resynchronise."""
+    import threading
+
+    from pnav.server.brokers.redis import RedisBroker
+
+    redis_server = PrivateRedis(tmp_path)
+    redis_server.start()
+    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    got: list[tuple[str, dict[str, object]]] = []
+    resync, arrived = threading.Event(), threading.Event()
+
+    def deliver(topic: str, frame: dict[str, object]) -> None:
+        got.append((topic, frame))
+        (resync if topic == "" else arrived).set()
+
+    holder, publisher = RedisBroker(url, prefix="t"), RedisBroker(url, prefix="t")
+    try:
+        holder.start(deliver)
+        publisher.start(lambda topic, frame: None)
+        redis_server.stop()
+        with caplog.at_level("WARNING", logger="pnav.server.brokers.redis"):
+            holder.subscribe("p:late")  # Redis is away: returns without waiting
+        assert "not confirmed" not in caplog.text
+        redis_server.start()
+        assert resync.wait(30)
+        holder.subscribe("p:late")  # a second socket: waits for the new subscription
+        publisher.publish("p:late", {"t": "msg", "seq": 1})
+        assert arrived.wait(10)
+        assert got[-1] == ("p:late", {"t": "msg", "seq": 1})
+    finally:
+        holder.close()
+        publisher.close()
+        redis_server.stop()

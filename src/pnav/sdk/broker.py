@@ -7,6 +7,11 @@ supervisors); every process, itself included, gets each publication through the
 The broker also counts who is connected where (``presence_*``), so a process knows
 whether an operator has a console open on another one.
 
+A process says which topics it holds sockets for (:meth:`Broker.subscribe`, once per
+socket, and :meth:`Broker.unsubscribe`); a broker may then leave out publications on
+topics this process did not subscribe to, so that with many processes each one reads
+only its own share. A broker that delivers everything (the default) keeps the contract.
+
 Brokers carry only frames the server would send anyway (ciphertext and metadata).
 Messages are stored before they are published: a broker that loses a publication
 loses no message, clients catch up from the store (docs/protocol.md).
@@ -32,12 +37,21 @@ class Broker(abc.ABC):
 
     @abc.abstractmethod
     def start(self, deliver: Deliver) -> None:
-        """Begin receiving: ``deliver`` is called for every publication, in order of
-        publication per publisher, from any thread."""
+        """Begin receiving: ``deliver`` is called for every publication (at least on the
+        topics this process subscribed to), in order of publication per publisher, from
+        any thread."""
 
     @abc.abstractmethod
     def publish(self, topic: str, frame: dict[str, Any]) -> None:
         """Send a frame to every process; raises ``ConnectionError`` if it cannot."""
+
+    def subscribe(self, topic: str) -> None:  # noqa: B027 - optional: deliver everything
+        """This process holds one more socket for ``topic``: from the return of this call
+        on, its publications are delivered here (subscriptions are counted)."""
+
+    def unsubscribe(self, topic: str) -> None:  # noqa: B027 - optional: deliver everything
+        """This process holds one socket fewer for ``topic``; at zero, its publications
+        may stop reaching this process."""
 
     @abc.abstractmethod
     def presence_add(self, key: str) -> int:

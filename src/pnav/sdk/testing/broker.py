@@ -57,11 +57,16 @@ class BrokerContract:
     __test__ = False
     processes = 2
 
-    def _started(self, brokers: MakeBrokers) -> tuple[list[Broker], list[_Inbox]]:
+    def _started(
+        self, brokers: MakeBrokers, topics: tuple[str, ...] = ("p:conv", "o:0", "o:1", "sup")
+    ) -> tuple[list[Broker], list[_Inbox]]:
+        """Started brokers, each subscribed to ``topics`` (as a process holding sockets)."""
         made = brokers(self.processes)
         inboxes = [_Inbox() for _ in made]
         for broker, inbox in zip(made, inboxes, strict=True):
             broker.start(inbox)
+            for topic in topics:
+                broker.subscribe(topic)
         return made, inboxes
 
     def test_every_process_gets_every_publication_in_order(self, brokers: MakeBrokers) -> None:
@@ -87,6 +92,16 @@ class BrokerContract:
         frame = {"t": "msg", "text": "é 漢字 🙂", "n": 1.5, "ok": True, "none": None, "l": [1]}
         made[-1].publish("sup", frame)
         assert inboxes[0].wait_for(1) == [("sup", frame)]
+
+    def test_a_subscription_counts_its_sockets(self, brokers: MakeBrokers) -> None:
+        made, inboxes = self._started(brokers, topics=())
+        for broker in made:
+            broker.subscribe("p:a")
+            broker.subscribe("p:a")
+            broker.unsubscribe("p:a")  # one socket of two left: still subscribed
+        made[0].publish("p:a", {"t": "msg", "seq": 1})
+        for inbox in inboxes:
+            assert ("p:a", {"t": "msg", "seq": 1}) in inbox.wait_for(1)
 
     def test_presence_is_counted_over_all_processes(self, brokers: MakeBrokers) -> None:
         made, _ = self._started(brokers)

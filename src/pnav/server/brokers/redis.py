@@ -1,12 +1,22 @@
 """A broker on Redis pub/sub, for several server processes on one or more hosts.
 
-Publications go to the channel ``<prefix>:f:<topic>``; every process listens to
-``<prefix>:f:*`` on a thread of its own. Presence: each process keeps its own counts
-in the hash ``<prefix>:presence:<process id>``, refreshed with a short expiry, so the
-counts of a process that died (even by SIGKILL) vanish within ``presence_ttl`` seconds.
-The names of those hashes are in the set ``<prefix>:processes``, so a count is two round
-trips (the set, then every hash in one pipeline) rather than a SCAN of the keyspace;
-names whose hash expired are pruned from the set.
+Publications go to the channel ``<prefix>:f:<topic>``. A process subscribes to the
+channels of the topics it holds sockets for (:meth:`RedisBroker.subscribe`, counted per
+socket), so a frame is read and decoded only by the process that delivers it, and adding
+processes adds capacity rather than work for everyone. One listener per process (a
+greenlet under gevent) reads its subscriptions and only queues each frame on its sockets'
+outboxes (chat/hub.py, chat/connection.py); it never writes to a socket. ``subscribe``
+returns once Redis confirmed the subscription, so nothing published after a socket
+joined can miss it. Publications that arrive together leave in one pipeline (one round
+trip, in order: :mod:`~pnav.server.stores.group_commit` batches them as it batches
+appends), and each ``publish`` returns once Redis took its frame.
+
+Presence: each process keeps its own counts in the hash ``<prefix>:presence:<process
+id>``, refreshed with a short expiry, so the counts of a process that died (even by
+SIGKILL) vanish within ``presence_ttl`` seconds. The names of those hashes are in the set
+``<prefix>:processes``, so a count is two round trips (the set, then every hash in one
+pipeline) rather than a SCAN of the keyspace; names whose hash expired are pruned from
+the set.
 
 When Redis goes away, publishing raises ``ConnectionError`` (the message is already
 stored; the server carries on) and the listener reconnects with back-off; once back,
@@ -21,12 +31,15 @@ import logging
 import random
 import secrets
 import threading
-from collections import Counter
+from collections import Counter, defaultdict, deque
+from collections.abc import Sequence
 from typing import Any
 
 import redis
+from redis.client import PubSub
 
 from pnav.sdk.broker import Broker, Deliver
+from pnav.server.stores.group_commit import GroupCommit, Outcome
 
 __all__ = ["RedisBroker"]
 
@@ -50,6 +63,14 @@ class RedisBroker(Broker):
         self._stop = threading.Event()
         self._deliver: Deliver | None = None
         self._threads: list[threading.Thread] = []
+        # Subscriptions: sockets per topic; the listener's PubSub (None while Redis is
+        # away); per channel, the SUBSCRIBEs sent and not yet confirmed, oldest first.
+        self._topics: Counter[str] = Counter()
+        self._pubsub: PubSub | None = None
+        self._unconfirmed: dict[bytes, deque[threading.Event]] = defaultdict(deque)
+        self._live: dict[str, threading.Event] = {}
+        self._subscribing = threading.Lock()
+        self._outbox: GroupCommit[tuple[str, str], bool] = GroupCommit(self._publish_batch)
 
     @property
     def _presence_key(self) -> str:
@@ -58,6 +79,9 @@ class RedisBroker(Broker):
     @property
     def _processes_key(self) -> str:
         return f"{self.prefix}:processes"
+
+    def _channel(self, topic: str) -> str:
+        return f"{self.prefix}:f:{topic}"
 
     def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -72,14 +96,76 @@ class RedisBroker(Broker):
         if not ready.wait(10):
             log.warning("Redis broker: not subscribed yet; frames wait for it")
 
+    # -- subscriptions -----------------------------------------------------
+    def subscribe(self, topic: str) -> None:
+        with self._subscribing:
+            self._topics[topic] += 1
+            if self._topics[topic] == 1:
+                self._live[topic] = self._send_subscribe([topic])[0]
+            live = self._live[topic]
+            connected = self._pubsub is not None
+        # Redis confirms a subscription once it is in force: from then on no publication
+        # on the topic can miss this process. While Redis is away nobody waits (the
+        # listener releases the waiters when it sees the outage): it subscribes again
+        # when Redis is back and makes every client resynchronise.
+        if connected and not live.wait(5) and not self._stop.is_set():
+            log.warning("Redis broker: a subscription is not confirmed yet")
+
+    def unsubscribe(self, topic: str) -> None:
+        with self._subscribing:
+            if self._topics[topic] <= 0:
+                return
+            self._topics[topic] -= 1
+            if self._topics[topic]:
+                return
+            del self._topics[topic], self._live[topic]
+            if self._pubsub is not None:
+                with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
+                    self._pubsub.unsubscribe(self._channel(topic))  # type: ignore[no-untyped-call]
+
+    def _send_subscribe(self, topics: list[str]) -> list[threading.Event]:
+        """SUBSCRIBE to ``topics`` (with ``_subscribing`` held); an event per topic, set
+        when Redis confirms it."""
+        events = [threading.Event() for _ in topics]
+        if self._pubsub is None or not topics:
+            return events
+        channels = [self._channel(t) for t in topics]
+        for channel, event in zip(channels, events, strict=True):
+            self._unconfirmed[channel.encode()].append(event)
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
+            self._pubsub.subscribe(*channels)  # the listener sees the failure and reconnects
+        return events
+
+    def _confirmed(self, channel: bytes) -> None:
+        with self._subscribing:
+            waiting = self._unconfirmed.get(channel)
+            if waiting:
+                waiting.popleft().set()
+                if not waiting:
+                    del self._unconfirmed[channel]
+
+    # -- the listener ------------------------------------------------------
+    def _connect(self) -> PubSub:
+        """A new subscriber connection, subscribed to this process's own channel (so it
+        is live even without a socket) and to every topic it holds sockets for."""
+        pubsub: PubSub = self._redis.pubsub()  # type: ignore[no-untyped-call]
+        pubsub.subscribe(f"{self.prefix}:process:{self._process}")
+        with self._subscribing:
+            self._pubsub = pubsub
+            self._unconfirmed.clear()
+            topics = list(self._topics)
+            for topic, event in zip(topics, self._send_subscribe(topics), strict=True):
+                self._live[topic] = event
+        return pubsub
+
     def _listen(self, ready: threading.Event) -> None:
         attempt = 0
         outage = False
+        prefix = len(self._channel(""))
         while not self._stop.is_set():
             pubsub = None
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-                pubsub.psubscribe(f"{self.prefix}:f:*")
+                pubsub = self._connect()
                 # Wait for the subscription to be confirmed before saying we are ready.
                 while pubsub.get_message(timeout=1.0) is None and not pubsub.subscribed:
                     pass
@@ -92,11 +178,13 @@ class RedisBroker(Broker):
                     self._write_presence()
                 while not self._stop.is_set():
                     msg = pubsub.get_message(timeout=1.0)
-                    if msg is None or msg.get("type") != "pmessage":
+                    if msg is None:
                         continue
-                    channel = msg["channel"].decode()
-                    topic = channel[len(self.prefix) + 3 :]
-                    self._hand(topic, json.loads(msg["data"]))
+                    kind = msg["type"]
+                    if kind == "message":
+                        self._hand(msg["channel"][prefix:].decode(), json.loads(msg["data"]))
+                    elif kind == "subscribe":
+                        self._confirmed(msg["channel"])
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 if not outage:
                     log.warning(
@@ -104,6 +192,14 @@ class RedisBroker(Broker):
                     )
                 outage = True
                 attempt += 1
+                with self._subscribing:
+                    # Nobody waits for a confirmation that cannot come: the subscriptions
+                    # are made again on reconnection, and every client resynchronises then.
+                    self._pubsub = None
+                    for waiting in self._unconfirmed.values():
+                        for event in waiting:
+                            event.set()
+                    self._unconfirmed.clear()
                 self._stop.wait(min(5.0, 0.2 * 2**attempt) * (0.5 + random.random() / 2))  # noqa: S311
             finally:
                 if pubsub is not None:
@@ -158,10 +254,18 @@ class RedisBroker(Broker):
 
     def publish(self, topic: str, frame: dict[str, Any]) -> None:
         data = json.dumps(frame, separators=(",", ":"))
+        self._outbox.submit((self._channel(topic), data))
+
+    def _publish_batch(self, batch: Sequence[tuple[str, str]]) -> list[Outcome[bool]]:
+        """The publications queued together, in one pipeline (one round trip), in order."""
+        pipe = self._redis.pipeline(transaction=False)
+        for channel, data in batch:
+            pipe.publish(channel, data)
         try:
-            self._redis.publish(f"{self.prefix}:f:{topic}", data)
+            pipe.execute()
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise ConnectionError(f"Redis broker unavailable: {exc}") from exc
+        return [(True, None)] * len(batch)
 
     def _change(self, key: str, delta: int) -> int:
         with self._lock:

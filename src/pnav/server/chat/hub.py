@@ -1,8 +1,10 @@
 """Who is connected where: this process's sockets, reached through the broker.
 
-Every frame for a person or an operator is published on the broker; every process
-(this one included) delivers it to the sockets it holds. With the in-process broker
-that is a direct call; with Redis, frames reach sockets held by other processes.
+Every frame for a person or an operator is published on the broker; the processes that
+hold sockets for its topic (this one included) deliver it to them. With the in-process
+broker that is a direct call; with Redis, frames reach sockets held by other processes,
+and each process subscribes only to the topics of its own sockets, so it neither reads
+nor decodes the frames of the others.
 Presence (is this operator, this person connected anywhere?) is counted by the broker.
 Delivering a frame only queues it on each socket (connection.py): nothing here waits
 for a peer.
@@ -36,7 +38,15 @@ class Hub:
         self.broker.start(self._deliver)
 
     # -- this process's sockets -------------------------------------------
+    @staticmethod
+    def _operator_topics(operator_id: int, supervisor: bool) -> tuple[str, ...]:
+        topics = (f"o:{operator_id}", f"x:{operator_id}", "ops")
+        return (*topics, "sup") if supervisor else topics
+
     def join_person(self, conv_id: str, conn: Connection) -> None:
+        # Subscribed (and confirmed) before the caller replays what is stored: every
+        # frame published from now on reaches this socket.
+        self.broker.subscribe(f"p:{conv_id}")
         with self._lock:
             self._people[conv_id].add(conn)
         self.broker.presence_add(f"p:{conv_id}")
@@ -50,10 +60,13 @@ class Hub:
             conns.discard(conn)
             if not conns:
                 del self._people[conv_id]
+        self.broker.unsubscribe(f"p:{conv_id}")
         return self.broker.presence_remove(f"p:{conv_id}") == 0
 
     def join_operator(self, operator_id: int, conn: Connection, supervisor: bool = False) -> bool:
         """Add an operator socket; True if it is the operator's only one (they came back)."""
+        for topic in self._operator_topics(operator_id, supervisor):
+            self.broker.subscribe(topic)
         with self._lock:
             self._operators[operator_id].add(conn)
             if supervisor:
@@ -73,6 +86,8 @@ class Hub:
             conns.discard(conn)
             if not conns:
                 del self._operators[operator_id]
+        for topic in self._operator_topics(operator_id, supervisor):
+            self.broker.unsubscribe(topic)
         if supervisor:
             self.broker.presence_remove("sup")
         return self.broker.presence_remove(f"o:{operator_id}") == 0
@@ -145,11 +160,13 @@ class Hub:
             else:
                 log.warning("frame on an unknown topic dropped")
                 return
+        if frame.get("t") == "msg":
+            metrics.message_relayed("person" if kind == "p" else "operator", len(conns))
+        if not conns:
+            return  # nobody here (the socket left, or the broker delivers every topic)
         # Each socket's writer sends; this thread (the broker's) only queues, so one
         # peer that does not read delays nobody. Encoded once for all the sockets.
         data = encode(frame) if action == "send" else ""
-        if frame.get("t") == "msg":
-            metrics.message_relayed("person" if kind == "p" else "operator", len(conns))
         for conn in conns:
             if action == "drop":
                 conn.drop()

@@ -24,14 +24,6 @@ _CONV_COLUMNS = (
     "last_activity"
 )
 _MSG_COLUMNS = "conv, seq, sender, client_id, body, created_at"
-# Number and store a message in one statement (one round trip).
-_APPEND = (
-    "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1, last_activity = %s "
-    "WHERE id = %s RETURNING last_seq) "
-    "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
-    "SELECT %s, s.last_seq, %s, %s, %s, %s FROM s "
-    "RETURNING seq"
-)
 
 
 class PostgresConversations(PostgresQueries):
@@ -160,18 +152,78 @@ class PostgresConversations(PostgresQueries):
         return self._appends.submit(Append(conv_id, sender, client_id, bytes(body)))
 
     def _write_appends(self, batch: Sequence[Append]) -> list[Outcome[tuple[StoredMessage, bool]]]:
-        """Store a batch of appends in one transaction, each as if it were alone (an
-        unknown conversation refuses its own item only). Conversation rows are locked in
-        id order, so two workers' batches cannot deadlock."""
-        outcomes: dict[int, Outcome[tuple[StoredMessage, bool]]] = {}
-        order = sorted(range(len(batch)), key=lambda i: batch[i].conv)
-        with self._pool.connection() as conn, conn.transaction():
-            for i in order:
-                try:
-                    outcomes[i] = (_append(conn, batch[i]), None)
-                except KeyError as exc:
-                    outcomes[i] = (None, exc)
-        return [outcomes[i] for i in range(len(batch))]
+        """Store a batch of appends in one transaction of four statements (two round
+        trips) whatever its size, each item as if it were alone (an unknown conversation
+        refuses its own item only).
+
+        1. lock the batch's conversation rows, in id order so two workers' batches cannot
+           deadlock, and read their last sequence numbers;
+        2. look for the client ids already stored. A new statement sees what other
+           transactions committed before the locks were granted, so a resend through
+           another worker is found, not numbered twice;
+        3. insert the new messages, numbered on from the locked last sequence, and
+        4. move each conversation's last sequence on.
+        """
+        outcomes: list[Outcome[tuple[StoredMessage, bool]] | None] = [None] * len(batch)
+        convs = sorted({item.conv for item in batch})
+        # Pipeline mode: BEGIN and the two reads leave together, then the writes and
+        # COMMIT: two round trips for the batch. The server still runs the statements one
+        # after the other, so the second read starts once the locks are held.
+        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+            locked = conn.execute(
+                "SELECT id, last_seq FROM conversations WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (convs,),
+            )
+            found = conn.execute(
+                "SELECT m.conv, m.sender, m.client_id, m.seq, m.body, m.created_at "
+                "FROM messages m JOIN unnest(%s::text[], %s::text[], %s::text[]) "
+                "AS k(conv, sender, client_id) USING (conv, sender, client_id)",
+                (
+                    [i.conv for i in batch],
+                    [i.sender for i in batch],
+                    [i.client_id for i in batch],
+                ),
+            )
+            last: dict[str, int] = dict(locked.fetchall())
+            stored = {
+                (conv, sender, client_id): (int(seq), bytes(body), created_at)
+                for conv, sender, client_id, seq, body, created_at in found.fetchall()
+            }
+            now = time.time()
+            rows: list[tuple[str, int, str, str, bytes]] = []
+            for n, item in enumerate(batch):
+                if item.conv not in last:
+                    outcomes[n] = (None, KeyError(item.conv))
+                    continue
+                key = (item.conv, item.sender, item.client_id)
+                if key in stored:  # stored before, or earlier in this batch
+                    seq, body, created = stored[key]
+                    message = StoredMessage(item.conv, seq, item.sender, item.client_id, body,
+                                            created)  # fmt: skip
+                    outcomes[n] = ((message, False), None)
+                    continue
+                last[item.conv] += 1
+                seq = last[item.conv]
+                stored[key] = (seq, item.body, now)
+                rows.append((item.conv, seq, item.sender, item.client_id, item.body))
+                message = StoredMessage(item.conv, seq, item.sender, item.client_id, item.body, now)
+                outcomes[n] = ((message, True), None)
+            if rows:
+                conn.execute(
+                    "INSERT INTO messages (conv, seq, sender, client_id, body, created_at) "
+                    "SELECT conv, seq, sender, client_id, body, %s FROM unnest("
+                    "%s::text[], %s::int8[], %s::text[], %s::text[], %s::bytea[]) "
+                    "AS r(conv, seq, sender, client_id, body)",
+                    (now, *(list(column) for column in zip(*rows, strict=True))),
+                )
+                moved = {r[0]: last[r[0]] for r in rows}
+                conn.execute(
+                    "UPDATE conversations c SET last_seq = v.seq, last_activity = %s "
+                    "FROM unnest(%s::text[], %s::int8[]) AS v(id, seq) WHERE c.id = v.id",
+                    (now, list(moved), list(moved.values())),
+                )
+        assert all(outcome is not None for outcome in outcomes)
+        return outcomes  # type: ignore[return-value]  # every item was answered above
 
     def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
         return self._rows(
@@ -201,27 +253,6 @@ class PostgresConversations(PostgresQueries):
             lookup_hash,
         )  # fmt: skip
         return (str(row[0]), bytes(row[1])) if row else None
-
-
-def _append(conn: Connection, item: Append) -> tuple[StoredMessage, bool]:
-    """One append inside the batch's transaction. The conversation's row lock, held until
-    commit, serialises its appends across processes, so the de-duplicating read and the
-    numbering cannot race another worker."""
-    conv_id, sender, client_id, body = item
-    found = conn.execute(
-        "SELECT m.seq, m.body, m.created_at FROM conversations c "
-        "LEFT JOIN messages m ON m.conv = c.id AND m.sender = %s AND m.client_id = %s "
-        "WHERE c.id = %s FOR UPDATE OF c",
-        (sender, client_id, conv_id),
-    ).fetchone()
-    if found is None:
-        raise KeyError(conv_id)
-    if found[0] is not None:
-        return StoredMessage(conv_id, found[0], sender, client_id, bytes(found[1]), found[2]), False
-    now = time.time()
-    seq = conn.execute(_APPEND, (now, conv_id, conv_id, sender, client_id, body, now)).fetchone()
-    assert seq is not None  # the row is locked by this transaction: it cannot vanish
-    return StoredMessage(conv_id, int(seq[0]), sender, client_id, body, now), True
 
 
 def _message(conn: Connection, conv: str, sender: str, client_id: str) -> StoredMessage | None:

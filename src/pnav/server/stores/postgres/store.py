@@ -22,13 +22,16 @@ import logging
 from collections.abc import Sequence
 
 import psycopg
+from psycopg.pq import ConnStatus
 from psycopg.rows import tuple_row
+from psycopg.waiting import READY_R
 from psycopg_pool import ConnectionPool
 
 from pnav.sdk.store import ActivityCounts, check_bounds
 from pnav.server.stores import activity_sql
 from pnav.server.stores.group_commit import GroupCommit
 from pnav.server.stores.postgres.conversations import PostgresConversations
+from pnav.server.stores.postgres.green import GreenConnection, gevent_patched, ready_now
 from pnav.server.stores.postgres.schema import (
     MIGRATIONS,
     Connection,
@@ -106,9 +109,11 @@ class PostgresStore(PostgresConversations, PostgresStaff):
             max_size=max_size,
             timeout=timeout,
             kwargs={"autocommit": True, "connect_timeout": connect_timeout},
+            # under gevent: waits are switches on each socket's watcher (green.py)
+            connection_class=GreenConnection if gevent_patched() else psycopg.Connection,
             configure=_configure,
             # a connection broken by a database restart is replaced, not handed out
-            check=ConnectionPool.check_connection,
+            check=_check_idle,
             name="pnav-store",
             open=False,
         )
@@ -204,6 +209,24 @@ _upgrade = upgrade
 
 def _configure(conn: Connection) -> None:
     conn.add_notice_handler(_log_notice)
+
+
+def _check_idle(conn: Connection) -> None:
+    """Raise if a pooled connection is broken, without a round trip per checkout.
+
+    An idle connection hears nothing from the server unless the server is going away (a
+    restart, ``pg_terminate_backend``: an error message, then the end of the stream), so
+    reading what is already there without waiting tells a live connection from a dead
+    one; only when something did arrive is the server asked (``check_connection``'s
+    empty query). The pool replaces a connection that fails this.
+    """
+    pgconn = conn.pgconn
+    if pgconn.status != ConnStatus.OK:
+        raise psycopg.OperationalError("the connection was closed")
+    inbox = pgconn.socket  # raises OperationalError when libpq has dropped the socket
+    if ready_now(inbox) & READY_R:
+        pgconn.consume_input()  # raises OperationalError at the end of the stream
+        ConnectionPool.check_connection(conn)
 
 
 def _log_notice(diag: psycopg.errors.Diagnostic) -> None:
