@@ -102,7 +102,14 @@ def server_process(tmp_path: Path):
     password = secrets.token_urlsafe(12)
     enrol_operator(store, "alice", password, role="supervisor", kdf_ops=1, kdf_mem=8 << 20)
     store.close()
-    proc = ServerProcess(data, env={"PNAV_PARTNERS": f"demo={PARTNER}", "PNAV_SECURE_COOKIES": "0"})
+    # 40 messages a side in a few seconds: over the per-conversation abuse limit (30 a
+    # minute) that tests/abuse proves; this test is about delivery across a kill.
+    env = {
+        "PNAV_PARTNERS": f"demo={PARTNER}",
+        "PNAV_SECURE_COOKIES": "0",
+        "PNAV_MESSAGES_PER_CONVERSATION_PER_MINUTE": "1000",
+    }
+    proc = ServerProcess(data, env=env)
     proc.start()
     proc.password = password
     yield proc
