@@ -23,6 +23,7 @@ import nacl.secret
 import websockets
 
 from pnav.sdk import crypto
+from pnav.sdk.client.person import solve_proof_of_work
 
 PARTNER = "http://partner.test"
 _ID = re.compile(r'"id":"([^"]+)"')
@@ -161,9 +162,9 @@ class Load:
             "sealed_key": self.sealed,
             "desk_key": ticket["desk_key"]["id"],
         }
-        await ws.send(
-            json.dumps({"v": 1, "t": "hello", "ticket": ticket["ticket"], "start": start})
-        )
+        hello = {"v": 1, "t": "hello", "ticket": ticket["ticket"], "start": start}
+        hello["pow"] = solve_proof_of_work(ticket["pow"])  # as the chat in the browser does
+        await ws.send(json.dumps(hello))
         while True:
             frame = json.loads(await asyncio.wait_for(ws.recv(), _TIMEOUT))
             if frame["t"] == "welcome":

@@ -118,6 +118,14 @@ class Server:
             # Every simulated person comes from 127.0.0.1: the per-address limit would
             # count them as one attacker.
             "PNAV_MAX_SOCKETS_PER_ADDRESS": "5000",
+            # ... and the abuse limits per address and per conversation would refuse the
+            # load itself; the proof of work stays on, at its smallest.
+            "PNAV_TICKETS_PER_ADDRESS_PER_MINUTE": "1000000",
+            "PNAV_CONVERSATIONS_PER_ADDRESS_PER_HOUR": "1000000",
+            "PNAV_MESSAGES_PER_CONVERSATION_PER_MINUTE": "1000000",
+            "PNAV_CONVERSATION_BYTES_PER_DAY": str(1 << 40),
+            "PNAV_PROOF_OF_WORK_MAX_NUMBER": "1000",
+            "PNAV_LOGINS_PER_ADDRESS_PER_HOUR": "1000000",
             "PNAV_BENCH_PASSWORD": self.password,
             "PNAV_BENCH_OPERATORS": ",".join(self.operators),
         }
