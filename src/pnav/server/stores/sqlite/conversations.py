@@ -6,10 +6,11 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
-from pnav.server.stores.group_commit import Append
+from pnav.server.stores.group_commit import Append, GroupCommit, Outcome
 from pnav.server.stores.sqlite.queries import SQLiteQueries
 
 __all__ = ["SQLiteConversations"]
@@ -31,11 +32,12 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 class SQLiteConversations(SQLiteQueries):
     """The conversations' part of :class:`~pnav.server.stores.sqlite.store.SQLiteStore`."""
 
+    _appends: GroupCommit[Append, tuple[StoredMessage, bool]]
+
     # -- conversations -------------------------------------------------
     def create_conversation(self, new: NewConversation) -> Conversation:
         conv_id = secrets.token_urlsafe(16)
-
-        def write(db: sqlite3.Connection) -> None:
+        with self._tx() as db:
             now = time.time()
             db.execute(
                 "INSERT INTO conversations (id, partner, who, what, danger, lang, sealed_key, "
@@ -55,8 +57,6 @@ class SQLiteConversations(SQLiteQueries):
                     now,
                 ),
             )
-
-        self._write(write)
         conv = self.get_conversation(conv_id)
         assert conv is not None
         return conv
@@ -83,36 +83,29 @@ class SQLiteConversations(SQLiteQueries):
         return [_conversation(r) for r in rows]
 
     def assign(self, conv_id: str, operator_id: int) -> bool:
-        return self._write(
-            lambda db: (
-                db.execute(
-                    "UPDATE conversations SET state = 'active', operator_id = ?, assigned_at = ? "
-                    "WHERE id = ? AND state = 'waiting'",
-                    (operator_id, time.time(), conv_id),
-                ).rowcount
-                == 1
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET state = 'active', operator_id = ?, assigned_at = ? "
+                "WHERE id = ? AND state = 'waiting'",
+                (operator_id, time.time(), conv_id),
             )
-        )
+            return cur.rowcount == 1
 
     def close_conversation(self, conv_id: str, outcome: str) -> bool:
-        return self._write(
-            lambda db: (
-                db.execute(
-                    "UPDATE conversations SET state = 'closed', outcome = ?, closed_at = ? "
-                    "WHERE id = ? AND state != 'closed'",
-                    (outcome, time.time(), conv_id),
-                ).rowcount
-                == 1
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE conversations SET state = 'closed', outcome = ?, closed_at = ? "
+                "WHERE id = ? AND state != 'closed'",
+                (outcome, time.time(), conv_id),
             )
-        )
+            return cur.rowcount == 1
 
     def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
-        self._write(
-            lambda db: db.execute(
+        with self._tx() as db:
+            db.execute(
                 "UPDATE conversations SET person = ?, person_since = ? WHERE id = ?",
                 (state, time.time() if now is None else now, conv_id),
             )
-        )
 
     def transfer(self, conv_id: str, from_operator: int, handover: Handover) -> bool:
         with self._tx() as db:
@@ -175,10 +168,20 @@ class SQLiteConversations(SQLiteQueries):
     def append_message(
         self, conv_id: str, sender: str, client_id: str, body: bytes
     ) -> tuple[StoredMessage, bool]:
-        # Appends arriving together share one transaction and one fsync (queries.py),
-        # each as if it were alone: an unknown conversation refuses its own item only.
-        item = Append(conv_id, sender, client_id, body)
-        return self._write(lambda db: _append(db, item))
+        # Appends arriving together share one transaction and one fsync (group_commit.py).
+        return self._appends.submit(Append(conv_id, sender, client_id, body))
+
+    def _write_appends(self, batch: Sequence[Append]) -> list[Outcome[tuple[StoredMessage, bool]]]:
+        """Store a batch of appends in one transaction, each as if it were alone: an
+        unknown conversation refuses its own item only."""
+        outcomes: list[Outcome[tuple[StoredMessage, bool]]] = []
+        with self._tx() as db:
+            for item in batch:
+                try:
+                    outcomes.append((_append(db, item), None))
+                except KeyError as exc:
+                    outcomes.append((None, exc))
+        return outcomes
 
     def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
         rows = self._all(

@@ -61,16 +61,12 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
         self._db.execute("PRAGMA synchronous=FULL")
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
-        self._writes = GroupCommit(self._write_batch)
+        self._appends = GroupCommit(self._write_appends)
         try:
             migrate(self._db, self.path, MIGRATIONS, upgrading=False)
         except BaseException:
             self._db.close()
             raise
-        self._read_lock = threading.RLock()
-        self._reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._reader.row_factory = sqlite3.Row
-        self._reader.execute("PRAGMA query_only=ON")
 
     def purge_closed(self, closed_before: float) -> int:
         with self._tx() as db:
