@@ -41,8 +41,8 @@ RULES: dict[str, tuple[str, int, bool]] = {
 class _MemoryStorage(MemoryStorage):
     """limits' memory storage, dropping old entries every few seconds instead of every
     10 ms. Its expiry walks every key under the key's lock and copies each moving
-    window; re-armed by every hit, at 1,000 conversations it took most of the event
-    loop (profiled under bench/relay.py). Counting does not depend on it (each check
+    window; re-armed by every hit, it took about a third of the worker's profiled time
+    at 1,000 conversations under bench/relay.py. Counting does not depend on it (each check
     reads its own window and a fixed window resets on read): only how soon memory is
     given back does."""
 
