@@ -1,6 +1,10 @@
 """One websocket as the conversation service sees it: frames go into a bounded outbox
 that the socket's own writer drains, so no caller ever waits for a peer.
 
+The writer runs only while there is something to write: it starts with the first frame
+and the send watch retires it once the socket has been idle for a whole round, so an
+idle socket holds no greenlet (or thread) of its own besides its reader.
+
 A peer that stops reading fills its outbox or keeps one write pending past the send
 deadline; it is then cut off, and comes back later by its token like any dropped
 client (nothing is lost: messages are stored before they are acknowledged, and a
@@ -63,8 +67,9 @@ class Connection:
         self.open = True
         self.cut_off = False  # True once the peer was cut off for not reading
         self.code_tries = 0  # wrong resume codes tried on this socket
-        self._writer = threading.Thread(target=self._write_loop, name="pnav-writer", daemon=True)
-        self._writer.start()
+        self._writer: threading.Thread | None = None  # started by the first frame
+        self._busy = False  # a frame was queued since the send watch last looked
+        self._retire = False  # the watch asks an idle writer to stop
         _watch.add(self)
 
     # -- what callers do -----------------------------------------------------
@@ -87,7 +92,8 @@ class Connection:
                     self._waiting_since = time.monotonic()
                 self._outbox.append(data)
                 self._bytes += len(data)
-                self._cond.notify()
+                self._busy = True
+                self._wake_writer()
         if overflow:
             self.cut_off_slow_peer("outbox full")
 
@@ -109,8 +115,10 @@ class Connection:
         with self._cond:
             self.open = False
             self._cond.notify()
-        self._writer.join(wait)
-        if self._writer.is_alive():
+            writer = self._writer
+        if writer is not None:
+            writer.join(wait)
+        if writer is not None and writer.is_alive():
             self.cut_off_slow_peer("did not take its last frames")
             return
         code, reason = self._closing or (1000, "")
@@ -137,21 +145,45 @@ class Connection:
         except OSError:
             log.debug("aborting a closed socket")
 
+    def retire_if_idle(self) -> None:
+        """Stop the writer if nothing was queued since the last call (the send watch
+        calls it every round); the next frame starts a new one."""
+        with self._cond:
+            if self._writer is not None and not self._busy and not self._outbox:
+                self._retire = True
+                self._cond.notify()
+            self._busy = False
+
     # -- the writer ----------------------------------------------------------
+    def _wake_writer(self) -> None:
+        """Under ``_cond``: a writer for what is queued (a new one if none runs)."""
+        self._retire = False
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write_loop, name="pnav-writer", daemon=True
+            )
+            self._writer.start()
+        else:
+            self._cond.notify()
+
     def _close_after_outbox(self, code: int, reason: str) -> None:
         with self._cond:
             if not self.open:
                 return
             self._closing = (code, reason)
             self.open = False
-            self._cond.notify()
+            self._wake_writer()  # it closes the socket once the outbox is empty
 
     def _write_loop(self) -> None:
         while True:
             with self._cond:
-                while not self._outbox and self.open:
+                while not self._outbox and self.open and not self._retire:
                     self._cond.wait()
                 if not self._outbox:
+                    if self.open:  # retired while idle: the next frame starts another
+                        self._writer = None
+                        self._retire = False
+                        return
                     break
                 data = self._outbox.popleft()
                 self._bytes -= len(data)
@@ -197,12 +229,16 @@ class _SendWatch:
                 self._thread.start()
 
     def check(self, now: float | None = None) -> int:
-        """Cut off every stalled peer; returns how many."""
+        """Cut off every stalled peer and retire the writers idle since the last round;
+        returns how many peers were cut off."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            stalled = [c for c in self._conns if c.stalled(now)]
+            conns = list(self._conns)
+        stalled = [c for c in conns if c.stalled(now)]
         for conn in stalled:
             conn.cut_off_slow_peer("send deadline passed")
+        for conn in conns:
+            conn.retire_if_idle()
         return len(stalled)
 
     def _run(self) -> None:

@@ -32,7 +32,7 @@ from pnav.server.web.headers import console_csp, script_nonce
 from pnav.server.web.locale_api import console_page_locale
 from pnav.server.web.person import internal_error, socket_route
 from pnav.server.web.person_guard import LimitError, refused
-from pnav.server.web.sockets import WebSocket
+from pnav.server.web.sockets import WebSocket, opened
 from pnav.server.web.state import STATIC_DIR, client_address, public_base, state, static_file
 from pnav.server.web.translate_api import available as _translation_available
 from pnav.server.web.translate_api import translate as _translate
@@ -319,15 +319,13 @@ def _text(status: int, message: str) -> Response:
 
 @socket_route("/ws", bp)
 def operator_socket(ws: Any) -> None:
-    with metrics.socket_open("console"):
-        _operator_socket(ws)
+    with opened(ws, "console", state().send_limits) as (sock, conn):
+        _operator_socket(sock, conn)
 
 
-def _operator_socket(ws: Any) -> None:
+def _operator_socket(sock: WebSocket, conn: Connection) -> None:
     st = state()
     chat = st.chat
-    sock = WebSocket(ws)
-    conn = Connection(sock, st.send_limits)
     try:
         if not _same_origin():
             raise FrameError("forbidden", "the console socket only accepts the console page")
@@ -335,8 +333,7 @@ def _operator_socket(ws: Any) -> None:
     except (FrameError, HTTPException) as err:
         message = err.message if isinstance(err, FrameError) else "log in first"
         conn.send({"t": "error", "code": "unauthorised", "message": message})
-        conn.finish()
-        return
+        return  # sockets.opened finishes it
     chat.operator.connect(op, conn)
     if op.role in FLOOR_ROLES:
         chat.help.send_open(conn)
@@ -396,5 +393,4 @@ def _operator_socket(ws: Any) -> None:
             except Exception as exc:  # a bug must not end the socket with a traceback
                 conn.send(internal_error(exc))
     finally:
-        conn.finish()
-        chat.operator.gone(op, conn)
+        chat.operator.gone(op, conn)  # then sockets.opened finishes the socket

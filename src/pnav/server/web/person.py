@@ -22,7 +22,7 @@ from pnav.server.ops import metrics
 from pnav.server.web import floor_api
 from pnav.server.web.loader import refused_origin
 from pnav.server.web.person_guard import LimitError, PersonGuard
-from pnav.server.web.sockets import WebSocket
+from pnav.server.web.sockets import WebSocket, opened
 from pnav.server.web.state import client_address, public_base, state, static_file
 
 __all__ = ["bp", "internal_error", "sock", "socket_route"]
@@ -185,15 +185,13 @@ def _hello(guard: PersonGuard, frame: dict[str, Any], conn: Connection) -> str:
 
 @socket_route("/ws/person", bp)
 def person_socket(ws: Any) -> None:
-    with metrics.socket_open("person"):
-        _person_socket(ws)
+    with opened(ws, "person", state().send_limits) as (sock, conn):
+        _person_socket(sock, conn)
 
 
-def _person_socket(ws: Any) -> None:
+def _person_socket(sock: WebSocket, conn: Connection) -> None:
     st = state()
     chat = st.chat
-    sock = WebSocket(ws)
-    conn = Connection(sock, st.send_limits)
     guard = PersonGuard(st.abuse.limits, st.abuse.proof_of_work, st.tokens, client_address())
     conv_id: str | None = None
     # A socket that never says hello is closed, not held (issue: idle-socket floods).
@@ -248,7 +246,8 @@ def _person_socket(ws: Any) -> None:
             except Exception as exc:  # a bug must not end the socket with a traceback
                 conn.send(internal_error(exc))
     finally:
-        conn.finish()
+        # Before the socket is finished (sockets.opened): frames for the conversation
+        # stop coming to it while its last ones go out.
         if conv_id is not None:
             chat.person.gone(conv_id, conn)
         current_app.logger.debug("person socket closed")

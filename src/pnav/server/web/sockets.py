@@ -15,15 +15,18 @@ import logging
 import socket
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, request
 from simple_websocket import ConnectionClosed
 
+from pnav.server.chat.connection import Connection, SendLimits
 from pnav.server.chat.parse import MAX_FRAME_CHARS, FrameError
+from pnav.server.ops import metrics
 
-__all__ = ["PendingLimits", "SocketLimits", "WebSocket", "init_app"]
+__all__ = ["PendingLimits", "SocketLimits", "WebSocket", "init_app", "opened"]
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +80,30 @@ class WebSocket:
         """The next frame (None when ``timeout`` passed first); ``too_fast`` when the
         client has more frames waiting than it may."""
         raw = self._ws.receive(timeout=timeout)
-        waiting: list[Any] = list(getattr(self._ws, "input_buffer", ()))
-        if len(waiting) > self.pending.max_frames or (
-            sum(len(w) for w in waiting) > self.pending.max_bytes
+        # Read in place, not copied: simple-websocket's reader only appends to this list
+        # and iterating a list that grows is safe. Mostly empty, so mostly free.
+        waiting: list[Any] = self._ws.input_buffer
+        if waiting and (
+            len(waiting) > self.pending.max_frames
+            or sum(map(len, waiting)) > self.pending.max_bytes
         ):
             raise FrameError("too_fast", "frames arrive faster than they are handled")
         return raw
+
+
+@contextlib.contextmanager
+def opened(ws: Any, kind: str, limits: SendLimits) -> Iterator[tuple[WebSocket, Connection]]:
+    """A person's or a console's socket (``kind``), as its handler uses it: counted open
+    while the block runs, read through :class:`WebSocket`, written through a
+    :class:`~pnav.server.chat.connection.Connection`, which is finished on the way out
+    (what is queued goes out, then the close frame and the end of the stream)."""
+    with metrics.socket_open(kind):
+        sock = WebSocket(ws)
+        conn = Connection(sock, limits)
+        try:
+            yield sock, conn
+        finally:
+            conn.finish()
 
 
 class SocketLimits:
