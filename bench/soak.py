@@ -93,6 +93,12 @@ def run(n: int, m: int, faults: bool, seed: int) -> dict[str, float | int]:
             # Every client of the soak comes from 127.0.0.1: one socket each, and room for
             # the old ones a reconnection leaves behind until the server notices them.
             "PNAV_MAX_SOCKETS_PER_ADDRESS": str(2 * (n + OPERATORS)),
+            # ... and the abuse limits per address and per conversation would count the
+            # whole soak as one attacker (tests/abuse proves them).
+            "PNAV_TICKETS_PER_ADDRESS_PER_MINUTE": str(10 * n),
+            "PNAV_CONVERSATIONS_PER_ADDRESS_PER_HOUR": str(10 * n),
+            "PNAV_MESSAGES_PER_CONVERSATION_PER_MINUTE": str(10 * m),
+            "PNAV_LOGINS_PER_ADDRESS_PER_HOUR": str(100 * OPERATORS),
         }
         server = ServerProcess(data, env=env)
         server.start()
