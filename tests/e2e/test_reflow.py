@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from accessibility import chat_frame
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from pnav.sdk.client import PersonClient
 
@@ -46,6 +46,17 @@ MEASURE = """() => {
 }"""
 
 
+def _open_chat(page: Page) -> FrameLocator:
+    """Open the chat from the banner and start a conversation; the chat, waiting."""
+    page.locator('[data-pnav="open"]').click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+    chat.locator('label[for="pnav-who-victim"]').click()
+    chat.locator('label[for="pnav-what-domestic"]').click()
+    chat.locator('[data-pnav="prechat-start"]').click()
+    expect(chat.locator('[data-pnav="status"]')).to_have_attribute("data-state", "waiting")
+    return chat
+
+
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_message_box_visible_and_list_at_least_40_percent(
     browser: Browser, browser_log: Any, live_server: Any, screen: str
@@ -57,12 +68,7 @@ def test_message_box_visible_and_list_at_least_40_percent(
     try:
         page = context.new_page()
         page.goto(live_server.partner_url + "/")
-        page.locator('[data-pnav="open"]').click()
-        chat = page.frame_locator('iframe[title="Chat"]')
-        chat.locator('label[for="pnav-who-victim"]').click()
-        chat.locator('label[for="pnav-what-domestic"]').click()
-        chat.locator('[data-pnav="prechat-start"]').click()
-        expect(chat.locator('[data-pnav="status"]')).to_have_attribute("data-state", "waiting")
+        chat = _open_chat(page)
         box = chat.locator('[data-pnav="message-input"]')
         for n in range(3):
             box.fill(f"message {n}")
@@ -105,12 +111,7 @@ def test_the_panel_follows_the_visual_viewport_when_the_keyboard_is_up(
         page = context.new_page()
         page.add_init_script(f"({KEYBOARD})()")
         page.goto(live_server.partner_url + "/")
-        page.locator('[data-pnav="open"]').click()
-        chat = page.frame_locator('iframe[title="Chat"]')
-        chat.locator('label[for="pnav-who-victim"]').click()
-        chat.locator('label[for="pnav-what-domestic"]').click()
-        chat.locator('[data-pnav="prechat-start"]').click()
-        expect(chat.locator('[data-pnav="status"]')).to_have_attribute("data-state", "waiting")
+        chat = _open_chat(page)
         box = chat.locator('[data-pnav="message-input"]')
         box.fill("message")
         box.press("Enter")
