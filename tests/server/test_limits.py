@@ -153,3 +153,22 @@ def test_closing_as_abuse_is_for_supervisors_and_bounded(live_server_with, clien
     boss = clients_of(server).login()
     boss._link.send({"t": "close_abuse", "convs": ["a", "b", "c"]})
     assert "1 to 2" in boss.wait("error", code="malformed")["message"]
+
+
+def test_the_memory_storage_expires_old_windows_every_few_seconds() -> None:
+    # limiter._MemoryStorage replaces a private method of limits' MemoryStorage (its
+    # expiry, re-armed every 10 ms by every hit, took a third of a loaded worker). A
+    # limits release that renames it would silently bring the cost back: fail instead.
+    from limits.storage import MemoryStorage
+
+    from pnav.server.abuse.limiter import _MemoryStorage
+
+    assert hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry")
+    assert hasattr(MemoryStorage, "_MemoryStorage__expire_events")
+    storage = _MemoryStorage()
+    storage.timer.cancel()  # the one its constructor starts (10 ms)
+    storage.timer.join()
+    storage.incr("k", 60)
+    assert storage.timer.is_alive()
+    assert storage.timer.interval == _MemoryStorage.EXPIRE_EVERY
+    storage.timer.cancel()
