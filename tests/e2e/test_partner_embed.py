@@ -168,6 +168,10 @@ def test_corner_mode_shows_quick_exit_whenever_the_chat_is_open(
     _leave_is_first_in_tab_order(page)
     open_button.click()
     expect(_panel(page)).to_be_visible()
+    # The chat, once drawn, takes the focus into its frame (main.js, showPrechat): wait
+    # for it, or that focus lands after the Tab below and the check races it.
+    chat = page.frame_locator('iframe[title="Chat"]')
+    expect(chat.locator('[data-pnav="prechat-start"]')).to_be_visible()
     expect(exit_button).to_be_visible()
     panel_box = _panel(page).bounding_box()
     assert panel_box and panel_box["x"] == 16, panel_box  # on the corner's side
