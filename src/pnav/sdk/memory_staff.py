@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from typing import Any
 
 from pnav.sdk.store import (
     CannedReply,
@@ -128,19 +129,18 @@ class MemoryStaff(Store):
 
     def set_capacity(self, operator_id: int, capacity: int | None) -> None:
         check_capacity(capacity)
-        with self._lock:
-            op = self._operators.get(operator_id)
-            if op is None:
-                raise KeyError(f"no operator with id {operator_id}")
-            self._operators[operator_id] = replace(op, capacity=capacity)
+        self._update_operator(operator_id, capacity=capacity)
 
     def set_operator_lang(self, operator_id: int, lang: str | None) -> None:
         check_console_lang(lang)
+        self._update_operator(operator_id, lang=lang)
+
+    def _update_operator(self, operator_id: int, **changes: Any) -> None:
         with self._lock:
             op = self._operators.get(operator_id)
             if op is None:
                 raise KeyError(f"no operator with id {operator_id}")
-            self._operators[operator_id] = replace(op, lang=lang)
+            self._operators[operator_id] = replace(op, **changes)
 
     def add_desk_key(self, key: DeskKey, wraps: dict[int, bytes]) -> None:
         with self._lock:

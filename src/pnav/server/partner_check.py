@@ -16,16 +16,19 @@ both marked as tests and ended by quick exit.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pnav.server.partner_page import Check, page_checks
-from pnav.server.trace.check import CHROMIUM, CHROMIUM_ARGS, UsageError, check_page
+from pnav.server.trace.check import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    UsageError,
+    check_page,
+    page_and_chromium,
+)
 from pnav.server.trace.report import format_findings
 
 __all__ = ["Check", "add_parser", "cmd_partner_check", "run_checks"]
@@ -88,13 +91,8 @@ def _report(url: str, checks: list[Check]) -> str:
 def cmd_partner_check(args: argparse.Namespace) -> int:
     """0 every check passed, 1 one failed, 2 the page could not be checked."""
     url: str = args.url
-    parts = urlsplit(url)
     try:
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"{url!r} is not an http(s) URL of a page")
-        chromium = shutil.which(args.chromium) or args.chromium
-        if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
-            raise UsageError(f"Chromium not found at {args.chromium}")
+        chromium = page_and_chromium(url, args.chromium)
         checks = run_checks(url, args.partner, chromium, args.timeout)
     except UsageError as exc:
         print(f"pnav partner check: {exc}", file=sys.stderr)

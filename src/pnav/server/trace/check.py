@@ -332,16 +332,23 @@ def _report(url: str, run: _Run, findings: list[Finding], profile: Path, kept: b
     return report(url, run.server, run.steps, findings, files, profile if kept else None, run.chain)
 
 
+def page_and_chromium(url: str, chromium: str) -> str:
+    """The Chromium executable to open ``url`` with; UsageError if ``url`` is not an
+    http(s) page or Chromium is not there (the commands that open a partner page)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"{url!r} is not an http(s) URL of a page")
+    found = shutil.which(chromium) or chromium
+    if not (os.path.isfile(found) and os.access(found, os.X_OK)):
+        raise UsageError(f"Chromium not found at {chromium}: {_INSTALL_CHROMIUM}")
+    return found
+
+
 def cmd_trace_check(args: argparse.Namespace) -> int:
     """The ``pnav trace-check`` subcommand: 0 clean, 1 traces found, 2 could not check."""
     url: str = args.url
-    parts = urlsplit(url)
     try:
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"{url!r} is not an http(s) URL of a page")
-        chromium = shutil.which(args.chromium) or args.chromium
-        if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
-            raise UsageError(f"Chromium not found at {args.chromium}: {_INSTALL_CHROMIUM}")
+        chromium = page_and_chromium(url, args.chromium)
         kept = args.keep_profile is not None
         if kept:
             profile = Path(args.keep_profile)
