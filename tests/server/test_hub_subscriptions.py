@@ -44,6 +44,7 @@ def test_each_socket_holds_the_subscriptions_of_its_topics_while_it_is_here() ->
         hub.join_operator(8, floor, supervisor=True)
         assert +broker.subscribed == {
             "p:c1": 2,
+            "queue": 2,
             "o:7": 1,
             "x:7": 1,
             "o:8": 1,
@@ -54,7 +55,7 @@ def test_each_socket_holds_the_subscriptions_of_its_topics_while_it_is_here() ->
         hub.leave_person("c1", person)
         hub.leave_person("c1", person)  # twice: counted once
         hub.leave_operator(8, floor)
-        assert +broker.subscribed == {"p:c1": 1, "o:7": 1, "x:7": 1, "ops": 1}
+        assert +broker.subscribed == {"p:c1": 1, "queue": 1, "o:7": 1, "x:7": 1, "ops": 1}
         hub.leave_person("c1", second)
         hub.leave_operator(7, console)
         assert +broker.subscribed == Counter()

@@ -88,6 +88,17 @@ class MemoryStore(MemoryStaff):
             waiting = [c for c in self._where("waiting") if c.person not in LEFT_STATES]
             return sorted(waiting, key=queue_order)
 
+    def queue_position(self, conv_id: str) -> int | None:
+        with self._lock:
+            conv = self._conversations.get(conv_id)
+            if conv is None or conv.state != "waiting" or conv.person in LEFT_STATES:
+                return None
+            key = queue_order(conv)
+            waiting = self._where("waiting")
+            return 1 + sum(
+                1 for c in waiting if c.person not in LEFT_STATES and queue_order(c) < key
+            )
+
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         with self._lock:
             mine = [c for c in self._where("active") if c.operator_id == operator_id]

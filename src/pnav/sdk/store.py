@@ -100,6 +100,15 @@ class Store(abc.ABC):
         then by id). A person ``gone`` or left by quick exit (:data:`LEFT_STATES`) has left
         before an answer and is not waiting; back in their place if they come back."""
 
+    def queue_position(self, conv_id: str) -> int | None:
+        """The conversation's place in :meth:`waiting_conversations` (1 is next), or None
+        if it is not there. This default reads the whole queue; stores override it with
+        a count, since every person who connects while waiting asks it."""
+        for place, conv in enumerate(self.waiting_conversations(), start=1):
+            if conv.id == conv_id:
+                return place
+        return None
+
     @abc.abstractmethod
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         """The operator's active conversations, oldest first."""

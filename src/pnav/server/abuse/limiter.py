@@ -2,6 +2,10 @@
 
 Each rule is "at most N in any T seconds" (a moving window) for a key such as a hashed
 address, a conversation or an account; bytes use a fixed window from the first byte.
+Messages per conversation, counted for every message of every conversation, use limits'
+sliding window counter instead: two counters per conversation whatever N is (a moving
+window keeps one timestamp per event), near the moving window's count (it weighs the
+previous window's count by the share of it still inside the last T seconds).
 Single-use ids (ticket nonces) and revoked console sessions are one-hit windows that
 last as long as the token could be presented.
 """
@@ -17,7 +21,12 @@ from dataclasses import dataclass
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from limits.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    RateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
 from pnav.server.abuse.addresses import AddressHasher
 from pnav.server.settings import Settings, SettingsError
@@ -26,15 +35,15 @@ __all__ = ["RULES", "AbuseLimits", "Refusal", "limits_storage"]
 
 log = logging.getLogger(__name__)
 
-# rule -> (setting giving N, window T in seconds, fixed window?)
-RULES: dict[str, tuple[str, int, bool]] = {
-    "tickets_per_address": ("tickets_per_address_per_minute", 60, False),
-    "conversations_per_address": ("conversations_per_address_per_hour", 3600, False),
-    "messages_per_conversation": ("messages_per_conversation_per_minute", 60, False),
-    "bytes_per_conversation": ("conversation_bytes_per_day", 24 * 3600, True),
-    "logins_per_account": ("logins_per_account_per_hour", 3600, False),
-    "logins_per_address": ("logins_per_address_per_hour", 3600, False),
-    "resume_codes_per_address": ("resume_codes_per_address_per_hour", 3600, False),
+# rule -> (setting giving N, window T in seconds, strategy)
+RULES: dict[str, tuple[str, int, str]] = {
+    "tickets_per_address": ("tickets_per_address_per_minute", 60, "moving"),
+    "conversations_per_address": ("conversations_per_address_per_hour", 3600, "moving"),
+    "messages_per_conversation": ("messages_per_conversation_per_minute", 60, "sliding"),
+    "bytes_per_conversation": ("conversation_bytes_per_day", 24 * 3600, "fixed"),
+    "logins_per_account": ("logins_per_account_per_hour", 3600, "moving"),
+    "logins_per_address": ("logins_per_address_per_hour", 3600, "moving"),
+    "resume_codes_per_address": ("resume_codes_per_address_per_hour", 3600, "moving"),
 }
 
 
@@ -44,13 +53,17 @@ class _MemoryStorage(MemoryStorage):
     window; re-armed by every hit, it took about a third of the worker's profiled time
     at 1,000 conversations under bench/relay.py. Counting does not depend on it (each check
     reads its own window and a fixed window resets on read): only how soon memory is
-    given back does."""
+    given back does. Whether an expiry is due is one clock reading: asking the timer
+    whether it is alive cost as much as the count itself under gevent."""
 
     EXPIRE_EVERY = 5.0
+    _expiry_due = 0.0  # when the next expiry may be scheduled (monotonic seconds)
 
     # limits calls its private ``__schedule_expiry`` on every hit; this replaces it.
     def _MemoryStorage__schedule_expiry(self) -> None:
-        if not self.timer.is_alive():
+        now = time.monotonic()
+        if now >= self._expiry_due:
+            self._expiry_due = now + self.EXPIRE_EVERY
             expire: Callable[[], None] = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
             self.timer = threading.Timer(self.EXPIRE_EVERY, expire)
             self.timer.daemon = True
@@ -85,8 +98,12 @@ def limits_storage(settings: Settings) -> Storage:
 class AbuseLimits:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self.storage = storage or limits_storage(settings)
-        self._moving = MovingWindowRateLimiter(self.storage)
         self._fixed = FixedWindowRateLimiter(self.storage)
+        self._strategies: dict[str, RateLimiter] = {
+            "moving": MovingWindowRateLimiter(self.storage),
+            "sliding": SlidingWindowCounterRateLimiter(self.storage),
+            "fixed": self._fixed,
+        }
         self.address = AddressHasher(settings.secret_key)
         self._items: dict[str, RateLimitItem] = {}
         for rule, (setting, seconds, _) in RULES.items():
@@ -95,8 +112,8 @@ class AbuseLimits:
         self._once_age = max(settings.ticket_max_age, settings.console_session_max_age)
 
     # -- counted rules -----------------------------------------------------
-    def _limiter(self, rule: str) -> MovingWindowRateLimiter | FixedWindowRateLimiter:
-        return self._fixed if RULES[rule][2] else self._moving
+    def _limiter(self, rule: str) -> RateLimiter:
+        return self._strategies[RULES[rule][2]]
 
     def _refusal(self, rule: str, key: str) -> Refusal:
         try:

@@ -67,6 +67,7 @@ class Connection:
         self.open = True
         self.cut_off = False  # True once the peer was cut off for not reading
         self.code_tries = 0  # wrong resume codes tried on this socket
+        self.status: str | None = None  # a person socket's last status frame, encoded
         self._writer: threading.Thread | None = None  # started by the first frame
         self._busy = False  # a frame was queued since the send watch last looked
         self._retire = False  # the watch asks an idle writer to stop
@@ -96,6 +97,14 @@ class Connection:
                 self._wake_writer()
         if overflow:
             self.cut_off_slow_peer("outbox full")
+
+    def send_status(self, data: str, changed_only: bool = False) -> None:
+        """Queue a person's status frame (encoded), remembered so that the queue's
+        updates (``changed_only``) send each person only a place that changed."""
+        if changed_only and data == self.status:
+            return
+        self.status = data
+        self.send_encoded(data)
 
     def end(self, frame: dict[str, Any]) -> None:
         """Send a last frame, then close for good (1008: the client must not come back

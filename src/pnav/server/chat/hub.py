@@ -5,6 +5,8 @@ hold sockets for its topic (this one included) deliver it to them. With the in-p
 broker that is a direct call; with Redis, frames reach sockets held by other processes,
 and each process subscribes only to the topics of its own sockets, so it neither reads
 nor decodes the frames of the others.
+The queue's order goes out once per change for every process, which tells its own
+waiting people their place when it changed (not one publication per waiting person).
 Presence (is this operator, this person connected anywhere?) is counted by the broker.
 Delivering a frame only queues it on each socket (connection.py): nothing here waits
 for a peer.
@@ -15,15 +17,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from pnav.sdk.broker import Broker, InProcessBroker
 from pnav.server.chat.connection import Connection, encode
 from pnav.server.ops import metrics
 
-__all__ = ["Hub"]
+__all__ = ["QUEUE", "Hub"]
 
 log = logging.getLogger(__name__)
+
+QUEUE = "queue"  # the broker topic of the queue's order
+
+
+def _place_only(place: int) -> dict[str, Any]:
+    return {"t": "status", "state": "waiting", "position": place}
 
 
 class Hub:
@@ -35,6 +44,8 @@ class Hub:
         self._people: dict[str, set[Connection]] = defaultdict(set)
         self._operators: dict[int, set[Connection]] = defaultdict(set)
         self._supervisors: set[Connection] = set()
+        # A waiting person's status frame for a place in the queue (set by the service).
+        self.waiting_status: Callable[[int], dict[str, Any]] = _place_only
         self.broker.start(self._deliver)
 
     # -- this process's sockets -------------------------------------------
@@ -47,6 +58,7 @@ class Hub:
         # Subscribed (and confirmed) before the caller replays what is stored: every
         # frame published from now on reaches this socket.
         self.broker.subscribe(f"p:{conv_id}")
+        self.broker.subscribe(QUEUE)
         with self._lock:
             self._people[conv_id].add(conn)
         self.broker.presence_add(f"p:{conv_id}")
@@ -61,6 +73,7 @@ class Hub:
             if not conns:
                 del self._people[conv_id]
         self.broker.unsubscribe(f"p:{conv_id}")
+        self.broker.unsubscribe(QUEUE)
         return self.broker.presence_remove(f"p:{conv_id}") == 0
 
     def join_operator(self, operator_id: int, conn: Connection, supervisor: bool = False) -> bool:
@@ -118,9 +131,10 @@ class Hub:
     def to_person(self, conv_id: str, frame: dict[str, Any]) -> None:
         self._publish(f"p:{conv_id}", frame)
 
-    def to_people(self, frames: dict[str, dict[str, Any]]) -> None:
-        for conv_id, frame in frames.items():
-            self.to_person(conv_id, frame)
+    def to_waiting(self, order: list[str]) -> None:
+        """The waiting conversations in queue order, to every process: each tells its
+        own waiting people their place, if it changed since they were last told."""
+        self._publish(QUEUE, {"t": "queue_order", "order": order})
 
     def to_operator(self, operator_id: int, frame: dict[str, Any]) -> None:
         self._publish(f"o:{operator_id}", frame)
@@ -138,6 +152,9 @@ class Hub:
 
     # -- receiving from the broker ------------------------------------------
     def _deliver(self, topic: str, frame: dict[str, Any]) -> None:
+        if topic == QUEUE:
+            self._tell_places(frame.get("order", ()))
+            return
         kind, _, key = topic.partition(":")
         action = "send"
         with self._lock:
@@ -167,6 +184,10 @@ class Hub:
         # Each socket's writer sends; this thread (the broker's) only queues, so one
         # peer that does not read delays nobody. Encoded once for all the sockets.
         data = encode(frame) if action == "send" else ""
+        if kind == "p" and frame.get("t") == "status":
+            for conn in conns:
+                conn.send_status(data)
+            return
         for conn in conns:
             if action == "drop":
                 conn.drop()
@@ -174,6 +195,19 @@ class Hub:
                 conn.end(frame)
             else:
                 conn.send_encoded(data)
+
+    def _tell_places(self, order: list[str]) -> None:
+        """This process's waiting people, each their place if it changed."""
+        with self._lock:
+            places = [
+                (place, list(self._people[conv_id]))
+                for place, conv_id in enumerate(order, start=1)
+                if conv_id in self._people
+            ]
+        for place, conns in places:
+            status = encode(self.waiting_status(place))
+            for conn in conns:
+                conn.send_status(status, changed_only=True)
 
     def close(self) -> None:
         self.broker.close()

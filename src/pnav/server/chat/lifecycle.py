@@ -39,6 +39,7 @@ class Lifecycle:
         self.views = views
         self.routing = routing
         self.supervision = supervision
+        self.hub.waiting_status = views.waiting_status
         # The waiting conversations this process last told the consoles about, each as
         # its queue item: an item that changed (its person came or went) is told again.
         self._told: dict[str, dict[str, Any]] = {
@@ -49,8 +50,8 @@ class Lifecycle:
         self._refresh_scheduled = False
 
     def queue_changed(self) -> None:
-        """Operators get what changed in the queue, each waiting person their place,
-        supervisors the floor.
+        """Operators get what changed in the queue, each waiting person whose place
+        changed their place (Hub.to_waiting), supervisors the floor.
 
         Changes that come together are told together: a caller who finds a refresh
         scheduled that has not read the queue yet leaves it to that one (its own change
@@ -68,9 +69,7 @@ class Lifecycle:
                 self._refresh_scheduled = False  # from here on, later changes refresh again
         waiting = self.store.waiting_conversations()
         self.tell_queue_changes(waiting)
-        self.hub.to_people(
-            {c.id: self.views.waiting_status(i) for i, c in enumerate(waiting, start=1)}
-        )
+        self.hub.to_waiting([c.id for c in waiting])
         self.supervision.refresh_floor()
 
     def tell_queue_changes(self, waiting: list[Conversation]) -> bool:

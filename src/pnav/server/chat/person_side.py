@@ -12,7 +12,7 @@ from typing import Any
 from pnav.sdk import crypto
 from pnav.sdk.store import WHAT, WHO, Conversation, NewConversation
 from pnav.sdk.translator import is_language_code
-from pnav.server.chat.connection import Connection
+from pnav.server.chat.connection import Connection, encode
 from pnav.server.chat.context import ChatContext
 from pnav.server.chat.frames import msg_frame
 from pnav.server.chat.lifecycle import Lifecycle
@@ -90,7 +90,7 @@ class PersonSide:
             self.views.replay(conn, conv.id, after, tag=False)
             if conv.state != "closed" and conv.person != "connected":
                 self.lifecycle.presence(conv, "connected")
-            conn.send(self.views.status(conv))
+            conn.send_status(encode(self.views.status(conv)))
         return conv.id
 
     def _start(self, frame: dict[str, Any]) -> Conversation:

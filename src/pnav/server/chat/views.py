@@ -65,8 +65,7 @@ class ConversationViews:
         """The person's ``status`` frame: waiting (with its place), active (with whether
         the operator is present), or closed."""
         if conv.state == "waiting":
-            ids = [c.id for c in self.store.waiting_conversations()]
-            return self.waiting_status(ids.index(conv.id) + 1 if conv.id in ids else None)
+            return self.waiting_status(self.store.queue_position(conv.id))
         if conv.state == "active" and conv.operator_id is not None:
             present = self.ctx.hub.operator_connected(conv.operator_id)
             return {"t": "status", "state": "active", "operator": "present" if present else "away"}

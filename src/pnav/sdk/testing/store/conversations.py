@@ -83,6 +83,34 @@ class ConversationContract(StoreContractBase):
             if a.danger == b.danger:
                 assert (a.created_at, a.id) < (b.created_at, b.id)
 
+    def test_queue_position_is_the_place_in_the_waiting_list(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Ties in time fall back on ids, as in the queue; a conversation that is not
+        waiting (taken, closed, its person gone, or unknown) has no place."""
+        clock = [1000.0]
+        monkeypatch.setattr(time, "time", lambda: clock[0])
+        made = []
+        for at, danger in ((1000.0, False), (1000.0, True), (999.0, False), (1000.0, False),
+                           (1000.0, True), (1001.0, False)):  # fmt: skip
+            clock[0] = at
+            made.append(self.conversation(store, danger=danger))
+        taken, closed, gone = made[1], made[3], made[5]
+        assert store.assign(taken.id, self.operator(store).id)
+        assert store.close_conversation(closed.id, "other")
+        store.set_person_state(gone.id, "gone")
+        waiting = ids(store.waiting_conversations())
+        assert len(waiting) == 3
+        for place, conv_id in enumerate(waiting, start=1):
+            assert store.queue_position(conv_id) == place
+        for conv in (taken, closed, gone):
+            assert store.queue_position(conv.id) is None
+        assert store.queue_position("no-such-conversation") is None
+        store.set_person_state(gone.id, "connected")  # back in place
+        assert (
+            store.queue_position(gone.id) == ids(store.waiting_conversations()).index(gone.id) + 1
+        )
+
     def test_assign_only_a_waiting_conversation(self, store: Store) -> None:
         alice, bob = self.operator(store, "alice"), self.operator(store, "bob")
         conv = self.conversation(store)

@@ -69,6 +69,19 @@ class PostgresConversations(PostgresQueries):
             'ORDER BY danger DESC, created_at, id COLLATE "C"'
         )
 
+    def queue_position(self, conv_id: str) -> int | None:
+        # The waiting conversations before this one in queue_order, counted in the database.
+        row = self._row(
+            tuple_row,
+            "SELECT CASE WHEN c.state = 'waiting' AND c.person NOT IN ('gone', 'quick_exit') "
+            "THEN 1 + (SELECT COUNT(*) FROM conversations w WHERE w.state = 'waiting' "
+            "AND w.person NOT IN ('gone', 'quick_exit') AND (NOT w.danger, w.created_at, "
+            'w.id COLLATE "C") < (NOT c.danger, c.created_at, c.id COLLATE "C")) END '
+            "FROM conversations c WHERE c.id = %s",
+            conv_id,
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         return self._conversations(
             "state = 'active' AND operator_id = %s ORDER BY assigned_at", operator_id

@@ -74,6 +74,18 @@ class SQLiteConversations(SQLiteQueries):
         )
         return [_conversation(r) for r in rows]
 
+    def queue_position(self, conv_id: str) -> int | None:
+        # The waiting conversations before this one in queue_order, counted in the database.
+        row = self._one(
+            "SELECT CASE WHEN c.state = 'waiting' AND c.person NOT IN ('gone', 'quick_exit') "
+            "THEN 1 + (SELECT COUNT(*) FROM conversations w WHERE w.state = 'waiting' "
+            "AND w.person NOT IN ('gone', 'quick_exit') "
+            "AND (-w.danger, w.created_at, w.id) < (-c.danger, c.created_at, c.id)) END "
+            "FROM conversations c WHERE c.id = ?",
+            conv_id,
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
     def operator_conversations(self, operator_id: int) -> list[Conversation]:
         rows = self._all(
             f"SELECT {_CONV_COLUMNS} FROM conversations WHERE state = 'active' "  # noqa: S608 - fixed column list
