@@ -43,6 +43,7 @@ def test_each_socket_holds_the_subscriptions_of_its_topics_while_it_is_here() ->
         hub.join_operator(7, console)
         hub.join_operator(8, floor, supervisor=True)
         assert +broker.subscribed == {
+            "routes": 1,  # every process hears of changed routes
             "p:c1": 2,
             "queue": 2,
             "o:7": 1,
@@ -55,10 +56,17 @@ def test_each_socket_holds_the_subscriptions_of_its_topics_while_it_is_here() ->
         hub.leave_person("c1", person)
         hub.leave_person("c1", person)  # twice: counted once
         hub.leave_operator(8, floor)
-        assert +broker.subscribed == {"p:c1": 1, "queue": 1, "o:7": 1, "x:7": 1, "ops": 1}
+        assert +broker.subscribed == {
+            "routes": 1,
+            "p:c1": 1,
+            "queue": 1,
+            "o:7": 1,
+            "x:7": 1,
+            "ops": 1,
+        }
         hub.leave_person("c1", second)
         hub.leave_operator(7, console)
-        assert +broker.subscribed == Counter()
+        assert +broker.subscribed == Counter({"routes": 1})
     finally:
         for conn in (person, second, console, floor):
             conn.finish()

@@ -6,6 +6,9 @@ the conversations' locks, and who gets a conversation's frames.
 notes, supervision, views, lifecycle); it knows none of them, so nothing here imports
 back.
 
+Routes (routes.py): who a conversation's frames go to, kept in memory; whoever changes
+a conversation's state, holder or observers calls ``routes.changed`` after storing it.
+
 Ordering: everything that stores or replays a conversation's messages runs under that
 conversation's lock, so each socket receives a conversation's ``msg`` and ``ack``
 frames in increasing sequence (docs/protocol.md, "Delivery guarantees"). Lock order: a
@@ -24,6 +27,7 @@ from typing import Any
 from pnav.sdk.store import Conversation, Operator, Store
 from pnav.server.chat.hub import Hub
 from pnav.server.chat.parse import FrameError, require_str
+from pnav.server.chat.routes import Routes
 
 __all__ = ["ChatContext", "Timings"]
 
@@ -56,6 +60,10 @@ class ChatContext:
     _locks: list[threading.RLock] = field(
         default_factory=lambda: [threading.RLock() for _ in range(_LOCK_STRIPES)]
     )
+    routes: Routes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.routes = Routes(self.store, self.hub)
 
     def lock(self, conv_id: str) -> threading.RLock:
         return self._locks[hash(conv_id) % _LOCK_STRIPES]
@@ -80,16 +88,14 @@ class ChatContext:
     def readable(self, op: Operator, conv: Conversation, ref: str | None = None) -> Conversation:
         """The conversation, if ``op`` holds or observes it; else ``not_yours``."""
         self.check_active(op, ref)
-        if conv.operator_id != op.id and op.id not in self.store.observers(conv.id):
+        route = self.routes.get(conv.id)
+        if conv.operator_id != op.id and (route is None or op.id not in route.observers):
             raise FrameError("not_yours", "this conversation is assigned to someone else", ref)
         return conv
 
-    def staff(self, conv: Conversation) -> list[int]:
-        """The operator who holds the conversation, then the supervisors observing it."""
-        holder = [] if conv.operator_id is None else [conv.operator_id]
-        return holder + [o for o in self.store.observers(conv.id) if o not in holder]
-
-    def to_staff(self, conv: Conversation, frame: dict[str, Any]) -> None:
-        """A frame for every console of the conversation's staff, in every process."""
-        for operator_id in self.staff(conv):
+    def to_staff(self, conv_id: str, frame: dict[str, Any]) -> None:
+        """A frame for every console of the conversation's staff (its holder and the
+        supervisors observing it), in every process."""
+        route = self.routes.get(conv_id)
+        for operator_id in [] if route is None else route.staff():
             self.hub.to_operator(operator_id, frame)

@@ -7,6 +7,7 @@ and each process subscribes only to the topics of its own sockets, so it neither
 nor decodes the frames of the others.
 The queue's order goes out once per change for every process, which tells its own
 waiting people their place when it changed (not one publication per waiting person).
+A change of a conversation's route (chat/routes.py) is announced to every process too.
 Presence (is this operator, this person connected anywhere?) is counted by the broker.
 Delivering a frame only queues it on each socket (connection.py): nothing here waits
 for a peer.
@@ -24,15 +25,20 @@ from pnav.sdk.broker import Broker, InProcessBroker
 from pnav.server.chat.connection import Connection, encode
 from pnav.server.ops import metrics
 
-__all__ = ["QUEUE", "Hub"]
+__all__ = ["QUEUE", "ROUTES", "Hub"]
 
 log = logging.getLogger(__name__)
 
 QUEUE = "queue"  # the broker topic of the queue's order
+ROUTES = "routes"  # the broker topic of changed routes (every process subscribes)
 
 
 def _place_only(place: int) -> dict[str, Any]:
     return {"t": "status", "state": "waiting", "position": place}
+
+
+def _nobody(conv_id: str | None) -> None:
+    pass
 
 
 class Hub:
@@ -46,7 +52,11 @@ class Hub:
         self._supervisors: set[Connection] = set()
         # A waiting person's status frame for a place in the queue (set by the service).
         self.waiting_status: Callable[[int], dict[str, Any]] = _place_only
+        # Told of a conversation whose route changed, or None for all of them (set by
+        # chat/routes.py).
+        self.route_listener: Callable[[str | None], None] = _nobody
         self.broker.start(self._deliver)
+        self.broker.subscribe(ROUTES)
 
     # -- this process's sockets -------------------------------------------
     @staticmethod
@@ -136,6 +146,10 @@ class Hub:
         own waiting people their place, if it changed since they were last told."""
         self._publish(QUEUE, {"t": "queue_order", "order": order})
 
+    def route_changed(self, conv_id: str) -> None:
+        """Every process forgets the conversation's route (chat/routes.py)."""
+        self._publish(ROUTES, {"t": "route", "conv": conv_id})
+
     def to_operator(self, operator_id: int, frame: dict[str, Any]) -> None:
         self._publish(f"o:{operator_id}", frame)
 
@@ -155,6 +169,13 @@ class Hub:
         if topic == QUEUE:
             self._tell_places(frame.get("order", ()))
             return
+        if topic == ROUTES:
+            conv_id = frame.get("conv")
+            if isinstance(conv_id, str):
+                self.route_listener(conv_id)
+            return
+        if topic == "":
+            self.route_listener(None)  # notices may have been lost with the broker
         kind, _, key = topic.partition(":")
         action = "send"
         with self._lock:

@@ -91,7 +91,7 @@ class Lifecycle:
         conversation changes the queue: it shows whether the person is connected, and
         one whose person left (``LEFT_STATES``) leaves it, back in place on return."""
         self.store.set_person_state(conv.id, state, now)
-        self.ctx.to_staff(conv, {"t": "presence", "conv": conv.id, "person": state})
+        self.ctx.to_staff(conv.id, {"t": "presence", "conv": conv.id, "person": state})
         if conv.state == "waiting":
             self.queue_changed()
 
@@ -101,6 +101,7 @@ class Lifecycle:
             with self.ctx.queue_lock:
                 if not self.store.assign(conv_id, operator_id):
                     return False
+            self.ctx.routes.changed(conv_id)
             self.routing.assigned(self.ctx.clock())
             conv = self.store.get_conversation(conv_id)
             assert conv is not None
@@ -113,10 +114,11 @@ class Lifecycle:
         """Close with an outcome (caller holds the lock); ``closed`` if it already was."""
         if not self.store.close_conversation(conv.id, outcome):
             raise FrameError("closed", "this conversation is already closed")
+        self.ctx.routes.changed(conv.id)
         self.ctx.duress.pop(conv.id, None)
         log.info("conversation closed (outcome=%s)", outcome)
         self.routing.soon()
-        self.ctx.to_staff(conv, {"t": "closed", "conv": conv.id, "outcome": outcome})
+        self.ctx.to_staff(conv.id, {"t": "closed", "conv": conv.id, "outcome": outcome})
         self.hub.to_person(conv.id, {"t": "status", "state": "closed"})
         self.supervision.refresh_floor()
 
@@ -132,6 +134,7 @@ class Lifecycle:
                     continue
                 if not self.store.close_conversation(conv_id, outcome):
                     continue
+                self.ctx.routes.changed(conv_id)
                 self.ctx.duress.pop(conv_id, None)
             self.hub.to_person(conv_id, {"t": "status", "state": "closed"})
             closed.append(conv_id)

@@ -72,4 +72,4 @@ class Notes:
             note = self.store.add_note(conv.id, op.id, kind, body)
             log.info("%s %d written by operator %d", kind, note.id, op.id)
             item = self.item(note, op.username)
-            self.ctx.to_staff(conv, {"t": "note", "conv": conv.id, "id": cid, "note": item})
+            self.ctx.to_staff(conv.id, {"t": "note", "conv": conv.id, "id": cid, "note": item})

@@ -134,7 +134,7 @@ class OperatorSide:
                 self.hub.to_person(conv.id, msg_frame(msg))
                 # Other console tabs of the same operator see the reply too, and so do
                 # the supervisors observing the conversation.
-                self.ctx.to_staff(conv, msg_frame(msg, conv.id))
+                self.ctx.to_staff(conv.id, msg_frame(msg, conv.id))
             conn.send({"t": "ack", "conv": conv.id, "id": cid, "seq": msg.seq})
 
     def close(self, op: Operator, frame: dict[str, Any]) -> None:
@@ -172,6 +172,7 @@ class OperatorSide:
             handover = Handover(conv.id, op.id, target.id, note, self.ctx.clock())
             if not self.store.transfer(conv.id, previous, handover):
                 raise FrameError("closed", "the conversation changed; try again")
+            self.ctx.routes.changed(conv.id)
             moved = self.store.get_conversation(conv.id)
             assert moved is not None
             log.info("conversation transferred from operator %d to %d", previous, target.id)

@@ -153,14 +153,14 @@ class PersonSide:
         cid = client_id(frame)
         body = body_bytes(frame, self.ctx.max_body_chars, cid)
         with self.ctx.lock(conv_id):
-            conv = self.store.get_conversation(conv_id)
-            if conv is None or conv.state == "closed":
+            route = self.ctx.routes.get(conv_id)
+            if route is None or route.state == "closed":
                 raise FrameError("closed", "this conversation is closed", cid)
             msg, new = self.store.append_message(conv_id, "person", cid, body)
             conn.send({"t": "ack", "id": cid, "seq": msg.seq})
             if new:
                 metrics.message_stored("person")
-                self.ctx.to_staff(conv, msg_frame(msg, conv_id))
+                self.ctx.to_staff(conv_id, msg_frame(msg, conv_id))
 
     def quick_exit(self, conv_id: str) -> None:
         with self.ctx.lock(conv_id):
@@ -180,7 +180,7 @@ class PersonSide:
             self.ctx.duress.pop(conv_id, None)
         conv = self.store.get_conversation(conv_id)
         if conv is not None:
-            self.ctx.to_staff(conv, {"t": "duress", "conv": conv_id, "on": on})
+            self.ctx.to_staff(conv.id, {"t": "duress", "conv": conv_id, "on": on})
         log.debug("person signalled duress %s", "on" if on else "off")  # per frame: not INFO
 
     def gone(self, conv_id: str, conn: Connection) -> None:

@@ -101,8 +101,9 @@ class Supervision:
                 raise FrameError("forbidden", "this account has no key for this conversation")
             if op.id not in self.store.observers(conv.id):
                 told = {"t": "observer", "conv": conv.id, "username": op.username, "on": True}
-                self.ctx.to_staff(conv, told)  # before joining: the others, not the joiner
+                self.ctx.to_staff(conv.id, told)  # before joining: the others, not the joiner
                 self.store.join_conversation(conv.id, op.id)
+                self.ctx.routes.changed(conv.id)
                 log.info(
                     "supervisor %d joined a conversation of operator %d", op.id, conv.operator_id
                 )
@@ -117,9 +118,10 @@ class Supervision:
             conv = self.ctx.frame_conversation(frame)
             if op.id in self.store.observers(conv.id):
                 self.store.leave_conversation(conv.id, op.id)
+                self.ctx.routes.changed(conv.id)
                 log.info("supervisor %d left a conversation", op.id)
                 told = {"t": "observer", "conv": conv.id, "username": op.username, "on": False}
-                self.ctx.to_staff(conv, told)
+                self.ctx.to_staff(conv.id, told)
             self.hub.to_operator(op.id, {"t": "left", "conv": conv.id})
         self.refresh_floor()
 
@@ -128,6 +130,7 @@ class Supervision:
         take-over); the other observers get the conversation again, with its new holder."""
         if conv.operator_id is not None and conv.operator_id in self.store.observers(conv.id):
             self.store.leave_conversation(conv.id, conv.operator_id)
+            self.ctx.routes.changed(conv.id)
         frame = self.views.conversation_frame(conv, observing=True)
         for observer in self.store.observers(conv.id):
             self.hub.to_operator(observer, frame)
