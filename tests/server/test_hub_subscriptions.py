@@ -71,3 +71,23 @@ def test_each_socket_holds_the_subscriptions_of_its_topics_while_it_is_here() ->
         for conn in (person, second, console, floor):
             conn.finish()
         hub.close()
+
+
+def test_someone_is_on_duty_while_a_console_of_someone_who_answers_is_connected() -> None:
+    """The banner's "on duty" is one presence count, not one per operator account."""
+    hub = Hub(InProcessBroker())
+    first, second, psychologist = (Connection(_Socket()) for _ in range(3))  # type: ignore[arg-type]
+    try:
+        hub.join_operator(9, psychologist, supervisor=True, answering=False)
+        assert not hub.answering_connected()
+        hub.join_operator(7, first, answering=True)
+        hub.join_operator(7, second, answering=True)  # two tabs
+        hub.leave_operator(7, first)
+        assert hub.answering_connected()
+        hub.leave_operator(7, second)
+        hub.leave_operator(7, second)  # twice: counted once
+        assert not hub.answering_connected()
+    finally:
+        for conn in (first, second, psychologist):
+            conn.finish()
+        hub.close()

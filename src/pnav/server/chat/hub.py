@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 QUEUE = "queue"  # the broker topic of the queue's order
 ROUTES = "routes"  # the broker topic of changed routes (every process subscribes)
+ANSWERING = "answering"  # the presence key of the consoles of people who answer
 
 
 def _place_only(place: int) -> dict[str, Any]:
@@ -50,6 +51,7 @@ class Hub:
         self._people: dict[str, set[Connection]] = defaultdict(set)
         self._operators: dict[int, set[Connection]] = defaultdict(set)
         self._supervisors: set[Connection] = set()
+        self._answering: set[Connection] = set()  # consoles of people who answer
         # A waiting person's status frame for a place in the queue (set by the service).
         self.waiting_status: Callable[[int], dict[str, Any]] = _place_only
         # Told of a conversation whose route changed, or None for all of them (set by
@@ -86,16 +88,23 @@ class Hub:
         self.broker.unsubscribe(QUEUE)
         return self.broker.presence_remove(f"p:{conv_id}") == 0
 
-    def join_operator(self, operator_id: int, conn: Connection, supervisor: bool = False) -> bool:
-        """Add an operator socket; True if it is the operator's only one (they came back)."""
+    def join_operator(
+        self, operator_id: int, conn: Connection, supervisor: bool = False, answering: bool = False
+    ) -> bool:
+        """Add an operator socket (``answering``: of someone who answers people); True
+        if it is the operator's only one (they came back)."""
         for topic in self._operator_topics(operator_id, supervisor):
             self.broker.subscribe(topic)
         with self._lock:
             self._operators[operator_id].add(conn)
             if supervisor:
                 self._supervisors.add(conn)
+            if answering:
+                self._answering.add(conn)
         if supervisor:
             self.broker.presence_add("sup")
+        if answering:
+            self.broker.presence_add(ANSWERING)
         return self.broker.presence_add(f"o:{operator_id}") == 1
 
     def leave_operator(self, operator_id: int, conn: Connection) -> bool:
@@ -103,6 +112,8 @@ class Hub:
         with self._lock:
             supervisor = conn in self._supervisors
             self._supervisors.discard(conn)
+            answering = conn in self._answering
+            self._answering.discard(conn)
             conns = self._operators.get(operator_id)
             if conns is None or conn not in conns:
                 return False
@@ -113,6 +124,8 @@ class Hub:
             self.broker.unsubscribe(topic)
         if supervisor:
             self.broker.presence_remove("sup")
+        if answering:
+            self.broker.presence_remove(ANSWERING)
         return self.broker.presence_remove(f"o:{operator_id}") == 0
 
     def local_operators(self) -> list[int]:
@@ -126,6 +139,11 @@ class Hub:
     def supervisor_connected(self) -> bool:
         """Whether a supervisor's console is connected to any process."""
         return self.broker.presence_count("sup") > 0
+
+    def answering_connected(self) -> bool:
+        """Whether someone who answers people has a console connected to any process
+        (one count, not one per operator)."""
+        return self.broker.presence_count(ANSWERING) > 0
 
     def person_connected(self, conv_id: str) -> bool:
         return self.broker.presence_count(f"p:{conv_id}") > 0

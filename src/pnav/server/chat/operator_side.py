@@ -18,7 +18,12 @@ from pnav.server.chat.frames import msg_frame, queue_frame
 from pnav.server.chat.lifecycle import Lifecycle
 from pnav.server.chat.parse import FrameError, after_seq, body_bytes, client_id, require_str
 from pnav.server.chat.routing import Routing
-from pnav.server.chat.supervision import FLOOR_ROLES, Supervision, never_writes
+from pnav.server.chat.supervision import (
+    ANSWERING_ROLES,
+    FLOOR_ROLES,
+    Supervision,
+    never_writes,
+)
 from pnav.server.chat.views import ConversationViews
 from pnav.server.ops import metrics
 
@@ -55,7 +60,9 @@ class OperatorSide:
     def connect(self, op: Operator, conn: Connection) -> None:
         # Supervisors and psychologists see the floor (and the help calls, help.py).
         supervisor = op.role in FLOOR_ROLES
-        came_back = self.hub.join_operator(op.id, conn, supervisor)
+        came_back = self.hub.join_operator(
+            op.id, conn, supervisor, answering=op.role in ANSWERING_ROLES
+        )
         conn.send(
             {"t": "hello", "operator": {"id": op.id, "username": op.username, "role": op.role}}
         )

@@ -30,10 +30,13 @@ if TYPE_CHECKING:
     from pnav.server.chat.routing import Routing
     from pnav.server.chat.views import ConversationViews
 
-__all__ = ["FLOOR_ROLES", "MAX_CAPACITY", "Supervision", "never_writes"]
+__all__ = ["ANSWERING_ROLES", "FLOOR_ROLES", "MAX_CAPACITY", "Supervision", "never_writes"]
 
 # Who sees the floor and may observe a conversation (and whisper to its operator).
 FLOOR_ROLES = ("supervisor", "psychologist")
+# Who answers people (a psychologist supports operators, never the person): with one of
+# them connected, someone is on duty.
+ANSWERING_ROLES = ("operator", "supervisor")
 
 
 def never_writes(op: Operator, ref: str | None = None) -> None:

@@ -109,6 +109,7 @@ def create_app(
     app.config["SOCK_SERVER_OPTIONS"] = {
         "max_message_size": _HARD_FRAME_LIMIT,
         "ping_interval": _PING_SECONDS,
+        **sockets.server_options(),
     }
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     # The data directory holds the database, the signing secret and audit logs: pnav's

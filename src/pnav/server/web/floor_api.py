@@ -20,23 +20,17 @@ from pnav.sdk.store import CONSOLE_LANGS, Operator
 from pnav.server.operators.duty import Duty, duty
 from pnav.server.web.state import state
 
-__all__ = ["ANSWERING_ROLES", "console_settings", "duty_now", "set_me"]
+__all__ = ["console_settings", "duty_now", "set_me"]
 
 log = logging.getLogger(__name__)
 
-# The roles that answer people (a psychologist supports operators, never the person).
-ANSWERING_ROLES = ("operator", "supervisor")
 MAX_ME_BYTES = 256
 
 
 def duty_now(now: dt.datetime | None = None) -> Duty:
     st = state()
     hours = OpeningHours.parse(st.settings.service_hours, st.settings.service_timezone)
-    connected = st.settings.when_nobody_on_duty == "queue" or any(
-        st.hub.operator_connected(op.id)
-        for op in st.store.list_operators()
-        if not op.removed and op.role in ANSWERING_ROLES
-    )
+    connected = st.settings.when_nobody_on_duty == "queue" or st.hub.answering_connected()
     return duty(hours, connected, now or dt.datetime.now(dt.UTC))
 
 

@@ -15,7 +15,7 @@ import logging
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from pnav.server.chat.connection import Connection, SendLimits
 from pnav.server.chat.parse import MAX_FRAME_CHARS, FrameError
 from pnav.server.ops import metrics
 
-__all__ = ["PendingLimits", "SocketLimits", "WebSocket", "init_app", "opened"]
+__all__ = ["PendingLimits", "SocketLimits", "WebSocket", "init_app", "opened", "server_options"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,36 @@ class WebSocket:
         ):
             raise FrameError("too_fast", "frames arrive faster than they are handled")
         return raw
+
+
+class _Reader:
+    """simple-websocket's reader "thread" as a bare greenlet (it needs only a name and
+    ``start``): a monkey-patched ``threading.Thread`` also carries a lock, an event and
+    its bookkeeping, which every idle socket paid for."""
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        self._target = target
+        self.name = "pnav-websocket-reader"
+
+    def start(self) -> None:
+        import gevent
+
+        gevent.spawn(self._target)
+
+
+def server_options() -> dict[str, Any]:
+    """simple-websocket's options beyond the frame size and the ping: under gevent, its
+    reader as a bare greenlet and its event as gevent's own (issue 16: memory per idle
+    socket); with real threads, its defaults."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return {}
+    if not monkey.is_module_patched("threading"):
+        return {}
+    from gevent.event import Event
+
+    return {"thread_class": _Reader, "event_class": Event}
 
 
 @contextlib.contextmanager
