@@ -227,14 +227,20 @@ def socket_open(kind: str) -> Iterator[None]:
         yield
 
 
+# The per-message counters' children, looked up once (``labels`` takes a lock and
+# builds a key on every call, on the path of every message).
+_STORED_BY = {s: _MESSAGES_STORED.labels(s) for s in _SENDERS}
+_RELAYED_TO = {s: _MESSAGES_RELAYED.labels(s) for s in _SENDERS}
+
+
 def message_stored(sender: str) -> None:
-    _MESSAGES_STORED.labels(_pick(sender, _SENDERS)).inc()
+    (_STORED_BY.get(sender) or _MESSAGES_STORED.labels(OTHER)).inc()
 
 
 def message_relayed(to: str, sockets: int = 1) -> None:
     """``sockets`` message frames handed to sockets of ``to`` ("person" or "operator")."""
     if sockets:
-        _MESSAGES_RELAYED.labels(_pick(to, _SENDERS)).inc(sockets)
+        (_RELAYED_TO.get(to) or _MESSAGES_RELAYED.labels(OTHER)).inc(sockets)
 
 
 def queue_waited(seconds: float) -> None:
