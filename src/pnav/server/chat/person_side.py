@@ -178,9 +178,7 @@ class PersonSide:
             self.ctx.duress[conv_id] = True
         else:
             self.ctx.duress.pop(conv_id, None)
-        conv = self.store.get_conversation(conv_id)
-        if conv is not None:
-            self.ctx.to_staff(conv.id, {"t": "duress", "conv": conv_id, "on": on})
+        self.ctx.to_staff(conv_id, {"t": "duress", "conv": conv_id, "on": on})
         log.debug("person signalled duress %s", "on" if on else "off")  # per frame: not INFO
 
     def gone(self, conv_id: str, conn: Connection) -> None:
