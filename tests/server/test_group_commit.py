@@ -109,3 +109,64 @@ def test_sqlite_writes_concurrent_appends_in_fewer_transactions(tmp_path: Path) 
             assert [m.seq for m in store.messages_after(conv, 0)] == list(range(1, 31))
     finally:
         store.close()
+
+
+_GEVENT_CHILD = r"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import socket
+import time
+
+import gevent
+
+from pnav.server.stores.group_commit import GroupCommit
+
+batches = []
+
+
+def write(batch):
+    batches.append(len(batch))
+    return [(n * 10, None) for n in batch]
+
+
+commit = GroupCommit(write)
+assert commit.submit(1) == 10  # alone: written at once, nothing to wait for
+
+# Frames that arrive together on many sockets: each reader submits what it read. The
+# leader gathers until the loop is idle, so they share one transaction.
+pairs = [socket.socketpair() for _ in range(30)]
+results = {}
+
+
+def reader(i, sock):
+    sock.recv(1)
+    results[i] = commit.submit(i)
+
+
+readers = [gevent.spawn(reader, i, ours) for i, (ours, _) in enumerate(pairs)]
+gevent.sleep(0.05)  # every reader is waiting on its socket
+for _, theirs in pairs:
+    theirs.send(b"x")
+gevent.joinall(readers, timeout=10, raise_error=True)
+assert results == {i: i * 10 for i in range(30)}, results
+assert batches[0] == 1 and sum(batches[1:]) == 30, batches
+assert len(batches) <= 3, batches  # they arrived together: (nearly) one commit
+print("ok", batches)
+"""
+
+
+def test_under_gevent_what_arrives_together_commits_together() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _GEVENT_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok")

@@ -13,6 +13,7 @@ leads the next batch. No caller waits for a timer: a lone message is written at 
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,21 @@ class Append(NamedTuple):
 
 
 MAX_BATCH = 256  # items per transaction, so no commit holds the database for long
+
+
+def _gather() -> None:
+    """Let the writers that can run add their items. Under gevent the leader waits for
+    the loop to be idle: every socket with a frame already waiting is read first, so
+    the messages that arrived together commit together (a plain switch would let only
+    the greenlets already runnable add theirs, since a durable commit holds the loop).
+    With threads, one GIL switch."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent
+
+        gevent.idle()
+    else:
+        time.sleep(0)
 
 
 class _Slot(Generic[T, R]):
@@ -90,7 +106,7 @@ class GroupCommit(Generic[T, R]):
         return self._outcome(slot)
 
     def _lead(self) -> None:
-        time.sleep(0)  # let the callers that are ready to run queue their items first
+        _gather()  # let the callers that are ready to run queue their items first
         with self._lock:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
         try:
