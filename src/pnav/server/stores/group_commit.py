@@ -13,7 +13,6 @@ leads the next batch. No caller waits for a timer: a lone message is written at 
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -41,20 +40,18 @@ class Append(NamedTuple):
 
 
 MAX_BATCH = 256  # items per transaction, so no commit holds the database for long
+GATHER_SWITCHES = 3  # switches a leader makes before it takes the batch
 
 
 def _gather() -> None:
-    """Let the writers that can run add their items. Under gevent the leader waits for
-    the loop to be idle: every socket with a frame already waiting is read first, so
-    the messages that arrived together commit together (a plain switch would let only
-    the greenlets already runnable add theirs, since a durable commit holds the loop).
-    With threads, one GIL switch."""
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is not None and monkey.is_module_patched("threading"):
-        import gevent
-
-        gevent.idle()
-    else:
+    """Let the writers that can run add their items first: a few switches (a greenlet
+    switch under gevent, a GIL switch with threads). A frame already on its socket takes
+    more than one to reach the store (simple-websocket's reader greenlet reads it, then
+    the socket's handler greenlet handles it), and a durable commit holds the loop, so
+    one switch left most of the messages that arrived together to the next commit. A
+    fixed number, not "until the loop is idle": a loop kept busy by churning sockets
+    must not hold a batch back."""
+    for _ in range(GATHER_SWITCHES):
         time.sleep(0)
 
 
