@@ -1,6 +1,6 @@
-"""What simple-websocket gets under gevent (web/sockets.server_options): its reader's
-wait for a readable socket or the next ping, on one watcher kept for the socket's life.
-Run in a child process, since gevent must patch before anything else is imported."""
+"""What simple-websocket gets under gevent (web/sockets.server_options): its reader as a
+bare greenlet and gevent's own event, and with threads its defaults. Run in a child
+process, since gevent must patch before anything else is imported."""
 
 from __future__ import annotations
 
@@ -12,33 +12,24 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import socket
-import time
+import gevent
+from gevent.event import Event
 
-from pnav.server.web.sockets import ReadWait, server_options
+from pnav.server.web.sockets import server_options
 
 options = server_options()
-assert options["selector_class"] is ReadWait, options
-ours, theirs = socket.socketpair()
-wait = options["selector_class"]()
-wait.register(ours, 1, True)
-started = time.monotonic()
-assert wait.select(0.2) == []  # nothing to read: the ping is due
-assert 0.15 < time.monotonic() - started < 2
-theirs.send(b"frame")
-assert wait.select(5) == [True]
-assert ours.recv(16) == b"frame"
-assert wait.select(0.05) == []  # read, so not readable any more
-theirs.close()  # the peer went away: readable (end of stream), not a wait forever
-assert wait.select(5) == [True]
-assert ours.recv(16) == b""
-wait.close()
-wait.close()  # twice is harmless
+assert set(options) == {"thread_class", "event_class"}, options
+assert options["event_class"] is Event
+ran = Event()
+reader = options["thread_class"](target=ran.set)
+assert reader.name  # simple-websocket renames it
+reader.start()
+assert ran.wait(5)  # started as a greenlet of its own
 print("ok")
 """
 
 
-def test_the_reader_waits_for_a_frame_or_the_next_ping_under_gevent() -> None:
+def test_under_gevent_the_reader_is_a_bare_greenlet() -> None:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=60, check=False
     )

@@ -106,47 +106,10 @@ class _Reader:
         gevent.spawn(self._target)
 
 
-class _TimedOut(Exception):
-    pass
-
-
-_TIMED_OUT = _TimedOut()
-
-
-class ReadWait:
-    """simple-websocket's selector under gevent. Its reader waits for its one socket to
-    be readable, at most until the next ping is due; gevent's own selector builds its
-    watchers and a timer on every frame received (a tenth of a worker relaying
-    messages), this keeps one watcher for the socket's life."""
-
-    def __init__(self) -> None:
-        self._io: Any = None
-
-    def register(self, fileobj: Any, events: int, data: Any = None) -> None:
-        from gevent import get_hub
-
-        self._io = get_hub().loop.io(fileobj.fileno(), 1)  # 1: readable
-
-    def select(self, timeout: float | None = None) -> list[bool]:
-        """``[True]`` once the socket is readable, ``[]`` if ``timeout`` passed first."""
-        from gevent.socket import wait
-
-        try:
-            wait(self._io, timeout, _TIMED_OUT)
-        except _TimedOut:
-            return []
-        return [True]
-
-    def close(self) -> None:
-        if self._io is not None:
-            self._io.close()
-            self._io = None
-
-
 def server_options() -> dict[str, Any]:
     """simple-websocket's options beyond the frame size and the ping: under gevent, its
-    reader as a bare greenlet waiting on one watcher, and its event gevent's own (issue
-    16: memory per idle socket and CPU per frame); with real threads, its defaults."""
+    reader as a bare greenlet and its event as gevent's own (issue 16: memory per idle
+    socket); with real threads, its defaults."""
     try:
         from gevent import monkey
     except ImportError:
@@ -155,7 +118,7 @@ def server_options() -> dict[str, Any]:
         return {}
     from gevent.event import Event
 
-    return {"thread_class": _Reader, "event_class": Event, "selector_class": ReadWait}
+    return {"thread_class": _Reader, "event_class": Event}
 
 
 @contextlib.contextmanager
