@@ -5,9 +5,10 @@ A durable commit costs one fsync (SQLite ``synchronous=FULL``) or one WAL flush
 messages a second while ten in one commit cost little more than one. Callers of
 :meth:`GroupCommit.submit` queue their item; the first becomes the *leader*, lets every
 caller that is ready to run add its own (a few yields, ``_gather``), writes the whole
-batch in one transaction, and wakes each caller with its own result once the transaction is durable ("stored, then acknowledged" holds:
-nobody returns before the commit). While it writes, new items queue; the first of them
-leads the next batch. No caller waits for a timer: a lone message is written at once.
+batch in one transaction, and wakes each caller with its own result once the
+transaction is durable ("stored, then acknowledged" holds: nobody returns before the
+commit). While it writes, new items queue; the first of them leads the next batch. No
+caller waits for a timer: a lone message is written at once.
 """
 
 from __future__ import annotations
