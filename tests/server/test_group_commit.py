@@ -4,6 +4,8 @@ item it concerns."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -158,9 +160,6 @@ print("ok", batches)
 
 
 def test_under_gevent_what_arrives_together_commits_together() -> None:
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", _GEVENT_CHILD],
         capture_output=True,
