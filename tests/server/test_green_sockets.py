@@ -1,6 +1,7 @@
 """What simple-websocket gets under gevent (web/sockets.server_options): its reader as a
-bare greenlet and gevent's own event, and with threads its defaults. Run in a child
-process, since gevent must patch before anything else is imported."""
+bare greenlet and gevent's own event, and with threads its defaults; and connections'
+writers as greenlets started without a switch (web/sockets.writer_starter). Run in a
+child process, since gevent must patch before anything else is imported."""
 
 from __future__ import annotations
 
@@ -25,11 +26,28 @@ reader = options["thread_class"](target=ran.set)
 assert reader.name  # simple-websocket renames it
 reader.start()
 assert ran.wait(5)  # started as a greenlet of its own
+
+from pnav.server.web.sockets import writer_starter
+
+# Starting a writer does not give the loop a turn: a greenlet spawned just before
+# has not run yet when the writer is started (Thread.start would have let it run).
+order = []
+gevent.spawn(order.append, "other")
+release = Event()
+writer = writer_starter()(lambda: (order.append("writer"), release.wait()))
+assert order == [], order
+assert writer.is_alive()
+writer.join(0.05)
+assert order == ["other", "writer"], order
+assert writer.is_alive()  # still waiting
+release.set()
+writer.join(5)
+assert not writer.is_alive()
 print("ok")
 """
 
 
-def test_under_gevent_the_reader_is_a_bare_greenlet() -> None:
+def test_under_gevent_the_reader_and_the_writers_are_bare_greenlets() -> None:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=60, check=False
     )
@@ -38,6 +56,8 @@ def test_under_gevent_the_reader_is_a_bare_greenlet() -> None:
 
 
 def test_threads_keep_simple_websockets_defaults() -> None:
-    from pnav.server.web.sockets import server_options
+    from pnav.server.chat.connection import start_thread
+    from pnav.server.web.sockets import server_options, writer_starter
 
     assert server_options() == {}
+    assert writer_starter() is start_thread

@@ -19,10 +19,11 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Connection", "SendLimits", "Socket", "encode"]
+__all__ = ["Connection", "SendLimits", "Socket", "StartWriter", "Writer", "encode", "start_thread"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,27 @@ class Socket(Protocol):
     def abort(self) -> None:
         """Cut the connection at once, without waiting for the peer: a write blocked on
         it fails, and so does the reader."""
+
+
+class Writer(Protocol):
+    """A socket's running writer, as ``finish`` waits for it."""
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+
+# Runs a writer loop on its own thread (or greenlet) and returns it at once.
+StartWriter = Callable[[Callable[[], None]], Writer]
+
+
+def start_thread(target: Callable[[], None]) -> Writer:
+    """A writer on a thread of its own. (Under gevent, web/sockets.py starts greenlets:
+    ``Thread.start`` waits for the new thread to run, which there means a turn of the
+    whole event loop, taken while the caller may hold a conversation's lock.)"""
+    thread = threading.Thread(target=target, name="pnav-writer", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass(frozen=True)
@@ -56,8 +78,14 @@ def encode(frame: dict[str, Any]) -> str:
 class Connection:
     """``send`` may be called from any thread and never blocks on the peer."""
 
-    def __init__(self, sock: Socket, limits: SendLimits | None = None) -> None:
+    def __init__(
+        self,
+        sock: Socket,
+        limits: SendLimits | None = None,
+        start_writer: StartWriter = start_thread,
+    ) -> None:
         self._sock = sock
+        self._start_writer = start_writer
         self.limits = limits or SendLimits()
         self._cond = threading.Condition()
         self._outbox: deque[str] = deque()
@@ -68,7 +96,7 @@ class Connection:
         self.cut_off = False  # True once the peer was cut off for not reading
         self.code_tries = 0  # wrong resume codes tried on this socket
         self.status: str | None = None  # a person socket's last status frame, encoded
-        self._writer: threading.Thread | None = None  # started by the first frame
+        self._writer: Writer | None = None  # started by the first frame
         self._busy = False  # a frame was queued since the send watch last looked
         self._retire = False  # the watch asks an idle writer to stop
         _watch.add(self)
@@ -168,10 +196,7 @@ class Connection:
         """Under ``_cond``: a writer for what is queued (a new one if none runs)."""
         self._retire = False
         if self._writer is None:
-            self._writer = threading.Thread(
-                target=self._write_loop, name="pnav-writer", daemon=True
-            )
-            self._writer.start()
+            self._writer = self._start_writer(self._write_loop)
         else:
             self._cond.notify()
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +30,47 @@ from pnav.server.chat.hub import Hub
 from pnav.server.chat.parse import FrameError, require_str
 from pnav.server.chat.routes import Routes
 
-__all__ = ["ChatContext", "Timings"]
+__all__ = ["ChatContext", "ConversationLocks", "Timings"]
 
-# Conversations share this many locks (by hash), so memory stays bounded.
-_LOCK_STRIPES = 64
+
+class _Held:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.users = 0  # holding it or waiting for it
+
+
+class ConversationLocks:
+    """A re-entrant lock per conversation, which exists only while someone holds it or
+    waits for it (memory stays bounded by the conversations being worked on). Not
+    shared by hash: a writer that waits for its commit under its conversation's lock
+    (the group commit, stores/group_commit.py) holds up no other conversation."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held: dict[str, _Held] = {}
+
+    @contextmanager
+    def __call__(self, conv_id: str) -> Iterator[None]:
+        with self._guard:
+            held = self._held.get(conv_id)
+            if held is None:
+                held = self._held[conv_id] = _Held()
+            held.users += 1
+        try:
+            with held.lock:
+                yield
+        finally:
+            with self._guard:
+                held.users -= 1
+                if not held.users:
+                    del self._held[conv_id]
+
+    def __len__(self) -> int:
+        """Conversations whose lock is held or awaited now."""
+        with self._guard:
+            return len(self._held)
 
 
 @dataclass(frozen=True)
@@ -57,16 +95,12 @@ class ChatContext:
     duress: dict[str, bool] = field(default_factory=dict)
     # Serialises queue changes so that two operators cannot both see "accepted".
     queue_lock: threading.Lock = field(default_factory=threading.Lock)
-    _locks: list[threading.RLock] = field(
-        default_factory=lambda: [threading.RLock() for _ in range(_LOCK_STRIPES)]
-    )
+    # ``with ctx.lock(conv_id):`` serialises what stores or replays one conversation.
+    lock: ConversationLocks = field(default_factory=ConversationLocks)
     routes: Routes = field(init=False)
 
     def __post_init__(self) -> None:
         self.routes = Routes(self.store, self.hub)
-
-    def lock(self, conv_id: str) -> threading.RLock:
-        return self._locks[hash(conv_id) % _LOCK_STRIPES]
 
     def username(self, operator_id: int | None) -> str | None:
         op = None if operator_id is None else self.store.get_operator(operator_id)

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from simple_websocket import ConnectionClosed
 
-from pnav.server.chat.connection import Connection, SendLimits
+from pnav.server.chat.connection import Connection, SendLimits, StartWriter, start_thread
 from pnav.server.chat.parse import MAX_FRAME_CHARS, FrameError
 from pnav.server.ops import metrics
 
@@ -106,15 +106,41 @@ class _Reader:
         gevent.spawn(self._target)
 
 
+class _GreenWriter:
+    """A connection's writer as a bare greenlet: spawning one returns at once, where
+    a monkey-patched ``Thread.start`` waits a turn of the event loop for the thread to
+    run (its caller may hold a conversation's lock meanwhile)."""
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        import gevent
+
+        self._greenlet = gevent.spawn(target)
+
+    def join(self, timeout: float | None = None) -> None:
+        self._greenlet.join(timeout)
+
+    def is_alive(self) -> bool:
+        return not self._greenlet.dead
+
+
+def _gevent_patched() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return bool(monkey.is_module_patched("threading"))
+
+
+def writer_starter() -> StartWriter:
+    """How connections start their writers: greenlets under gevent, else threads."""
+    return _GreenWriter if _gevent_patched() else start_thread
+
+
 def server_options() -> dict[str, Any]:
     """simple-websocket's options beyond the frame size and the ping: under gevent, its
     reader as a bare greenlet and its event as gevent's own (issue 16: memory per idle
     socket); with real threads, its defaults."""
-    try:
-        from gevent import monkey
-    except ImportError:
-        return {}
-    if not monkey.is_module_patched("threading"):
+    if not _gevent_patched():
         return {}
     from gevent.event import Event
 
@@ -129,7 +155,7 @@ def opened(ws: Any, kind: str, limits: SendLimits) -> Iterator[tuple[WebSocket, 
     (what is queued goes out, then the close frame and the end of the stream)."""
     with metrics.socket_open(kind):
         sock = WebSocket(ws)
-        conn = Connection(sock, limits)
+        conn = Connection(sock, limits, writer_starter())
         try:
             yield sock, conn
         finally:
