@@ -4,6 +4,7 @@ item it concerns."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pnav.sdk.testing.store.base import new_conversation
+from pnav.sdk.testing.store.base import new_conversation, new_operator
 from pnav.server.stores.group_commit import GroupCommit, Outcome
 from pnav.server.stores.sqlite.store import SQLiteStore
 
@@ -94,6 +95,7 @@ def test_sqlite_writes_concurrent_appends_in_fewer_transactions(tmp_path: Path) 
     store = SQLiteStore(tmp_path / "pnav.sqlite3")
     try:
         convs = [store.create_conversation(new_conversation()).id for _ in range(8)]
+        before = store._writes.items
         barrier = threading.Barrier(8)
 
         def send(t: int) -> list[int]:
@@ -105,8 +107,8 @@ def test_sqlite_writes_concurrent_appends_in_fewer_transactions(tmp_path: Path) 
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(send, range(8)))
         assert results == [list(range(1, 31))] * 8
-        assert store._appends.items == 240
-        assert store._appends.batches < 240  # at least some appends shared a commit
+        assert store._writes.items - before == 240
+        assert store._writes.batches < 240  # at least some appends shared a commit
         for conv in convs:
             assert [m.seq for m in store.messages_after(conv, 0)] == list(range(1, 31))
     finally:
@@ -169,3 +171,50 @@ def test_under_gevent_what_arrives_together_commits_together() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok")
+
+
+def test_sqlite_conversations_open_and_are_accepted_in_shared_commits(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "pnav.sqlite3")
+    try:
+        ops = [store.add_operator(new_operator(f"op{t}")).id for t in range(8)]
+        before = store._writes.items
+        barrier = threading.Barrier(8)
+
+        def open_and_accept(t: int) -> bool:
+            barrier.wait(10)
+            conv = store.create_conversation(new_conversation())
+            return store.assign(conv.id, ops[t]) and not store.assign(conv.id, ops[0])
+
+        with ThreadPoolExecutor(8) as pool:
+            assert all(pool.map(open_and_accept, range(8)))
+        assert store._writes.items - before == 8 * 3
+        assert store._writes.batches < store._writes.items
+        assert sorted(c.operator_id or 0 for c in store.active_conversations()) == sorted(ops)
+    finally:
+        store.close()
+
+
+def test_sqlite_a_refused_write_is_undone_alone(tmp_path: Path) -> None:
+    """Each write of a shared transaction runs under its own savepoint: one that fails
+    half-way leaves nothing behind, and the others of its batch are stored."""
+    store = SQLiteStore(tmp_path / "pnav.sqlite3")
+    try:
+        conv = store.create_conversation(new_conversation()).id
+        op = store.add_operator(new_operator()).id
+
+        def half_then_fail(db: sqlite3.Connection) -> bool:
+            db.execute("UPDATE conversations SET state = 'closed' WHERE id = ?", (conv,))
+            raise ValueError("refused half-way")
+
+        def assign(db: sqlite3.Connection) -> bool:
+            db.execute("UPDATE conversations SET operator_id = ? WHERE id = ?", (op, conv))
+            return True
+
+        first, second = store._write_batch([half_then_fail, assign])
+        assert first[0] is None and isinstance(first[1], ValueError)
+        assert second == (True, None)
+        stored = store.get_conversation(conv)
+        assert stored is not None
+        assert (stored.state, stored.operator_id) == ("waiting", op)
+    finally:
+        store.close()

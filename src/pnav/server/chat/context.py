@@ -12,8 +12,9 @@ a conversation's state, holder or observers calls ``routes.changed`` after stori
 Ordering: everything that stores or replays a conversation's messages runs under that
 conversation's lock, so each socket receives a conversation's ``msg`` and ``ack``
 frames in increasing sequence (docs/protocol.md, "Delivery guarantees"). Lock order: a
-conversation's lock, then the queue lock, then the floor's or the attention list's,
-then a connection's own lock.
+conversation's lock, then the floor's or the attention list's, then a connection's own
+lock. There is no queue lock: the store gives a waiting conversation to exactly one
+caller (its contract), which a lock in one process could not do across processes.
 """
 
 from __future__ import annotations
@@ -93,8 +94,6 @@ class ChatContext:
     # Conversations whose person signalled duress. It lives in memory: a restarted
     # process learns it again from the chat, which repeats it when it reconnects.
     duress: dict[str, bool] = field(default_factory=dict)
-    # Serialises queue changes so that two operators cannot both see "accepted".
-    queue_lock: threading.Lock = field(default_factory=threading.Lock)
     # ``with ctx.lock(conv_id):`` serialises what stores or replays one conversation.
     lock: ConversationLocks = field(default_factory=ConversationLocks)
     routes: Routes = field(init=False)

@@ -98,9 +98,11 @@ class Lifecycle:
     def assign(self, conv_id: str, operator_id: int) -> bool:
         """Give a waiting conversation to an operator and tell both; False if taken."""
         with self.ctx.lock(conv_id):
-            with self.ctx.queue_lock:
-                if not self.store.assign(conv_id, operator_id):
-                    return False
+            # The store gives a waiting conversation to exactly one caller, whatever
+            # the process (store contract); the lock orders it with this
+            # conversation's other changes here.
+            if not self.store.assign(conv_id, operator_id):
+                return False
             self.ctx.routes.changed(conv_id)
             self.routing.assigned(self.ctx.clock())
             conv = self.store.get_conversation(conv_id)
@@ -128,7 +130,7 @@ class Lifecycle:
         queue change and one floor refresh for all of them."""
         closed: list[str] = []
         for conv_id in dict.fromkeys(conv_ids):
-            with self.ctx.lock(conv_id), self.ctx.queue_lock:
+            with self.ctx.lock(conv_id):
                 conv = self.store.get_conversation(conv_id)
                 if conv is None or conv.state != "waiting":
                     continue

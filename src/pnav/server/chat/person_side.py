@@ -117,10 +117,9 @@ class PersonSide:
             raise FrameError("malformed", "'sealed_key' is not base64") from exc
         if len(sealed) != 1 + 32 + 24 + 32 + 16 or sealed[0] != crypto.FORMAT_VERSION:
             raise FrameError("malformed", "'sealed_key' is not a v1 sealed key")
-        with self.ctx.queue_lock:
-            conv = self.store.create_conversation(
-                NewConversation(partner, who, what, start["danger"], lang, sealed, desk_key)
-            )
+        conv = self.store.create_conversation(
+            NewConversation(partner, who, what, start["danger"], lang, sealed, desk_key)
+        )
         log.info("conversation started (danger=%s)", conv.danger)
         self.lifecycle.queue_changed()
         self.routing.soon()

@@ -6,14 +6,18 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
 from pnav.server.stores.group_commit import Append, GroupCommit, Outcome
 from pnav.server.stores.sqlite.queries import SQLiteQueries
 
 __all__ = ["SQLiteConversations"]
+
+R = TypeVar("R")
+# A write run inside a shared transaction; it returns a value (never None).
+Write = Callable[[sqlite3.Connection], Any]
 
 _CONV_COLUMNS = (
     "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
@@ -32,12 +36,32 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 class SQLiteConversations(SQLiteQueries):
     """The conversations' part of :class:`~pnav.server.stores.sqlite.store.SQLiteStore`."""
 
-    _appends: GroupCommit[Append, tuple[StoredMessage, bool]]
+    _writes: GroupCommit[Write, Any]
+
+    def _batched(self, write: Callable[[sqlite3.Connection], R]) -> R:
+        """Run ``write`` in a transaction shared with the writes that arrive with it
+        (group_commit.py): one fsync for all, and its result once that is durable. It
+        runs under a savepoint, so an error refuses this write alone."""
+        return cast(R, self._writes.submit(write))
+
+    def _write_batch(self, batch: Sequence[Write]) -> list[Outcome[Any]]:
+        outcomes: list[Outcome[Any]] = []
+        with self._tx() as db:
+            for write in batch:
+                db.execute("SAVEPOINT item")
+                try:
+                    outcomes.append((write(db), None))
+                except Exception as exc:  # this write is refused, the others go on
+                    db.execute("ROLLBACK TO item")
+                    outcomes.append((None, exc))
+                db.execute("RELEASE item")
+        return outcomes
 
     # -- conversations -------------------------------------------------
     def create_conversation(self, new: NewConversation) -> Conversation:
         conv_id = secrets.token_urlsafe(16)
-        with self._tx() as db:
+
+        def write(db: sqlite3.Connection) -> bool:
             now = time.time()
             db.execute(
                 "INSERT INTO conversations (id, partner, who, what, danger, lang, sealed_key, "
@@ -57,6 +81,9 @@ class SQLiteConversations(SQLiteQueries):
                     now,
                 ),
             )
+            return True
+
+        self._batched(write)
         conv = self.get_conversation(conv_id)
         assert conv is not None
         return conv
@@ -95,13 +122,15 @@ class SQLiteConversations(SQLiteQueries):
         return [_conversation(r) for r in rows]
 
     def assign(self, conv_id: str, operator_id: int) -> bool:
-        with self._tx() as db:
+        def write(db: sqlite3.Connection) -> bool:
             cur = db.execute(
                 "UPDATE conversations SET state = 'active', operator_id = ?, assigned_at = ? "
                 "WHERE id = ? AND state = 'waiting'",
                 (operator_id, time.time(), conv_id),
             )
             return cur.rowcount == 1
+
+        return self._batched(write)
 
     def close_conversation(self, conv_id: str, outcome: str) -> bool:
         with self._tx() as db:
@@ -181,19 +210,8 @@ class SQLiteConversations(SQLiteQueries):
         self, conv_id: str, sender: str, client_id: str, body: bytes
     ) -> tuple[StoredMessage, bool]:
         # Appends arriving together share one transaction and one fsync (group_commit.py).
-        return self._appends.submit(Append(conv_id, sender, client_id, body))
-
-    def _write_appends(self, batch: Sequence[Append]) -> list[Outcome[tuple[StoredMessage, bool]]]:
-        """Store a batch of appends in one transaction, each as if it were alone: an
-        unknown conversation refuses its own item only."""
-        outcomes: list[Outcome[tuple[StoredMessage, bool]]] = []
-        with self._tx() as db:
-            for item in batch:
-                try:
-                    outcomes.append((_append(db, item), None))
-                except KeyError as exc:
-                    outcomes.append((None, exc))
-        return outcomes
+        item = Append(conv_id, sender, client_id, body)
+        return self._batched(lambda db: _append(db, item))
 
     def messages_after(self, conv_id: str, after: int) -> list[StoredMessage]:
         rows = self._all(

@@ -61,7 +61,7 @@ class SQLiteStore(SQLiteConversations, SQLiteStaff):
         self._db.execute("PRAGMA synchronous=FULL")
         # Deleted rows are overwritten on disk, so purged ciphertext does not linger in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
-        self._appends = GroupCommit(self._write_appends)
+        self._writes = GroupCommit(self._write_batch)
         try:
             migrate(self._db, self.path, MIGRATIONS, upgrading=False)
         except BaseException:
