@@ -15,7 +15,13 @@ started afresh on loopback, then loaded by client processes (bench/relay_load.py
    operator received the last one, for a few seconds: messages per second, latency from
    send to the operator's receipt (p50, p99), the server's CPU time per message (all its
    processes; PostgreSQL and Redis not counted). At the top level an extra operator logs
-   in twice a second (an Argon2id check on the server) and maintenance runs every second.
+   in every second (an Argon2id check on the server) and maintenance runs every second.
+   This saturates the server, so its latencies are mostly the queue in front of it
+   (about conversations / throughput);
+4. at the top level, paced: every conversation sends one message a second (their
+   starts spread over the second), for a few seconds, with the logins and maintenance
+   as above: the latency of 1,000 connected conversations when the server is not
+   saturated (p50, p99).
 
 The runs are interleaved (run 1 of every server, then run 2, ...) and the figures are the
 medians over the runs. Everything is bounded: each wait times out after a minute.
@@ -43,6 +49,7 @@ from relay_servers import VARIANTS, Server, Variant
 
 OPERATORS = 10
 CLIENTS = 2  # client processes
+PACE = 1.0  # seconds between two messages of a conversation, in the paced phase
 
 
 def _ask(pipes: list[Any], *command: Any, timeout: float = 600) -> list[Any]:
@@ -117,6 +124,10 @@ def measure(variant: Variant, levels: list[int], warmup: float, seconds: float) 
                     "cpu_us_per_msg": round(cpu / max(relayed, 1) * 1e6),
                     "logins": sum(r["logins"] for r in results),
                 }
+            paced = _ask(pipes, "paced", seconds, PACE, 1.0 if variant.kind == "pnav" else 0.0)
+            latencies = [x for r in paced for x in r["latencies"]]
+            out["paced_p50_ms"] = round(_percentile(latencies, 0.5) * 1000, 2)
+            out["paced_p99_ms"] = round(_percentile(latencies, 0.99) * 1000, 2)
             out["open_s"] = round(open_seconds, 2)
             out["opened"] = opened
             _ask(pipes, "stop", timeout=60)
@@ -141,6 +152,8 @@ def summarise(variant: Variant, runs: list[dict[str, Any]], levels: list[int]) -
     for level in levels:
         for key in FIGURES:
             row[f"{key}@{level}"] = _median(runs, level, key)
+    for key in ("paced_p50_ms", "paced_p99_ms"):
+        row[key] = statistics.median(r[key] for r in runs)
     row["memory_kib"] = statistics.median(r["memory_kib"] for r in runs)
     row["open_s"] = statistics.median(r["open_s"] for r in runs)
     return row
@@ -161,9 +174,10 @@ def _table(rows: list[dict[str, Any]], levels: list[int]) -> str:
         "| server | "
         + " | ".join(f"msgs/s at {n:,}" for n in levels)
         + f" | x flask echo at {low} | CPU µs/msg at {low} | p50 / p99 ms at {low}"
-        + f" | p99 ms at {top:,} | KiB per idle conversation | s to open {top:,} |"
+        + f" | p99 ms at {top:,} | p50 / p99 ms at {top:,}, paced"
+        + f" | KiB per idle conversation | s to open {top:,} |"
     )
-    lines = [head, "|" + "---|" * (len(levels) + 7)]
+    lines = [head, "|" + "---|" * (len(levels) + 8)]
     for r in rows:
         ratio = r[f"msgs_per_s@{low}"] / ref[f"msgs_per_s@{low}"] if ref else float("nan")
         lines.append(
@@ -171,6 +185,7 @@ def _table(rows: list[dict[str, Any]], levels: list[int]) -> str:
             + " | ".join(f"{r[f'msgs_per_s@{n}']:,.0f}" for n in levels)
             + f" | {ratio:.2f}x | {r[f'cpu_us_per_msg@{low}']:,.0f}"
             + f" | {r[f'p50_ms@{low}']:g} / {r[f'p99_ms@{low}']:g} | {r[f'p99_ms@{top}']:g}"
+            + f" | {r['paced_p50_ms']:g} / {r['paced_p99_ms']:g}"
             + f" | {r['memory_kib']:g} | {r['open_s']:g} |"
         )
     return "\n".join(lines)
@@ -191,8 +206,10 @@ def _write(
         "permessage-deflate offered; each conversation sends its next ~300-byte message when "
         f"the last one reached the operator, {seconds:g} s windows; at {levels[-1]:,} "
         "conversations an operator logs in every second and maintenance runs every "
-        f"second). Measured {time.strftime('%Y-%m-%d')} on 2 shared cores, clients on the "
-        "same machine.\n\n"
+        f"second; paced: at {levels[-1]:,} conversations each sends one message every "
+        f"{PACE:g} s, for {seconds:g} s, with the same logins and maintenance). "
+        f"Measured {time.strftime('%Y-%m-%d')} on 2 shared cores, clients on the same "
+        "machine.\n\n"
         + _table(rows, levels)
         + "\n\nKiB per idle conversation: the server's memory growth (all its processes) "
         f"while the last {levels[-1] - levels[-2] if len(levels) > 1 else levels[0]:,} "

@@ -249,6 +249,34 @@ class Load:
             "logins": logged_in,
         }
 
+    async def paced(self, seconds: float, interval: float, logins: float) -> dict[str, Any]:
+        """Every conversation sends one message every ``interval`` seconds (their starts
+        spread over the first interval), for ``seconds``: the latency of conversations
+        that are all connected but, like people typing, not all sending at once."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        latencies: list[float] = []
+
+        async def pump(index: int, ws: Any, conv: str) -> None:
+            due = loop.time() + interval * index / len(self.people)
+            while due < end:
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                latencies.append(await self._round_trip(ws, conv))
+                due += interval
+
+        async def log_in_repeatedly() -> int:
+            done = 0
+            while loop.time() < end:
+                await self.login("bench-login")
+                done += 1
+                await asyncio.sleep(1 / logins)
+            return done
+
+        login_task = asyncio.create_task(log_in_repeatedly()) if logins else None
+        await asyncio.gather(*(pump(i, ws, conv) for i, (ws, conv) in enumerate(self.people)))
+        logged_in = await login_task if login_task else 0
+        return {"latencies": latencies, "logins": logged_in}
+
     async def close(self) -> None:
         for ws in [*self.ops, *(p[0] for p in self.people)]:
             await ws.close()
@@ -269,6 +297,8 @@ async def _serve(pipe: Connection, url: str, kind: str, tag: str, password: str)
                 result = len(load.people)
             elif command == "traffic":
                 result = await load.traffic(*args)
+            elif command == "paced":
+                result = await load.paced(*args)
             else:
                 await load.close()
                 pipe.send(("ok", None))
