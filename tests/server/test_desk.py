@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from pnav.sdk import crypto
@@ -59,6 +62,38 @@ def test_login_checks_the_auth_key(store) -> None:
     assert verify_login(store, "alice", good.auth) == op
     assert verify_login(store, "alice", good.wrap) is None
     assert verify_login(store, "nobody", good.auth) is None
+
+
+def test_login_reads_the_store_on_its_own_thread_and_checks_elsewhere(store) -> None:
+    """The server passes its pool of real threads as ``run``: only the Argon2id check
+    goes there, and the store (whose lock is gevent's under gevent) is read on the
+    caller's thread, for known and unknown names alike."""
+    enrol_operator(store, "alice", "alice password", **FAST)
+    op = store.find_operator("alice")
+    assert op is not None
+    good = crypto.derive_operator_keys("alice password", op.salt, op.kdf_ops, op.kdf_mem)
+    caller = threading.get_ident()
+    reads: list[int] = []
+    checks: list[int] = []
+    find = store.find_operator
+
+    def find_operator(username: str):  # type: ignore[no-untyped-def]
+        reads.append(threading.get_ident())
+        return find(username)
+
+    def run(check, auth_hash: bytes, auth: bytes) -> bool:  # type: ignore[no-untyped-def]
+        def on_pool() -> bool:
+            checks.append(threading.get_ident())
+            return bool(check(auth_hash, auth))
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(on_pool).result()
+
+    store.find_operator = find_operator  # type: ignore[method-assign]
+    assert verify_login(store, "alice", good.auth, run) == op
+    assert verify_login(store, "nobody", good.auth, run) is None
+    assert reads == [caller, caller]
+    assert len(checks) == 2 and caller not in checks
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def login() -> Response:
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response
     try:
-        op = st.abuse.password_checks.run(verify_login, st.store, username, auth_key)
+        op = verify_login(st.store, username, auth_key, st.abuse.password_checks.run)
     except Busy:
         refused("busy")
         response = _error(503, "the server is checking many logins; try again in a moment")
