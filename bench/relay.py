@@ -9,8 +9,10 @@ started afresh on loopback, then loaded by client processes (bench/relay_load.py
 1. the operators log in and connect;
 2. conversations are opened (ticket, ``hello``, accepted by an operator) up to each level
    (50, 500, 1,000): the time to open them and, for the last step, the server's memory
-   growth per conversation (its sockets are idle then; every client offers
-   permessage-deflate as browsers do);
+   growth per conversation, read 3 s after the last one opened: idle sockets, whose
+   writers the send watch has retired by then (it retires a writer after a whole idle
+   round of 1 s; chat/connection.py). Every client offers permessage-deflate as browsers
+   do;
 3. at each level, every conversation sends its next ~300-byte ``msg`` as soon as the
    operator received the last one, for a few seconds: messages per second, latency from
    send to the operator's receipt (p50, p99), the server's CPU time per message (all its
@@ -49,6 +51,7 @@ from relay_servers import VARIANTS, Server, Variant
 
 OPERATORS = 10
 CLIENTS = 2  # client processes
+IDLE_AFTER = 3.0  # seconds after opening before the memory is read (writers retired)
 PACE = 1.0  # seconds between two messages of a conversation, in the paced phase
 
 
@@ -104,7 +107,7 @@ def measure(variant: Variant, levels: list[int], warmup: float, seconds: float) 
                 started = time.perf_counter()
                 _ask(pipes, "open", (level - opened) // CLIENTS)
                 open_seconds += time.perf_counter() - started
-                time.sleep(1)
+                time.sleep(IDLE_AFTER)
                 out["memory_kib"] = round(
                     (server.rss_bytes() - rss_before) / (level - opened) / 1024, 1
                 )
@@ -213,7 +216,8 @@ def _write(
         + _table(rows, levels)
         + "\n\nKiB per idle conversation: the server's memory growth (all its processes) "
         f"while the last {levels[-1] - levels[-2] if len(levels) > 1 else levels[0]:,} "
-        "conversations opened, divided by their number. CPU: all server processes (not "
+        f"conversations opened, divided by their number, read {IDLE_AFTER:g} s after the "
+        "last opened (their writers retired). CPU: all server processes (not "
         "PostgreSQL or Redis), over the window, per message relayed.\n\n"
         "```\n" + "\n".join([*(_line(r) for r in rows), *failures]) + "\n```\n"
     )
