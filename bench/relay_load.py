@@ -230,16 +230,7 @@ class Load:
                 if start <= loop.time() <= end:  # delivered within the window
                     latencies.append(latency)
 
-        async def log_in_repeatedly() -> int:
-            done = 0
-            await asyncio.sleep(warmup)
-            while loop.time() < end:
-                await self.login("bench-login")
-                done += 1
-                await asyncio.sleep(1 / logins)
-            return done
-
-        login_task = asyncio.create_task(log_in_repeatedly()) if logins else None
+        login_task = self._log_in_repeatedly(start, end, logins)
         await asyncio.gather(*(pump(ws, conv) for ws, conv in self.people))
         logged_in = await login_task if login_task else 0
         return {
@@ -264,18 +255,30 @@ class Load:
                 latencies.append(await self._round_trip(ws, conv))
                 due += interval
 
-        async def log_in_repeatedly() -> int:
-            done = 0
-            while loop.time() < end:
-                await self.login("bench-login")
-                done += 1
-                await asyncio.sleep(1 / logins)
-            return done
-
-        login_task = asyncio.create_task(log_in_repeatedly()) if logins else None
+        login_task = self._log_in_repeatedly(loop.time(), end, logins)
         await asyncio.gather(*(pump(i, ws, conv) for i, (ws, conv) in enumerate(self.people)))
         logged_in = await login_task if login_task else 0
         return {"latencies": latencies, "logins": logged_in}
+
+    def _log_in_repeatedly(
+        self, start: float, end: float, per_second: float
+    ) -> asyncio.Task[int] | None:
+        """An operator logging in ``per_second`` times a second from ``start`` (loop
+        time) to ``end`` (an Argon2id check on the server each time); None if 0."""
+        if not per_second:
+            return None
+        loop = asyncio.get_running_loop()
+
+        async def log_in() -> int:
+            done = 0
+            await asyncio.sleep(max(0.0, start - loop.time()))
+            while loop.time() < end:
+                await self.login("bench-login")
+                done += 1
+                await asyncio.sleep(1 / per_second)
+            return done
+
+        return asyncio.create_task(log_in())
 
     async def close(self) -> None:
         for ws in [*self.ops, *(p[0] for p in self.people)]:
