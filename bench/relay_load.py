@@ -44,7 +44,10 @@ async def http(
     ]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-    raw = await asyncio.wait_for(reader.read(), _TIMEOUT)
+    try:
+        raw = await asyncio.wait_for(reader.read(), _TIMEOUT)
+    except TimeoutError:
+        raise RuntimeError(f"{method} {path.split('?')[0]} not answered in {_TIMEOUT} s") from None
     writer.close()
     head, _, payload = raw.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -211,7 +214,10 @@ class Load:
         else:
             frame = {"v": 1, "t": "msg", "id": cid, "body": self.body}
         await ws.send(json.dumps(frame, separators=(",", ":")))
-        return await asyncio.wait_for(future, _TIMEOUT)
+        try:
+            return await asyncio.wait_for(future, _TIMEOUT)
+        except TimeoutError:
+            raise RuntimeError(f"a message not delivered in {_TIMEOUT} s") from None
 
     async def traffic(self, warmup: float, seconds: float, logins: float) -> dict[str, Any]:
         """Every conversation sends its next message once the last one was delivered;
