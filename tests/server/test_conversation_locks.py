@@ -16,22 +16,24 @@ def test_another_conversation_is_not_held_up() -> None:
     def hold() -> None:
         with locks("a"):
             holding.set()
-            release.wait(5)
+            release.wait(60)  # far longer than any other may wait below
 
     holder = threading.Thread(target=hold)
     holder.start()
     assert holding.wait(5)
-    others = [f"c{i}" for i in range(200)]  # would share a stripe of 64 locks with "a"
-    for conv_id in others:
-        done = threading.Event()
+    try:
+        # With 64 locks shared by hash, some of these would wait for "a".
+        for conv_id in [f"c{i}" for i in range(1000)]:
+            done = threading.Event()
 
-        def take(conv_id: str = conv_id, done: threading.Event = done) -> None:
-            with locks(conv_id):
-                done.set()
+            def take(conv_id: str = conv_id, done: threading.Event = done) -> None:
+                with locks(conv_id):
+                    done.set()
 
-        threading.Thread(target=take).start()
-        assert done.wait(5), conv_id
-    release.set()
+            threading.Thread(target=take).start()
+            assert done.wait(2), conv_id
+    finally:
+        release.set()
     holder.join(5)
     assert len(locks) == 0
 
