@@ -26,7 +26,15 @@ from pnav.server.chat.connection import Connection, SendLimits, StartWriter, sta
 from pnav.server.chat.parse import MAX_FRAME_CHARS, FrameError
 from pnav.server.ops import metrics
 
-__all__ = ["PendingLimits", "SocketLimits", "WebSocket", "init_app", "opened", "server_options"]
+__all__ = [
+    "PendingLimits",
+    "SocketLimits",
+    "WebSocket",
+    "init_app",
+    "opened",
+    "server_options",
+    "writer_starter",
+]
 
 log = logging.getLogger(__name__)
 
