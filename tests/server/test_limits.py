@@ -144,6 +144,51 @@ def test_a_supervisor_clears_400_fakes_in_one_action(live_server, clients):
     assert all(store.get_conversation(c).outcome == "abuse" for c in fakes[:5])
 
 
+def test_closing_as_abuse_never_closes_one_just_taken(live_server, clients, monkeypatch):
+    """An operator in another process takes the conversation while the supervisor's
+    close is under way, after any read it makes and before its write: the conversation
+    stays with that operator, counted as skipped."""
+    store = live_server.store
+    operator_id = store.find_operator("alice").id
+    fake = clients.person()
+    supervisor = clients.login()
+    supervisor.wait_queue(fake.conv)
+    taken: list[bool] = []
+
+    def take() -> None:  # the other process's accept, at most once
+        if not taken:
+            taken.append(store.assign(fake.conv, operator_id))
+
+    def after_reading(method):
+        def wrapped(conv_id, *args):
+            result = method(conv_id, *args)
+            if conv_id == fake.conv:
+                take()
+            return result
+
+        return wrapped
+
+    def before_writing(method):
+        def wrapped(conv_id, *args):
+            if conv_id == fake.conv:
+                take()
+            return method(conv_id, *args)
+
+        return wrapped
+
+    monkeypatch.setattr(store, "get_conversation", after_reading(store.get_conversation))
+    for name in ("close_conversation", "close_waiting_conversation"):
+        monkeypatch.setattr(store, name, before_writing(getattr(store, name)))
+    supervisor._link.send({"t": "close_abuse", "convs": [fake.conv]})
+    answer = supervisor.wait("closed_abuse", timeout=30)
+    monkeypatch.undo()
+    assert taken == [True]
+    assert answer["closed"] == [] and answer["skipped"] == 1
+    got = store.get_conversation(fake.conv)
+    assert (got.state, got.operator_id, got.outcome) == ("active", operator_id, None)
+    fake.close()
+
+
 def test_closing_as_abuse_is_for_supervisors_and_bounded(live_server_with, clients_of):
     server = live_server_with(abuse_close_max=2)
     operator_pw = server.add_operator("olga")

@@ -124,6 +124,16 @@ class MemoryStore(MemoryStaff):
             )
             return True
 
+    def close_waiting_conversation(self, conv_id: str, outcome: str) -> bool:
+        with self._lock:
+            conv = self._conversations.get(conv_id)
+            if conv is None or conv.state != "waiting":
+                return False
+            self._conversations[conv_id] = replace(
+                conv, state="closed", outcome=outcome, closed_at=time.time()
+            )
+            return True
+
     def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
         with self._lock:
             conv = self._conversations.get(conv_id)

@@ -122,6 +122,13 @@ class Store(abc.ABC):
         """Close an active or waiting conversation; False if it was already closed."""
 
     @abc.abstractmethod
+    def close_waiting_conversation(self, conv_id: str, outcome: str) -> bool:
+        """Close a conversation only if it is still waiting; False if it is not (taken by
+        an operator, closed, unknown). Atomic against :meth:`assign` in any process:
+        of the two, exactly one wins, so a conversation an operator has just taken is
+        never closed under them (a supervisor closing a flood of fakes, say)."""
+
+    @abc.abstractmethod
     def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
         """Record the person's connection state and when it changed (default: now)."""
 

@@ -131,10 +131,9 @@ class Lifecycle:
         closed: list[str] = []
         for conv_id in dict.fromkeys(conv_ids):
             with self.ctx.lock(conv_id):
-                conv = self.store.get_conversation(conv_id)
-                if conv is None or conv.state != "waiting":
-                    continue
-                if not self.store.close_conversation(conv_id, outcome):
+                # Only if still waiting, in one step: an operator in another process
+                # may take it at any moment, and it must not be closed under them.
+                if not self.store.close_waiting_conversation(conv_id, outcome):
                     continue
                 self.ctx.routes.changed(conv_id)
                 self.ctx.duress.pop(conv_id, None)

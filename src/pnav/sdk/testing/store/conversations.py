@@ -130,6 +130,42 @@ class ConversationContract(StoreContractBase):
         assert won.count(True) == 1
         assert self.current(store, conv.id).operator_id == ops[won.index(True)].id
 
+    def test_close_waiting_conversation_closes_only_a_waiting_one(self, store: Store) -> None:
+        op = self.operator(store)
+        waiting, active = self.conversation(store), self.conversation(store)
+        assert store.assign(active.id, op.id)
+        before = time.time()
+        assert store.close_waiting_conversation(active.id, "abuse") is False
+        assert self.current(store, active.id).state == "active"
+        assert store.close_waiting_conversation(waiting.id, "abuse") is True
+        got = self.current(store, waiting.id)
+        assert (got.state, got.outcome) == ("closed", "abuse")
+        assert got.closed_at is not None and got.closed_at >= before
+        assert store.close_waiting_conversation(waiting.id, "abuse") is False
+        assert store.assign(waiting.id, op.id) is False
+        assert store.close_waiting_conversation("no-such-conversation", "abuse") is False
+
+    def test_closing_a_waiting_one_and_assigning_it_have_one_winner(self, store: Store) -> None:
+        """Half the threads assign, half close while waiting: exactly one succeeds, and
+        the conversation is what that one made it."""
+        ops = [self.operator(store, f"op{i}") for i in range(THREADS)]
+        for _ in range(5):
+            conv = self.conversation(store)
+
+            def race(i: int, conv_id: str = conv.id) -> bool:
+                if i % 2:
+                    return store.assign(conv_id, ops[i].id)
+                return store.close_waiting_conversation(conv_id, "abuse")
+
+            won = in_threads(THREADS, race)
+            assert won.count(True) == 1
+            winner = won.index(True)
+            got = self.current(store, conv.id)
+            if winner % 2:
+                assert (got.state, got.operator_id) == ("active", ops[winner].id)
+            else:
+                assert (got.state, got.outcome, got.operator_id) == ("closed", "abuse", None)
+
     def test_operator_conversations_are_their_active_ones_oldest_first(self, store: Store) -> None:
         alice, bob = self.operator(store, "alice"), self.operator(store, "bob")
         first, second, closed, bobs, waiting = (self.conversation(store) for _ in range(5))

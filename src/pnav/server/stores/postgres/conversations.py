@@ -100,16 +100,20 @@ class PostgresConversations(PostgresQueries):
         )
 
     def close_conversation(self, conv_id: str, outcome: str) -> bool:
-        return (
-            self._count(
-                "UPDATE conversations SET state = 'closed', outcome = %s, closed_at = %s "
-                "WHERE id = %s AND state != 'closed'",
-                outcome,
-                time.time(),
-                conv_id,
-            )
-            == 1
+        return self._close(conv_id, outcome, "state != 'closed'")
+
+    def close_waiting_conversation(self, conv_id: str, outcome: str) -> bool:
+        return self._close(conv_id, outcome, "state = 'waiting'")
+
+    def _close(self, conv_id: str, outcome: str, condition: str) -> bool:
+        closed = self._count(
+            "UPDATE conversations SET state = 'closed', outcome = %s, closed_at = %s "  # noqa: S608 - fixed conditions
+            f"WHERE id = %s AND {condition}",
+            outcome,
+            time.time(),
+            conv_id,
         )
+        return closed == 1
 
     def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
         self._count(

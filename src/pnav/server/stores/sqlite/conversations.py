@@ -133,10 +133,16 @@ class SQLiteConversations(SQLiteQueries):
         return self._batched(write)
 
     def close_conversation(self, conv_id: str, outcome: str) -> bool:
+        return self._close(conv_id, outcome, "state != 'closed'")
+
+    def close_waiting_conversation(self, conv_id: str, outcome: str) -> bool:
+        return self._close(conv_id, outcome, "state = 'waiting'")
+
+    def _close(self, conv_id: str, outcome: str, condition: str) -> bool:
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE conversations SET state = 'closed', outcome = ?, closed_at = ? "
-                "WHERE id = ? AND state != 'closed'",
+                "UPDATE conversations SET state = 'closed', outcome = ?, closed_at = ? "  # noqa: S608 - fixed conditions
+                f"WHERE id = ? AND {condition}",
                 (outcome, time.time(), conv_id),
             )
             return cur.rowcount == 1
