@@ -34,6 +34,7 @@ from pnav.sdk.store_records import (
     CannedReply,
     Conversation,
     DeskKey,
+    FloorTally,
     Handover,
     NewConversation,
     NewOperator,
@@ -63,6 +64,7 @@ __all__ = [
     "CannedReply",
     "Conversation",
     "DeskKey",
+    "FloorTally",
     "Handover",
     "NewConversation",
     "NewOperator",
@@ -144,6 +146,25 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def active_conversations(self) -> list[Conversation]:
         """Every conversation held by an operator, oldest assignment first."""
+
+    def floor_tally(self, overdue_before: float) -> FloorTally:
+        """The floor in counts, for the readiness check and the floor alarms (every few
+        seconds): the queue, its danger conversations, the active ones, and the danger
+        conversations overdue: waiting since before ``overdue_before``, or held with the
+        person's last message (the conversation's last) stored before it. This default
+        reads every waiting and active conversation and the last message of each danger
+        one; stores override it with counts in the database."""
+        waiting = self.waiting_conversations()
+        danger = [c for c in waiting if c.danger]
+        overdue = sum(1 for c in danger if c.created_at < overdue_before)
+        active = self.active_conversations()
+        for conv in active:
+            if conv.danger and conv.last_seq > 0:
+                last = self.messages_after(conv.id, conv.last_seq - 1)
+                overdue += bool(
+                    last and last[-1].sender == "person" and last[-1].created_at < overdue_before
+                )
+        return FloorTally(len(waiting), len(danger), len(active), overdue)
 
     @abc.abstractmethod
     def people_in_state(self, state: str, since_before: float) -> list[Conversation]:

@@ -21,6 +21,7 @@ __all__ = [
     "CannedReply",
     "Conversation",
     "DeskKey",
+    "FloorTally",
     "Handover",
     "NewConversation",
     "NewOperator",
@@ -114,6 +115,18 @@ def queue_order(conv: Conversation) -> tuple[bool, float, str]:
     a binary collation for ``id``; the store contract checks each store against this
     function."""
     return (not conv.danger, conv.created_at, conv.id)
+
+
+@dataclass(frozen=True)
+class FloorTally:
+    """The floor in counts (``Store.floor_tally``): no id, no content."""
+
+    waiting: int  # in the queue (``Store.waiting_conversations``)
+    waiting_danger: int  # of which marked in danger
+    active: int  # held by an operator
+    # Danger conversations in the queue since before the bound, or held, with the
+    # person's last message unanswered since before it.
+    danger_overdue: int
 
 
 @dataclass(frozen=True)

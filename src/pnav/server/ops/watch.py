@@ -20,7 +20,6 @@ from prometheus_client import CollectorRegistry
 from pnav.sdk.broker import Broker
 from pnav.sdk.store import Store
 from pnav.sdk.translator import SafeTranslator
-from pnav.server.chat.floor import unanswered_since
 from pnav.server.ops import exposition, metrics
 from pnav.server.ops.alarms import Alarms
 from pnav.server.ops.health import Check, Health
@@ -39,24 +38,18 @@ class FloorReading:
 def read_floor(
     store: Store, connected: Callable[[int], bool], now: float, danger_limit: float
 ) -> FloorReading:
-    """The floor in numbers. A danger conversation is overdue when it has waited in the
-    queue, or its person's last message has waited for an answer, over ``danger_limit``
-    seconds."""
-    waiting = store.waiting_conversations()
-    active = store.active_conversations()
+    """The floor in numbers, counted by the store. A danger conversation is overdue when
+    it has waited in the queue, or its person's last message has waited for an answer,
+    over ``danger_limit`` seconds."""
+    tally = store.floor_tally(now - danger_limit)
     roles = Counter(op.role for op in store.list_operators() if connected(op.id))
-    overdue = sum(1 for c in waiting if c.danger and now - c.created_at > danger_limit)
-    for conv in active:
-        if conv.danger:
-            since = unanswered_since(store, conv)
-            overdue += since is not None and now - since > danger_limit
     counts = exposition.FloorCounts(
-        waiting=len(waiting),
-        waiting_danger=sum(1 for c in waiting if c.danger),
-        active=len(active),
+        waiting=tally.waiting,
+        waiting_danger=tally.waiting_danger,
+        active=tally.active,
         operators=dict(roles),
     )
-    return FloorReading(counts, overdue)
+    return FloorReading(counts, tally.danger_overdue)
 
 
 def _call(backend: Any) -> Check | None:

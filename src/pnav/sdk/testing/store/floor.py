@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from pnav.sdk.store import WAIT_BUCKETS, Operator, Store
+from pnav.sdk.store import WAIT_BUCKETS, FloorTally, Operator, Store
 from pnav.sdk.testing.store.base import StoreContractBase, ids
 
 __all__ = ["FloorContract"]
@@ -31,6 +31,36 @@ class FloorContract(StoreContractBase):
         store.set_person_state(second.id, "connected")
         store.set_person_state(danger.id, "connected")
         assert ids(store.waiting_conversations()) == [danger.id, first.id, second.id, third.id]
+
+    def test_floor_tally_counts_the_queue_the_active_and_the_overdue(self, store: Store) -> None:
+        op = self.operator(store)
+
+        def held(danger: bool, *senders: str) -> None:
+            conv = self.conversation(store, danger=danger)
+            assert store.assign(conv.id, op.id)
+            for n, sender in enumerate(senders):
+                store.append_message(conv.id, sender, f"{sender}{n}", b"\x01ciphertext")
+
+        self.conversation(store, danger=True)  # waiting since before the bound: overdue
+        gone = self.conversation(store, danger=True)
+        store.set_person_state(gone.id, "gone")  # left: not in the queue
+        closed = self.conversation(store, danger=True)
+        assert store.close_conversation(closed.id, "abuse")
+        held(True, "person")  # asked before the bound, no answer: overdue
+        held(True, "person", "operator")  # answered
+        held(True)  # nothing said yet
+        held(False, "person")  # not in danger
+        time.sleep(0.02)
+        bound = time.time()
+        time.sleep(0.02)
+        self.conversation(store, danger=True)  # waiting, not for long
+        self.conversation(store)
+        held(True, "operator", "person")  # asked after the bound
+        expected = FloorTally(waiting=3, waiting_danger=2, active=5, danger_overdue=2)
+        assert store.floor_tally(bound) == expected
+        assert Store.floor_tally(store, bound) == expected  # the reading it stands for
+        assert store.floor_tally(time.time() + 60).danger_overdue == 4
+        assert store.floor_tally(0).danger_overdue == 0
 
     def test_activity_counts_who_left_before_an_answer_by_their_wait(self, store: Store) -> None:
         alice = self.operator(store)

@@ -11,13 +11,15 @@ from typing import Any
 
 from psycopg.rows import class_row, tuple_row
 
-from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
+from pnav.sdk.store import Conversation, FloorTally, Handover, NewConversation, StoredMessage
+from pnav.server.stores.floor_sql import floor_tally_sql
 from pnav.server.stores.group_commit import Append, GroupCommit, Outcome
 from pnav.server.stores.postgres.queries import PostgresQueries
 from pnav.server.stores.postgres.schema import Connection
 
 __all__ = ["PostgresConversations"]
 
+_FLOOR_TALLY = floor_tally_sql("%s")
 _CONV_COLUMNS = (
     "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
     "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
@@ -150,6 +152,11 @@ class PostgresConversations(PostgresQueries):
 
     def active_conversations(self) -> list[Conversation]:
         return self._conversations("state = 'active' ORDER BY assigned_at")
+
+    def floor_tally(self, overdue_before: float) -> FloorTally:
+        row = self._row(tuple_row, _FLOOR_TALLY, overdue_before, overdue_before)
+        assert row is not None  # an aggregate always has its row
+        return FloorTally(*(int(v) for v in row))
 
     def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
         return self._conversations(

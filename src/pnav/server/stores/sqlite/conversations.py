@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
-from pnav.sdk.store import Conversation, Handover, NewConversation, StoredMessage
+from pnav.sdk.store import Conversation, FloorTally, Handover, NewConversation, StoredMessage
+from pnav.server.stores.floor_sql import floor_tally_sql
 from pnav.server.stores.group_commit import Append, GroupCommit, Outcome
 from pnav.server.stores.sqlite.queries import SQLiteQueries
 
@@ -19,6 +20,7 @@ R = TypeVar("R")
 # A write run inside a shared transaction; it returns a value (never None).
 Write = Callable[[sqlite3.Connection], Any]
 
+_FLOOR_TALLY = floor_tally_sql("?")
 _CONV_COLUMNS = (
     "id, partner, who, what, danger, lang, sealed_key, desk_key, state, person, "
     "operator_id, outcome, created_at, assigned_at, closed_at, last_seq, person_since, "
@@ -193,6 +195,11 @@ class SQLiteConversations(SQLiteQueries):
             "ORDER BY assigned_at ASC"
         )
         return [_conversation(r) for r in rows]
+
+    def floor_tally(self, overdue_before: float) -> FloorTally:
+        row = self._one(_FLOOR_TALLY, overdue_before, overdue_before)
+        assert row is not None  # an aggregate always has its row
+        return FloorTally(*(int(v) for v in row))
 
     def people_in_state(self, state: str, since_before: float) -> list[Conversation]:
         rows = self._all(
