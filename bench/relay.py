@@ -31,6 +31,7 @@ medians over the runs. Everything is bounded: each wait times out after a minute
     .venv/bin/python bench/relay.py                 # 3 runs, 50/500/1000, ~3 s windows
     .venv/bin/python bench/relay.py --quick         # 1 run, 50/200, 1 s windows
     .venv/bin/python bench/relay.py --only pnav_sqlite,flask_echo --no-write
+    .venv/bin/python bench/relay.py --supervisor    # op0 a supervisor: the floor is built
 """
 
 from __future__ import annotations
@@ -79,13 +80,15 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
 
 
-def measure(variant: Variant, levels: list[int], warmup: float, seconds: float) -> dict[str, Any]:
+def measure(
+    variant: Variant, levels: list[int], warmup: float, seconds: float, supervisor: bool = False
+) -> dict[str, Any]:
     """One run of one server: figures per level, plus memory and time to open."""
     names = [f"op{i}" for i in range(OPERATORS)]
     password = secrets.token_urlsafe(12)
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="pnav-relay-") as tmp:
-        server = Server(variant, Path(tmp), [*names, "bench-login"], password)
+        server = Server(variant, Path(tmp), [*names, "bench-login"], password, supervisor)
         pipes, procs = [], []
         try:
             server.start()
@@ -232,6 +235,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=None, help="measured window")
     parser.add_argument("--only", default="", help="comma-separated server keys")
     parser.add_argument("--no-write", action="store_true", help="do not update docs")
+    parser.add_argument(
+        "--supervisor",
+        action="store_true",
+        help="the first operator is a supervisor, so the server builds the floor",
+    )
     args = parser.parse_args()
     runs = args.runs or (1 if args.quick else 3)
     levels = [
@@ -247,7 +255,7 @@ def main() -> int:
     for run in range(runs):
         for variant in chosen:
             try:
-                figures = measure(variant, levels, warmup, seconds)
+                figures = measure(variant, levels, warmup, seconds, args.supervisor)
             except RuntimeError as exc:  # one server's failed run is reported, not fatal
                 failures.append(f"run {run + 1} {variant.key}: {exc}")
                 print(failures[-1], flush=True)

@@ -84,10 +84,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _enrol(store: Store, names: list[str], password: str) -> None:
+def _enrol(store: Store, names: list[str], password: str, supervisor: bool) -> None:
+    """The accounts; the first one a supervisor if ``supervisor`` (their console then
+    gets the floor, which the server builds only while a supervisor is connected)."""
     first: tuple[str, str] | None = None
     for name in names:
-        enrol_operator(store, name, password, kdf_ops=1, kdf_mem=8 << 20, unlock_with=first)
+        role = "supervisor" if supervisor and first is None else "operator"
+        enrol_operator(store, name, password, role, kdf_ops=1, kdf_mem=8 << 20, unlock_with=first)
         first = first or (name, password)
 
 
@@ -97,6 +100,7 @@ class Server:
     workdir: Path
     operators: list[str]
     password: str
+    supervisor: bool = False  # the first operator is a supervisor (see _enrol)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     schema: str | None = None
@@ -134,7 +138,7 @@ class Server:
             from pnav.server.stores.sqlite.store import SQLiteStore
 
             store = SQLiteStore(data / "pnav.sqlite3")
-            _enrol(store, self.operators, self.password)
+            _enrol(store, self.operators, self.password, self.supervisor)
             store.close()
         elif v.store == "postgres":
             from pnav.server.stores.postgres.store import PostgresStore
@@ -144,7 +148,7 @@ class Server:
                 conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
             dsn = psycopg.conninfo.make_conninfo(PG, options=f"-c search_path={self.schema}")
             pg = PostgresStore(dsn)
-            _enrol(pg, self.operators, self.password)
+            _enrol(pg, self.operators, self.password, self.supervisor)
             pg.close()
             broker = {"url": REDIS, "prefix": self.schema}
             env.update(

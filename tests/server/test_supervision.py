@@ -3,15 +3,20 @@ knowledge, whispers, taking over, and per-operator capacity."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
+import time
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
 from pnav.sdk.client import ClientError, OperatorClient, PersonClient, Timing
 from pnav.sdk.router import LeastLoadedRouter
 from pnav.sdk.testing import ServerProcess
+from pnav.server.chat import supervision as supervision_module
+from pnav.server.chat.supervision import FLOOR_EVERY
 from pnav.server.operators.desk import enrol_operator
 from pnav.server.stores.postgres.store import PostgresStore
 
@@ -277,3 +282,43 @@ def test_supervision_across_processes(two_processes):
     assert alice.receive(timeout=20).text == "after the drop"
     for client in (alice, bob, person):
         client.close()
+
+
+def test_the_floor_is_built_at_most_every_floor_every_seconds(live_server, clients, monkeypatch):
+    """Changes that come together cost one build at the end of the pace's interval, and
+    it shows them all; a supervisor who asks (``force_to``) is answered at once."""
+    alice = clients.login()
+    alice.wait("floor")
+    builds: list[float] = []
+    build = supervision_module.floor_frame
+
+    def counted(*args):
+        builds.append(time.monotonic())
+        return build(*args)
+
+    monkeypatch.setattr(supervision_module, "floor_frame", counted)
+    supervision = live_server.chat.supervision
+    time.sleep(FLOOR_EVERY)  # the last build is older than the interval
+    supervision.refresh_floor()
+    assert len(builds) == 1  # at once
+    people = []
+    for _ in range(5):  # five queue changes within the interval
+        people.append(clients.person())
+        supervision.refresh_floor()
+    floor = alice.wait("floor", queue={"count": 5, "danger": 0, "oldest": ANY}, timeout=10)
+    assert floor["queue"]["count"] == 5
+    time.sleep(2 * FLOOR_EVERY)
+    # The first build, then at most one per interval for the burst (it lasted longer
+    # than one interval if opening five chats did).
+    assert all(b - a >= FLOOR_EVERY * 0.9 for a, b in itertools.pairwise(builds))
+    assert len(builds) <= 2 + (builds[-1] - builds[0]) / FLOOR_EVERY
+    asked = len(builds)
+    supervision.refresh_floor()  # the interval has passed: at once
+    assert len(builds) == asked + 1
+    supervision.refresh_floor()  # within it: scheduled for its end
+    assert len(builds) == asked + 1
+    conn = next(iter(live_server.chat.hub._supervisors))
+    supervision.refresh_floor(force_to=conn)  # a supervisor asked: at once
+    assert len(builds) == asked + 2
+    for person in people:
+        person.close()

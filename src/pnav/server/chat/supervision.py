@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from pnav.sdk import crypto
@@ -49,6 +50,11 @@ def never_writes(op: Operator, ref: str | None = None) -> None:
 log = logging.getLogger(__name__)
 
 MAX_CAPACITY = 99
+# Seconds between two builds of the floor frame. A build reads every held conversation
+# (about 20 ms at 1,000 on SQLite, holding a gevent worker's loop), and every queue
+# change, close and maintenance round asks for one: changes that come within this
+# time are shown by one build at its end, so the cost no longer grows with the churn.
+FLOOR_EVERY = 0.5
 
 
 class Supervision:
@@ -65,7 +71,10 @@ class Supervision:
         self._attention: list[dict[str, Any]] = []
         self._attention_lock = threading.Lock()
         self._floor: dict[str, Any] | None = None
-        self._floor_lock = threading.Lock()
+        self._floor_lock = threading.Lock()  # held while building and sending
+        self._pace_lock = threading.Lock()
+        self._floor_started = -FLOOR_EVERY  # monotonic time the last build started
+        self._floor_scheduled = False  # a build waits for its turn
 
     # -- who reads what ------------------------------------------------
     def observed(self, supervisor_id: int) -> list[Conversation]:
@@ -168,7 +177,10 @@ class Supervision:
         self._away[operator_id] = since
 
     def refresh_floor(self, force_to: Connection | None = None) -> None:
-        """Send supervisors the floor when it changed (and ``force_to`` it anyway).
+        """Send supervisors the floor when it changed (and ``force_to`` it anyway, at
+        once). Other callers get a build at most every ``FLOOR_EVERY`` seconds: within
+        that time of the last one, a build is scheduled for its end (one for all the
+        changes meanwhile; it reads the store when it runs, so it shows them all).
 
         Built only while a supervisor is connected somewhere: with none, it would cost a
         read per held conversation on every queue change for nobody."""
@@ -176,6 +188,31 @@ class Supervision:
             with self._floor_lock:
                 self._floor = None  # the first supervisor to come gets it afresh
             return
+        if force_to is None:
+            with self._pace_lock:
+                if self._floor_scheduled:
+                    return  # the scheduled build has not read the store yet
+                wait = self._floor_started + FLOOR_EVERY - time.monotonic()
+                if wait > 0:
+                    self._floor_scheduled = True
+                    timer = threading.Timer(wait, self._scheduled_floor)
+                    timer.daemon = True
+                    timer.start()
+                    return
+                self._floor_started = time.monotonic()
+        self._build_floor(force_to)
+
+    def _scheduled_floor(self) -> None:
+        with self._pace_lock:
+            self._floor_scheduled = False  # changes from now on ask again
+            self._floor_started = time.monotonic()
+        try:
+            if self.hub.supervisor_connected():
+                self._build_floor(None)
+        except Exception:  # on a timer's thread: said, not lost silently
+            log.exception("the floor could not be built")
+
+    def _build_floor(self, force_to: Connection | None) -> None:
         with self._floor_lock:
             frame = floor_frame(
                 self.store,
