@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from pnav.sdk import crypto
+from pnav.server.operators import desk as desk_module
 from pnav.server.operators.desk import DeskError, enrol_operator, verify_login
 from pnav.server.stores.sqlite.store import SQLiteStore
 
@@ -107,3 +108,31 @@ def test_login_reads_the_store_on_its_own_thread_and_checks_elsewhere(store) -> 
 def test_bad_enrolment_is_refused(store, name, password, role, message) -> None:
     with pytest.raises(DeskError, match=message):
         enrol_operator(store, name, password, role=role, **FAST)
+
+
+def test_the_console_login_reads_the_store_on_the_request_thread(
+    live_server, clients, monkeypatch
+) -> None:
+    """The login endpoint hands verify_login the pool of slow checks: the Argon2id check
+    runs on one of its threads, the store read on the request's own thread."""
+    store = live_server.store
+    reads: list[str] = []
+    checks: list[str] = []
+    find = store.find_operator
+
+    def find_operator(username: str):  # type: ignore[no-untyped-def]
+        reads.append(threading.current_thread().name)
+        return find(username)
+
+    check = desk_module._check
+
+    def counted_check(auth_hash: bytes, auth: bytes) -> bool:
+        checks.append(threading.current_thread().name)
+        return check(auth_hash, auth)
+
+    monkeypatch.setattr(store, "find_operator", find_operator)
+    monkeypatch.setattr(desk_module, "_check", counted_check)
+    clients.login().close()
+    monkeypatch.undo()
+    assert checks and all(name.startswith("pnav-slow") for name in checks), checks
+    assert reads and not any(name.startswith("pnav-slow") for name in reads), reads
