@@ -1,7 +1,8 @@
 """What simple-websocket gets under gevent (web/sockets.server_options): its reader as a
-bare greenlet and gevent's own event, and with threads its defaults; and connections'
-writers as greenlets started without a switch (web/sockets.writer_starter). Run in a
-child process, since gevent must patch before anything else is imported."""
+bare greenlet, gevent's own event and a selector on one watcher, and with threads its
+defaults; and connections' writers as greenlets started without a switch
+(web/sockets.writer_starter). Run in a child process, since gevent must patch before
+anything else is imported."""
 
 from __future__ import annotations
 
@@ -19,13 +20,34 @@ from gevent.event import Event
 from pnav.server.web.sockets import server_options
 
 options = server_options()
-assert set(options) == {"thread_class", "event_class"}, options
+assert set(options) == {"thread_class", "event_class", "selector_class"}, options
 assert options["event_class"] is Event
 ran = Event()
 reader = options["thread_class"](target=ran.set)
 assert reader.name  # simple-websocket renames it
 reader.start()
 assert ran.wait(5)  # started as a greenlet of its own
+
+# The reader's selector: readable -> [True]; nothing within the timeout -> []; and the
+# wait is a greenlet's, so another greenlet runs meanwhile (here: the one that writes).
+import selectors
+import socket
+import time
+
+ours, theirs = socket.socketpair()
+selector = options["selector_class"]()
+selector.register(ours, selectors.EVENT_READ, True)
+started = time.monotonic()
+assert selector.select(0.05) == []
+assert time.monotonic() - started >= 0.04
+gevent.spawn_later(0.05, theirs.send, b"x")
+assert selector.select(5) == [True]
+assert time.monotonic() - started < 2
+assert ours.recv(1) == b"x"
+theirs.close()  # a closed peer reads as readable (the reader then sees the end)
+assert selector.select(5) == [True]
+selector.close()
+ours.close()
 
 from pnav.server.web.sockets import writer_starter
 
