@@ -121,5 +121,6 @@ class ChatService:
             log.info("purged %d closed conversation(s)", purged)
 
     def close(self) -> None:
-        """Stop the routing thread and release the router."""
+        """Stop the routing thread and release the router; no scheduled floor build."""
+        self.supervision.close()
         self.routing.close()

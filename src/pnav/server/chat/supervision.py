@@ -75,6 +75,7 @@ class Supervision:
         self._pace_lock = threading.Lock()
         self._floor_started = -FLOOR_EVERY  # monotonic time the last build started
         self._floor_scheduled = False  # a build waits for its turn
+        self._floor_timer: threading.Timer | None = None
 
     # -- who reads what ------------------------------------------------
     def observed(self, supervisor_id: int) -> list[Conversation]:
@@ -189,18 +190,27 @@ class Supervision:
                 self._floor = None  # the first supervisor to come gets it afresh
             return
         if force_to is None:
+            timer = None
             with self._pace_lock:
                 if self._floor_scheduled:
                     return  # the scheduled build has not read the store yet
                 wait = self._floor_started + FLOOR_EVERY - time.monotonic()
                 if wait > 0:
                     self._floor_scheduled = True
-                    timer = threading.Timer(wait, self._scheduled_floor)
+                    timer = self._floor_timer = threading.Timer(wait, self._scheduled_floor)
                     timer.daemon = True
-                    timer.start()
-                    return
-                self._floor_started = time.monotonic()
+                else:
+                    self._floor_started = time.monotonic()
+            if timer is not None:  # started outside the lock: under gevent, start() yields
+                timer.start()
+                return
         self._build_floor(force_to)
+
+    def close(self) -> None:
+        """A build scheduled and not started yet will not run (the service stops)."""
+        with self._pace_lock:
+            if self._floor_timer is not None:
+                self._floor_timer.cancel()
 
     def _scheduled_floor(self) -> None:
         with self._pace_lock:
