@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from pnav.sdk.memory_staff import MemoryStaff
 from pnav.sdk.store import (
@@ -105,33 +106,28 @@ class MemoryStore(MemoryStaff):
             return sorted(mine, key=_assigned_at)
 
     def assign(self, conv_id: str, operator_id: int) -> bool:
-        with self._lock:
-            conv = self._conversations.get(conv_id)
-            if conv is None or conv.state != "waiting":
-                return False
-            self._conversations[conv_id] = replace(
-                conv, state="active", operator_id=operator_id, assigned_at=time.time()
-            )
-            return True
+        return self._change_if(
+            conv_id, ("waiting",), "active", operator_id=operator_id, assigned_at=time.time()
+        )
 
     def close_conversation(self, conv_id: str, outcome: str) -> bool:
-        with self._lock:
-            conv = self._conversations.get(conv_id)
-            if conv is None or conv.state == "closed":
-                return False
-            self._conversations[conv_id] = replace(
-                conv, state="closed", outcome=outcome, closed_at=time.time()
-            )
-            return True
+        return self._change_if(
+            conv_id, ("waiting", "active"), "closed", outcome=outcome, closed_at=time.time()
+        )
 
     def close_waiting_conversation(self, conv_id: str, outcome: str) -> bool:
+        return self._change_if(
+            conv_id, ("waiting",), "closed", outcome=outcome, closed_at=time.time()
+        )
+
+    def _change_if(self, conv_id: str, states: tuple[str, ...], state: str, **changes: Any) -> bool:
+        """Move a conversation in one of ``states`` to ``state`` with ``changes``, in one
+        step; False if it is unknown or in another state."""
         with self._lock:
             conv = self._conversations.get(conv_id)
-            if conv is None or conv.state != "waiting":
+            if conv is None or conv.state not in states:
                 return False
-            self._conversations[conv_id] = replace(
-                conv, state="closed", outcome=outcome, closed_at=time.time()
-            )
+            self._conversations[conv_id] = replace(conv, state=state, **changes)
             return True
 
     def set_person_state(self, conv_id: str, state: str, now: float | None = None) -> None:
